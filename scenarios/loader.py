@@ -1,0 +1,457 @@
+"""Reading scenario files: TOML, ``extends`` chains, validation into a :class:`Scenario`.
+
+A what-if file says ``extends = "base.toml"`` and overrides only what changes: tables
+merge key by key, lists and values replace. ``replace = ["segments"]`` makes the named
+top-level tables replace the parent's instead of merging. Every problem of every file in
+the chain is reported at once, each naming the file the offending key came from.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import MISSING
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from scenarios.errors import InputError, Problems, show, suggest
+from scenarios.params import build
+from scenarios.schema import (
+    CHANNELS, Agents, Agreements, Behaviour, Calendar, Channels, Condition, ContactRules,
+    Escalation, Money, MonteCarlo, OfferCatalogue, OptimizerSettings, Policy, PortfolioSource,
+    Scenario, Segment, Step,
+)
+
+__all__ = ["load_scenario", "scenario_from_dict", "read_chain", "parse_policy", "load_policy",
+           "apply_settings", "SECTIONS", "offer_catalogue"]
+
+#: Top-level tables of a scenario file and the dataclass each one becomes.
+SECTIONS: dict[str, type] = {
+    "calendar": Calendar, "money": Money, "portfolio": PortfolioSource, "behaviour": Behaviour,
+    "channels": Channels, "agents": Agents, "offers": OfferCatalogue, "agreements": Agreements,
+    "escalation": Escalation, "contact_rules": ContactRules, "optimizer": OptimizerSettings,
+    "monte_carlo": MonteCarlo, "baseline": Policy,
+}
+_SPECIAL = ("name", "description", "extends", "replace", "segments", "cadences")
+TOP_KEYS = tuple(SECTIONS) + _SPECIAL
+_SEGMENT_KEYS = ("description", "risk_band", "max_discount", "rule", "behaviour")
+#: Columns a rule may always name (DESIGN §6, plus the derived ``chronic`` flag and ``product``).
+RULE_COLUMNS = ("balance", "days_past_due", "state", "score", "prior_delinquencies", "has_phone",
+                "has_email", "has_whatsapp", "chronic", "product")
+
+
+class _ChainProblems(Problems):
+    """Problems whose file is the file of the chain that set the key."""
+
+    def __init__(self, file: str, origin: Mapping[str, str]):
+        super().__init__(file)
+        self.origin = origin
+
+    def add(self, key: str, problem: str, got: Any = None, expected: str | None = None, *,
+            file: str | None = None, raw_got: bool = False) -> None:
+        if file is None:
+            probe = key
+            while probe and probe not in self.origin:
+                cut = max(probe.rfind("."), probe.rfind("["))
+                probe = probe[:cut] if cut > 0 else ""
+            file = self.origin.get(probe, self.file)
+        super().add(key, problem, got, expected, file=file, raw_got=raw_got)
+
+
+def _record_origin(data: Any, prefix: str, file: str, origin: dict[str, str]) -> None:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            key = f"{prefix}.{k}" if prefix else k
+            origin[key] = file
+            _record_origin(v, key, file, origin)
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            key = f"{prefix}[{i}]"
+            origin[key] = file
+            _record_origin(v, key, file, origin)
+
+
+def _merge(base: dict, over: dict, replace: Iterable[str] = ()) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if k in replace or not (isinstance(v, dict) and isinstance(out.get(k), dict)):
+            out[k] = copy.deepcopy(v)
+        else:
+            out[k] = _merge(out[k], v)
+    return out
+
+
+def _label(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_chain(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, dict[str, str], list[Path]]:
+    """Read a scenario file and its ``extends`` ancestors, merged.
+
+    Returns
+    -------
+    data : dict
+        The merged TOML tables (``extends`` and ``replace`` removed).
+    origin : dict
+        For every dotted key, the label of the file that set it last.
+    files : list of Path
+        The files read, the root ancestor first.
+    """
+    path = Path(path)
+    label = _label(path)
+    resolved = path.resolve()
+    if resolved in _seen:
+        raise InputError([_problem(label, "extends", "circular extends",
+                                   " -> ".join(p.name for p in _seen + (resolved,)), None)])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([_problem(label, "", "file not found", None, None)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([_problem(label, "", f"cannot read the file: {exc.__class__.__name__}", None, None)]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([_problem(label, "", f"TOML syntax error: {exc}", None, None)]) from None
+    parent = data.pop("extends", None)
+    replace = data.pop("replace", [])
+    probs = Problems(label)
+    if not isinstance(replace, list) or not all(isinstance(r, str) and r in TOP_KEYS for r in replace):
+        probs.add("replace", "must list top-level tables", replace, "names among " + ", ".join(TOP_KEYS))
+        replace = []
+    origin: dict[str, str] = {}
+    files = [path]
+    merged: dict = {}
+    if parent is not None:
+        if not isinstance(parent, str) or not parent:
+            probs.add("extends", "must be a file name", parent, "a path relative to this file")
+        else:
+            merged, origin, ancestors = read_chain(path.parent / parent, _seen + (resolved,))
+            files = ancestors + files
+    probs.raise_if_any()
+    own: dict[str, str] = {}
+    _record_origin(data, "", label, own)
+    for key in replace:
+        origin = {k: v for k, v in origin.items() if not (k == key or k.startswith(key + ".") or k.startswith(key + "["))}
+    origin.update(own)
+    return _merge(merged, data, replace), origin, files
+
+
+def _problem(file: str, key: str, problem: str, got: Any, expected: str | None):
+    from scenarios.errors import Problem
+    return Problem(file, key, problem, None if got is None else str(got), expected)
+
+
+def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario file (and its ``extends`` chain).
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario TOML file.
+    settings : mapping, optional
+        Dotted-key overrides applied after reading (``{"agents.count": 40}``), as ``--set`` does.
+
+    Raises
+    ------
+    InputError
+        With every problem found, each naming its file and key.
+    """
+    data, origin, files = read_chain(path)
+    label = _label(Path(path))
+    if settings:
+        data = apply_settings(data, settings, origin, label)
+    scenario = scenario_from_dict(data, origin=origin, label=label, base_dir=Path(path).parent)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return _with(scenario, digest=digest)
+
+
+def _with(obj: Any, **changes: Any) -> Any:
+    import dataclasses
+    return dataclasses.replace(obj, **changes)
+
+
+def apply_settings(data: dict, settings: Mapping[str, Any], origin: dict[str, str], label: str) -> dict:
+    """Apply dotted-key overrides to raw scenario data, recording them as set on the command line."""
+    out = copy.deepcopy(data)
+    for key, value in settings.items():
+        parts = key.split(".")
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise InputError([_problem("--set", key, "not a table", None, None)])
+        node[parts[-1]] = value
+        origin[key] = "--set"
+    return out
+
+
+def _parse_rule(data: Any, prefix: str, probs: Problems) -> tuple[Condition, ...] | None:
+    if not isinstance(data, dict) or not data:
+        probs.add(prefix, "must be a table of column conditions", data,
+                  'e.g. score = [0, 400], chronic = true, state = ["SP", "RJ"]')
+        return None
+    out = []
+    ok = True
+    for column, value in data.items():
+        key = f"{prefix}.{column}"
+        if isinstance(value, bool):
+            out.append(Condition(column, flag=value))
+        elif isinstance(value, str):
+            out.append(Condition(column, values=(value,)))
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            out.append(Condition(column, values=tuple(value)))
+        elif (isinstance(value, list) and len(value) == 2
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+              and not any(math.isnan(v) for v in value)):
+            lo, hi = float(value[0]), float(value[1])
+            if not lo < hi:
+                probs.add(key, "empty range", value, "[low, high) with low < high")
+                ok = False
+            out.append(Condition(column, lo=lo, hi=hi))
+        else:
+            probs.add(key, "not a condition", value,
+                      "[low, high) numbers, true/false, or a list of texts")
+            ok = False
+    return tuple(out) if ok else None
+
+
+def _parse_segments(data: Any, behaviour: Behaviour | None, probs: Problems) -> tuple[Segment, ...] | None:
+    if not isinstance(data, dict) or not data:
+        probs.add("segments", "at least one segment is needed", data, "[segments.NAME] tables with a rule")
+        return None
+    segments = []
+    ok = True
+    for name, table in data.items():
+        prefix = f"segments.{name}"
+        if not isinstance(table, dict):
+            probs.add(prefix, "must be a table", table, "keys " + ", ".join(_SEGMENT_KEYS))
+            ok = False
+            continue
+        for key in table:
+            if key not in _SEGMENT_KEYS:
+                hint = suggest(key, _SEGMENT_KEYS)
+                probs.add(f"{prefix}.{key}", "unknown key" + (f"; did you mean {hint!r}?" if hint else ""),
+                          None, None if hint else "one of " + ", ".join(_SEGMENT_KEYS))
+                ok = False
+        rule = _parse_rule(table.get("rule"), f"{prefix}.rule", probs)
+        seg_behaviour = behaviour
+        if behaviour is not None and "behaviour" in table:
+            if isinstance(table["behaviour"], dict):
+                seg_behaviour = build(Behaviour, table["behaviour"], f"{prefix}.behaviour", probs, base=behaviour)
+            else:
+                probs.add(f"{prefix}.behaviour", "must be a table", table["behaviour"], "behaviour overrides")
+                seg_behaviour = MISSING
+        description = table.get("description", "")
+        risk_band = table.get("risk_band", "")
+        max_discount = table.get("max_discount", 1.0)
+        for key, value in (("description", description), ("risk_band", risk_band)):
+            if not isinstance(value, str):
+                probs.add(f"{prefix}.{key}", "must be text", value, "text")
+                ok = False
+        if isinstance(max_discount, bool) or not isinstance(max_discount, (int, float)) or not 0 <= max_discount <= 1:
+            probs.add(f"{prefix}.max_discount", "out of range", max_discount, "0 <= x <= 1")
+            ok = False
+        if rule is None or seg_behaviour is None or seg_behaviour is MISSING or not ok:
+            ok = False
+            continue
+        segments.append(Segment(name, rule, seg_behaviour, description, risk_band, float(max_discount)))
+    return tuple(segments) if ok else None
+
+
+def _parse_cadences(data: Any, segment_names: Iterable[str], horizon: int | None,
+                    probs: Problems) -> dict[str, tuple[Step, ...]] | None:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        probs.add("cadences", "must be a table", data, "default = [{day = 1, channel = \"sms\"}, ...]")
+        return None
+    names = ("default",) + tuple(segment_names)
+    out: dict[str, tuple[Step, ...]] = {}
+    ok = True
+    for seg, steps in data.items():
+        key = f"cadences.{seg}"
+        if seg not in names:
+            hint = suggest(seg, names)
+            probs.add(key, "unknown segment" + (f"; did you mean {hint!r}?" if hint else ""), seg,
+                      "default or one of " + ", ".join(names[1:]))
+            ok = False
+        if not isinstance(steps, list):
+            probs.add(key, "must be a list of steps", steps, '[{day = 1, channel = "sms"}, ...]')
+            ok = False
+            continue
+        parsed = []
+        for i, step in enumerate(steps):
+            if not isinstance(step, dict):
+                probs.add(f"{key}[{i}]", "must be a step", step, '{day = 1, channel = "sms"}')
+                ok = False
+                continue
+            built = build(Step, step, f"{key}[{i}]", probs)
+            if built is MISSING:
+                ok = False
+                continue
+            if horizon is not None and built.day >= horizon:
+                probs.add(f"{key}[{i}].day", "past the horizon", built.day, f"0 <= day < {horizon} (calendar.horizon_days)")
+                ok = False
+            parsed.append(built)
+        out[seg] = tuple(sorted(parsed, key=lambda s: (s.day, CHANNELS.index(s.channel))))
+    return out if ok else None
+
+
+def _check_policy(policy: Policy, segment_names: Iterable[str], prefix: str, probs: Problems) -> bool:
+    ok = True
+    names = tuple(segment_names)
+    mixes = [(f"{prefix}.offers", policy.offers)]
+    for seg, sp in policy.segments.items():
+        if seg not in names:
+            hint = suggest(seg, names)
+            probs.add(f"{prefix}.segments.{seg}", "unknown segment" + (f"; did you mean {hint!r}?" if hint else ""),
+                      seg, "one of " + ", ".join(names))
+            ok = False
+        mixes.append((f"{prefix}.segments.{seg}.offers", sp.offers))
+    for key, offers in mixes:
+        if key == f"{prefix}.offers" and not offers:
+            probs.add(key, "empty offer mix", [], "at least one offer")
+            ok = False
+            continue
+        if offers:
+            total = sum(o.share for o in offers)
+            if abs(total - 1.0) > 1e-6:
+                probs.add(key, "shares do not sum to 1", round(total, 6), "1")
+                ok = False
+    return ok
+
+
+def parse_policy(data: Any, segment_names: Iterable[str], label: str, prefix: str = "",
+                 probs: Problems | None = None) -> Policy:
+    """Validate a policy table (``[baseline]`` of a scenario, or a ``--policy`` file)."""
+    own = probs is None
+    probs = probs or Problems(label)
+    policy = MISSING
+    if not isinstance(data, dict):
+        probs.add(prefix or "policy", "must be a table", data, "offers and segments")
+    else:
+        policy = build(Policy, data, prefix, probs)
+        if policy is not MISSING:
+            _check_policy(policy, segment_names, prefix or "policy", probs)
+    if own:
+        probs.raise_if_any()
+    return policy
+
+
+def load_policy(path: str | Path, scenario: Scenario) -> Policy:
+    """Read a policy file: TOML in the ``[baseline]`` format, or the optimizer's ``policy.json``."""
+    path = Path(path)
+    label = _label(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise InputError([_problem(label, "", "file not found or unreadable", None, None)]) from None
+    try:
+        if path.suffix == ".json":
+            raw = json.loads(text)
+            data = raw.get("policy", raw) if isinstance(raw, dict) else raw
+        else:
+            data = tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError([_problem(label, "", f"syntax error: {exc}", None, None)]) from None
+    return parse_policy(data, scenario.segment_names, label)
+
+
+def offer_catalogue(scenario: Scenario, segment: Segment) -> list[tuple[float, int]]:
+    """The (discount, installments) pairs allowed to ``segment`` by the business rules.
+
+    The minimum installment is a per-debtor rule and is applied by the simulator; here
+    the global and per-segment discount caps, the chronic cap and the maximum number of
+    installments filter the catalogue.
+    """
+    cap = min(scenario.offers.max_discount, segment.max_discount)
+    if segment.chronic:
+        cap = min(cap, scenario.optimizer.chronic_max_discount) if scenario.optimizer.chronic_max_discount >= 0 else cap
+    return [(d, n) for d in scenario.offers.discounts for n in scenario.offers.installments
+            if d <= cap + 1e-12 and n <= scenario.offers.max_installments]
+
+
+def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, label: str = "<scenario>",
+                       base_dir: Path | None = None) -> Scenario:
+    """Validate merged scenario data into a :class:`Scenario`; raise :class:`InputError` with every problem."""
+    probs = _ChainProblems(label, origin or {})
+    for key in data:
+        if key not in TOP_KEYS:
+            hint = suggest(key, TOP_KEYS)
+            probs.add(key, "unknown key" + (f"; did you mean {hint!r}?" if hint else ""), None,
+                      None if hint else "one of " + ", ".join(TOP_KEYS))
+    sections: dict[str, Any] = {}
+    for name, cls in SECTIONS.items():
+        if name == "baseline":
+            continue
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            probs.add(name, "must be a table", raw, f"[{name}] with its keys")
+            sections[name] = MISSING
+            continue
+        sections[name] = build(cls, raw, name, probs)
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            probs.add(key, "must be text", data[key], "text")
+    behaviour = sections["behaviour"] if sections["behaviour"] is not MISSING else None
+    segments = _parse_segments(data.get("segments"), behaviour, probs)
+    names = tuple(s.name for s in segments) if segments else tuple((data.get("segments") or {}).keys()) \
+        if isinstance(data.get("segments"), dict) else ()
+    calendar = sections["calendar"]
+    horizon = calendar.horizon_days if calendar is not MISSING else None
+    cadences = _parse_cadences(data.get("cadences"), names, horizon, probs)
+    baseline = parse_policy(data.get("baseline", {}), names, label, "baseline", probs)
+    _cross_checks(sections, probs, base_dir)
+    probs.raise_if_any()
+    portfolio = sections["portfolio"]
+    if portfolio.file and base_dir is not None and not Path(portfolio.file).is_absolute():
+        portfolio = _with(portfolio, file=str((base_dir / portfolio.file)))
+    return Scenario(
+        name=data.get("name", Path(label).stem), description=data.get("description", ""), source=label,
+        calendar=calendar, money=sections["money"], portfolio=portfolio, behaviour=sections["behaviour"],
+        segments=segments, channels=sections["channels"], agents=sections["agents"], cadences=cadences,
+        offers=sections["offers"], agreements=sections["agreements"], escalation=sections["escalation"],
+        contact_rules=sections["contact_rules"], optimizer=sections["optimizer"], baseline=baseline,
+        monte_carlo=sections["monte_carlo"],
+    )
+
+
+def _cross_checks(s: dict[str, Any], probs: Problems, base_dir: Path | None) -> None:
+    """Checks that involve more than one key."""
+    cal, esc, offers = s["calendar"], s["escalation"], s["offers"]
+    if cal is not MISSING and esc is not MISSING:
+        for key in ("letter_day", "negativacao_day", "agency_day"):
+            day = getattr(esc, key)
+            if day >= cal.horizon_days:
+                probs.add(f"escalation.{key}", "past the horizon", day,
+                          f"0 (never) or a day < {cal.horizon_days} (calendar.horizon_days)")
+        if esc.negativacao_day and (not esc.letter_day or esc.negativacao_day < esc.letter_day + 10):
+            probs.add("escalation.negativacao_day", "listing needs a written notice at least 10 days before (CDC art. 43 §2)",
+                      esc.negativacao_day, f">= letter_day + 10 = {esc.letter_day + 10}" if esc.letter_day else "letter_day > 0")
+        if esc.agency_day and esc.negativacao_day and esc.agency_day < esc.negativacao_day:
+            probs.add("escalation.agency_day", "agency hand-over before the listing", esc.agency_day,
+                      f">= negativacao_day = {esc.negativacao_day}")
+    if offers is not MISSING:
+        allowed = [d for d in offers.discounts if d <= offers.max_discount + 1e-12]
+        n_allowed = [n for n in offers.installments if n <= offers.max_installments]
+        if not offers.discounts or not offers.installments or not allowed or not n_allowed:
+            probs.add("offers", "empty offer catalogue after the business rules",
+                      f"{len(allowed)} discounts <= max_discount, {len(n_allowed)} installment counts <= max_installments",
+                      "at least one of each", raw_got=True)
+    rules = s["contact_rules"]
+    if rules is not MISSING:
+        for key in ("weekday_hours", "saturday_hours", "sunday_hours"):
+            h = getattr(rules, key)
+            if h.end < h.start:
+                probs.add(f"contact_rules.{key}.end", "window ends before it starts", h.end, f">= start = {h.start:g}")
+    port = s["portfolio"]
+    if port is not MISSING and port.file and base_dir is not None:
+        target = Path(port.file) if Path(port.file).is_absolute() else base_dir / port.file
+        if not target.exists():
+            probs.add("portfolio.file", "file not found", port.file, "an existing CSV or Parquet file")

@@ -1,0 +1,604 @@
+"""Portfolio files (DESIGN section 6): loading, validation and normalisation.
+
+A portfolio is one row per debtor. It is read from CSV or Parquet, checked, and turned into a
+:class:`Portfolio` whose frame always has the same columns and dtypes:
+
+===================== ========= ===========================================================
+column                dtype     rule
+===================== ========= ===========================================================
+debtor_id             String    unique, non-empty (personal data: never shown raw)
+balance               Float64   finite, > 0 (R$)
+days_past_due         Int64     whole number >= 0
+state                 String    one of the 27 UF codes; optional, default from the caller
+score                 Float64   finite, 0..1000; optional (null when absent)
+prior_delinquencies   Int64     whole number >= 0; optional, default 0
+has_phone             Boolean   optional, default true
+has_email             Boolean   optional, default true
+has_whatsapp          Boolean   optional, default true
+===================== ========= ===========================================================
+
+Any other column is carried through unchanged (after the known columns, in file order).
+
+Rules for values:
+
+- Text values of the known columns are stripped of surrounding spaces; an empty text is a
+  missing value. UF codes are upper-cased.
+- A missing value in a required column is an error. A missing value in an optional column
+  takes the column's default (``state`` → ``default_state``, ``prior_delinquencies`` → 0,
+  flags → true), except ``score``, which stays null.
+- Whole numbers may be written as ``30`` or ``30.0``; ``30.5`` is an error.
+- Booleans accept ``true/false``, ``1/0``, ``yes/no``, ``sim/não/nao``, in any case.
+
+Every problem of a file is collected and raised together as one
+:class:`~scenarios.errors.InputError`, one line per problem, e.g.::
+
+    p.csv: balance: 2 rows not positive, first p_1a2b3c4d5e6f7a8b, p_0f1e2d3c4b5a6978 (got -10.0, 0.0, expected > 0)
+
+Offending rows are named by pseudonymised id (see :mod:`scenarios.pseudonym`), or as
+``row N`` (data rows counted from 1, header excluded) when the row has no id. Raw ids never
+appear in a message: an offending value equal to some debtor id is shown as
+``<a debtor id>``, and one with nine or more digits (a CPF or CNPJ in the wrong column,
+say) as ``<hidden long number>``.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from scenarios.errors import InputError, Problems, show
+from scenarios.pseudonym import pseudonymise
+
+__all__ = [
+    "UF_CODES",
+    "REQUIRED_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "FLAG_COLUMNS",
+    "TRUE_WORDS",
+    "FALSE_WORDS",
+    "SUFFIXES",
+    "Portfolio",
+    "load_portfolio",
+    "validate_frame",
+]
+
+#: The 27 federative units of Brazil (26 states and the Federal District), alphabetical.
+UF_CODES: tuple[str, ...] = (
+    "AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA",
+    "PB", "PE", "PI", "PR", "RJ", "RN", "RO", "RR", "RS", "SC", "SE", "SP", "TO",
+)
+
+#: Columns every portfolio must have.
+REQUIRED_COLUMNS: tuple[str, ...] = ("debtor_id", "balance", "days_past_due")
+
+#: The three channel flags.
+FLAG_COLUMNS: tuple[str, ...] = ("has_phone", "has_email", "has_whatsapp")
+
+#: Optional columns and their defaults; ``state``'s default is given by the caller
+#: (``None`` here), ``score`` has none (stays null).
+OPTIONAL_COLUMNS: dict[str, Any] = {
+    "state": None,
+    "score": None,
+    "prior_delinquencies": 0,
+    "has_phone": True,
+    "has_email": True,
+    "has_whatsapp": True,
+}
+
+#: Accepted spellings of booleans (compared lower-cased, stripped).
+TRUE_WORDS: tuple[str, ...] = ("true", "1", "yes", "sim")
+FALSE_WORDS: tuple[str, ...] = ("false", "0", "no", "não", "nao")
+
+#: File suffixes understood by :func:`load_portfolio`.
+SUFFIXES: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+_SCHEMA: dict[str, pl.DataType] = {
+    "debtor_id": pl.String(),
+    "balance": pl.Float64(),
+    "days_past_due": pl.Int64(),
+    "state": pl.String(),
+    "score": pl.Float64(),
+    "prior_delinquencies": pl.Int64(),
+    "has_phone": pl.Boolean(),
+    "has_email": pl.Boolean(),
+    "has_whatsapp": pl.Boolean(),
+}
+_SHOWN = 3  # offending rows named per message
+_MAX_EXACT_INT = 2.0**53  # beyond this a float no longer holds every whole number
+_BOOL_WORDS = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
+_BOOL_EXPECTED = "true/false, 1/0, yes/no or sim/não"
+# Nine or more digits, possibly punctuated like a CPF (123.456.789-09) or CNPJ: such values
+# may be personal ids in the wrong column, so messages never echo them.
+_LONG_NUMBER = re.compile(r"\d(?:[ ./-]?\d){8,}")
+
+
+@dataclass(frozen=True, eq=False)
+class Portfolio:
+    """A validated portfolio.
+
+    Build it with :func:`load_portfolio` or :func:`validate_frame`; constructing it
+    directly skips validation. Instances compare by identity (compare ``frame`` with
+    ``DataFrame.equals`` when needed).
+
+    Attributes
+    ----------
+    frame : polars.DataFrame
+        One row per debtor, with the normalised columns and dtypes of the module docstring
+        first, then any extra columns as read.
+    source : str
+        Where the rows came from (a file label, or a description for in-memory frames).
+    """
+
+    frame: pl.DataFrame
+    source: str
+
+    @property
+    def n(self) -> int:
+        """Number of debtors."""
+        return self.frame.height
+
+    @property
+    def total_balance(self) -> float:
+        """Sum of balances, R$."""
+        return float(self.frame["balance"].sum())
+
+    def summary(self) -> str:
+        """A short multi-line text description (no ids).
+
+        Returns
+        -------
+        str
+            Debtors, total and typical balance, days past due, largest states, score
+            coverage and channel reach.
+        """
+        f = self.frame
+        word = "debtor" if self.n == 1 else "debtors"
+        lines = [f"portfolio {self.source}: {self.n:,} {word}, total balance R$ {self.total_balance:,.2f}"]
+        if self.n == 0:
+            return lines[0]
+        bal, dpd = f["balance"], f["days_past_due"]
+        lines.append(
+            f"  balance: mean R$ {bal.mean():,.2f}, median R$ {bal.median():,.2f}, "
+            f"max R$ {bal.max():,.2f}"
+        )
+        lines.append(f"  days past due: median {dpd.median():g}, max {dpd.max()}")
+        top = (
+            f.group_by("state").len().sort(["len", "state"], descending=[True, False]).head(3)
+        )
+        states = ", ".join(f"{s} {c / self.n:.0%}" for s, c in top.iter_rows())
+        lines.append(f"  states: {f['state'].n_unique()} (largest {states})")
+        score = f["score"]
+        have = self.n - score.null_count()
+        if have:
+            lines.append(f"  score: {have / self.n:.0%} scored, median {score.median():g}")
+        else:
+            lines.append("  score: none")
+        prior = f["prior_delinquencies"]
+        lines.append(f"  prior delinquencies: mean {prior.mean():.2f}, max {prior.max()}")
+        reach = ", ".join(f"{c.removeprefix('has_')} {f[c].mean():.0%}" for c in FLAG_COLUMNS)
+        lines.append(f"  reachable by {reach}")
+        extra = [c for c in f.columns if c not in _SCHEMA]
+        if extra:
+            lines.append(f"  extra columns: {', '.join(extra)}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+def load_portfolio(path: str | Path, *, default_state: str = "SP",
+                   file_label: str | None = None) -> Portfolio:
+    """Read, validate and normalise a portfolio file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.csv`` (UTF-8, comma-separated, header row; Windows-1252 is accepted as a
+        fallback) or ``.parquet`` / ``.pq`` file.
+    default_state : str, default "SP"
+        UF code for rows without a state (and for all rows when there is no ``state``
+        column).
+    file_label : str, optional
+        Name of the file in messages. Default: ``path`` as given.
+
+    Returns
+    -------
+    Portfolio
+
+    Raises
+    ------
+    InputError
+        With every problem found: unreadable file, unknown suffix, missing columns, values
+        of the wrong type, out of range, duplicated or empty.
+    ValueError
+        If ``default_state`` is not a UF code.
+    """
+    label = file_label if file_label is not None else str(path)
+    _check_default_state(default_state)
+    probs = Problems(label)
+    p = Path(path)
+    kind = SUFFIXES.get(p.suffix.lower())
+    if kind is None:
+        probs.add("", "unknown file type", got=repr(p.suffix) if p.suffix else "no suffix",
+                  raw_got=True, expected="a .csv, .parquet or .pq file")
+    elif not p.exists():
+        probs.add("", "file not found", expected="an existing file")
+    elif not p.is_file():
+        probs.add("", "not a file", got="a directory" if p.is_dir() else "not a regular file",
+                  raw_got=True, expected="a portfolio file")
+    probs.raise_if_any()
+    df = _read_csv(p, probs) if kind == "csv" else _read_parquet(p, probs)
+    probs.raise_if_any()
+    if df is None:  # pragma: no cover - every failure above records a problem
+        raise RuntimeError(f"{label}: portfolio could not be read")
+    return validate_frame(df, label, default_state)
+
+
+def _read_csv(path: Path, probs: Problems) -> pl.DataFrame | None:
+    """Read a CSV with every column as text; problems go to ``probs``."""
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(65536).splitlines()[:1]
+    except OSError as exc:
+        probs.add("", "could not be read", got=type(exc).__name__, raw_got=True,
+                  expected="a readable CSV file")
+        return None
+    if header and b";" in header[0] and b"," not in header[0]:
+        text = header[0].decode("utf-8", errors="replace").lstrip("\ufeff")
+        probs.add("", "file looks semicolon-separated", got=f"header {show(text, 50)}",
+                  raw_got=True, expected="comma-separated columns and '.' as decimal point")
+        return None
+    try:
+        df = _read_csv_text(path, "utf8")
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" not in str(exc).lower():
+            probs.add("", _csv_error_text(exc), expected="a comma-separated file with a header row")
+            return None
+        try:  # Excel on Windows in Brazil saves CSV as Windows-1252
+            text = path.read_bytes().decode("cp1252")
+            df = _read_csv_text(io.BytesIO(text.encode("utf-8")), "utf8")
+        except UnicodeDecodeError:
+            probs.add("", "not a text file", expected="UTF-8 or Windows-1252 text")
+            return None
+        except pl.exceptions.PolarsError as exc2:
+            probs.add("", _csv_error_text(exc2), expected="a comma-separated file with a header row")
+            return None
+    except pl.exceptions.NoDataError:
+        probs.add("", "file is empty", got="0 bytes", raw_got=True,
+                  expected="a header row and one row per debtor")
+        return None
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        probs.add("", "could not be read", got=type(exc).__name__, raw_got=True,
+                  expected="a readable CSV file")
+        return None
+    return df
+
+
+def _read_csv_text(source: Path | io.BytesIO, encoding: str) -> pl.DataFrame:
+    """``pl.read_csv`` with the settings used for portfolios: all text, no globbing."""
+    return pl.read_csv(source, infer_schema=False, encoding=encoding, glob=False,
+                       raise_if_empty=True)
+
+
+def _csv_error_text(exc: Exception) -> str:
+    """A message for a CSV parse failure that cannot leak cell contents."""
+    text = str(exc).lower()
+    if "more fields" in text or "ragged" in text:
+        return "a line has more fields than the header"
+    if "utf-8" in text or "utf8" in text:
+        return "not valid UTF-8 text"
+    return f"could not be parsed as CSV ({type(exc).__name__})"
+
+
+def _read_parquet(path: Path, probs: Problems) -> pl.DataFrame | None:
+    """Read a Parquet file; problems go to ``probs``."""
+    try:
+        return pl.read_parquet(path, glob=False, hive_partitioning=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        probs.add("", "could not be read as Parquet", got=type(exc).__name__, raw_got=True,
+                  expected="a readable Parquet file")
+        return None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Portfolio:
+    """Validate and normalise a portfolio table.
+
+    Shared by the CSV and Parquet readers, and usable on in-memory frames (for example
+    from :func:`scenarios.synthetic.generate_portfolio`). Columns may hold text (as read
+    from CSV) or native types (Parquet, generated frames).
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        The raw table.
+    file_label : str
+        Name of the input in messages.
+    default_state : str
+        UF code for rows without a state.
+
+    Returns
+    -------
+    Portfolio
+        With ``source=file_label`` and the normalised frame described in the module
+        docstring.
+
+    Raises
+    ------
+    InputError
+        With every problem found, one per column and kind of problem.
+    ValueError
+        If ``default_state`` is not a UF code.
+    """
+    _check_default_state(default_state)
+    probs = Problems(file_label)
+    v = _Validator(df, probs)
+
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    got_cols = _column_list(df.columns)
+    for col in missing:
+        probs.add(col, "required column missing", got=f"columns {got_cols}", raw_got=True,
+                  expected=col)
+    if df.height == 0:
+        probs.add("", "no rows", got="0 rows", raw_got=True, expected="one row per debtor")
+
+    out: dict[str, pl.Series] = {}
+    out["debtor_id"] = v.ids if v.ids is not None else pl.Series("debtor_id", [], pl.String)
+    v.check_ids()
+
+    bal = v.number("balance", required=True)
+    if bal is not None:
+        v.report(bal <= 0, "balance", "not positive", bal, "> 0")
+        out["balance"] = bal
+    dpd = v.whole("days_past_due", required=True)
+    if dpd is not None:
+        v.report(dpd < 0, "days_past_due", "negative", dpd, ">= 0")
+        out["days_past_due"] = dpd
+
+    out["state"] = v.state(default_state)
+    score = v.number("score", required=False)
+    if score is not None:
+        v.report((score < 0) | (score > 1000), "score", "outside 0..1000", score,
+                 "0 <= score <= 1000")
+        out["score"] = score
+    else:
+        out["score"] = pl.Series("score", [None] * df.height, pl.Float64)
+    prior = v.whole("prior_delinquencies", required=False)
+    if prior is not None:
+        v.report(prior < 0, "prior_delinquencies", "negative", prior, ">= 0")
+        out["prior_delinquencies"] = prior.fill_null(0)
+    else:
+        out["prior_delinquencies"] = pl.Series("prior_delinquencies", [0] * df.height, pl.Int64)
+    for flag in FLAG_COLUMNS:
+        out[flag] = v.boolean(flag)
+
+    probs.raise_if_any()
+    frame = pl.DataFrame([out[c].alias(c) for c in _SCHEMA])
+    extra = [c for c in df.columns if c not in _SCHEMA]
+    if extra:
+        frame = frame.hstack(df.select(extra))
+    return Portfolio(frame=frame, source=file_label)
+
+
+def _check_default_state(default_state: str) -> None:
+    """Fail fast on a default state that is not a UF code."""
+    if default_state not in UF_CODES:
+        raise ValueError(
+            f"default_state: unknown UF code (got {show(default_state)}, expected one of "
+            f"{', '.join(UF_CODES)})"
+        )
+
+
+def _column_list(columns: list[str], limit: int = 12) -> str:
+    """``a, b, c`` (shortened after ``limit`` names)."""
+    names = ", ".join(columns[:limit]) if columns else "none"
+    return names + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+class _Validator:
+    """Column checks over one raw frame, reporting into one :class:`Problems`."""
+
+    def __init__(self, df: pl.DataFrame, probs: Problems):
+        self.df = df
+        self.probs = probs
+        self.ids: pl.Series | None = None
+        if "debtor_id" in df.columns:
+            raw = df["debtor_id"]
+            try:
+                ids = raw.cast(pl.String)
+            except pl.exceptions.PolarsError:
+                probs.add("debtor_id", "column has the wrong type", got=str(raw.dtype),
+                          raw_got=True, expected="text or whole numbers")
+            else:
+                ids = ids.str.strip_chars()
+                self.ids = _blank_to_null(ids)
+
+    # ---------------------------------------------------------------- reporting helpers
+
+    def _labels(self, mask: pl.Series) -> list[str]:
+        """Up to three row labels (pseudonym, else ``row N``) where ``mask`` is true."""
+        idx = mask.fill_null(False).arg_true().head(_SHOWN).to_list()
+        if self.ids is None:
+            return [f"row {i + 1}" for i in idx]
+        raw = [self.ids[i] for i in idx]
+        names = pseudonymise([r for r in raw if r is not None])
+        it = iter(names)
+        return [next(it) if r is not None else f"row {i + 1}" for i, r in zip(idx, raw)]
+
+    def _render(self, values: list[Any]) -> list[str]:
+        """Render offending values; a value equal to some debtor id is masked."""
+        texts = []
+        ids_set: set[str] = set()
+        strs = [v for v in values if isinstance(v, str)]
+        if strs and self.ids is not None:
+            hit = self.ids.filter(self.ids.is_in(strs)).unique().to_list()
+            ids_set = set(hit)
+        for v in values:
+            if v is None:
+                texts.append("nothing")
+            elif isinstance(v, str) and v in ids_set:
+                texts.append("<a debtor id>")
+            elif _LONG_NUMBER.search(str(v)):
+                texts.append("<hidden long number>")
+            elif isinstance(v, str):
+                texts.append(show(v, 20))
+            elif isinstance(v, float):
+                texts.append(repr(v))
+            else:
+                texts.append(str(v))
+        return texts
+
+    def report(self, mask: pl.Series, col: str, problem: str, values: pl.Series | None,
+               expected: str) -> None:
+        """Add one problem for the rows where ``mask`` is true, if any."""
+        mask = mask.fill_null(False)
+        count = int(mask.sum())
+        if not count:
+            return
+        labels = self._labels(mask)
+        got = None
+        if values is not None:
+            shown = values.filter(mask).head(_SHOWN).to_list()
+            got = ", ".join(self._render(shown))
+        self.probs.add(col, f"{_rows(count)} {problem}, first {', '.join(labels)}",
+                       got=got, raw_got=True, expected=expected)
+
+    def _text(self, col: str) -> pl.Series:
+        """The column as stripped text with blanks as nulls (only for String columns)."""
+        return _blank_to_null(self.df[col].str.strip_chars())
+
+    def _wrong_dtype(self, col: str, dtype: pl.DataType, expected: str) -> None:
+        self.probs.add(col, "column has the wrong type", got=str(dtype), raw_got=True,
+                       expected=expected)
+
+    # ---------------------------------------------------------------- column checks
+
+    def check_ids(self) -> None:
+        """Empty and duplicated ids."""
+        ids = self.ids
+        if ids is None:
+            return
+        self.report(ids.is_null(), "debtor_id", "empty", None, "a non-empty id")
+        present = ids.drop_nulls()
+        dup_mask = present.is_duplicated()
+        if dup_mask.any():
+            dups = present.filter(dup_mask)
+            n_ids = dups.n_unique()
+            first = pseudonymise(dups.unique(maintain_order=True).head(_SHOWN).to_list())
+            word = "id" if n_ids == 1 else "ids"
+            self.probs.add("debtor_id", f"{n_ids} {word} duplicated, first {', '.join(first)}",
+                           got=f"{dups.len()} rows with them", raw_got=True,
+                           expected="each id once")
+
+    def number(self, col: str, required: bool) -> pl.Series | None:
+        """A finite Float64 column, or None when absent or of an unusable type."""
+        if col not in self.df.columns:  # a missing required column is reported elsewhere
+            return None
+        raw = self.df[col]
+        if raw.dtype == pl.String:
+            text = self._text(col)
+            values = text.cast(pl.Float64, strict=False)
+            source = text
+        elif raw.dtype.is_numeric() or raw.dtype == pl.Null:
+            values = raw.cast(pl.Float64)
+            source = raw
+        else:
+            self._wrong_dtype(col, raw.dtype, "numbers")
+            return None
+        bad = source.is_not_null() & (values.is_null() | ~values.is_finite())
+        self.report(bad, col, "not a number", source, "a finite number")
+        if required:
+            self.report(source.is_null(), col, "empty", None, "a number")
+        return _null_where(values, bad)
+
+    def whole(self, col: str, required: bool) -> pl.Series | None:
+        """An Int64 column of whole numbers, or None when absent or of an unusable type."""
+        if col not in self.df.columns:  # a missing required column is reported elsewhere
+            return None
+        raw = self.df[col]
+        if raw.dtype.is_integer():
+            values = raw.cast(pl.Int64)
+            if required:
+                self.report(raw.is_null(), col, "empty", None, "a whole number")
+            return values
+        if raw.dtype == pl.String:
+            source = self._text(col)
+            floats = source.cast(pl.Float64, strict=False)
+        elif raw.dtype.is_numeric() or raw.dtype == pl.Null:
+            source = raw
+            floats = raw.cast(pl.Float64)
+        else:
+            self._wrong_dtype(col, raw.dtype, "whole numbers")
+            return None
+        ok = floats.is_finite() & (floats == floats.floor()) & (floats.abs() < _MAX_EXACT_INT)
+        bad = source.is_not_null() & ~ok.fill_null(False)
+        self.report(bad, col, "not a whole number", source, "a whole number")
+        if required:
+            self.report(source.is_null(), col, "empty", None, "a whole number")
+        return _null_where(floats, bad).cast(pl.Int64)
+
+    def state(self, default_state: str) -> pl.Series:
+        """UF codes, upper-cased, blanks filled with ``default_state``."""
+        n = self.df.height
+        if "state" not in self.df.columns:
+            return pl.Series("state", [default_state] * n, pl.String)
+        raw = self.df["state"]
+        if raw.dtype not in (pl.String, pl.Categorical, pl.Enum, pl.Null):
+            self._wrong_dtype("state", raw.dtype, "two-letter UF codes")
+            return pl.Series("state", [default_state] * n, pl.String)
+        text = _blank_to_null(raw.cast(pl.String).str.strip_chars())
+        codes = text.str.to_uppercase()
+        bad = codes.is_not_null() & ~codes.is_in(list(UF_CODES))
+        self.report(bad, "state", "unknown UF code", text,
+                    "a two-letter UF code such as SP, RJ or MG")
+        return codes.fill_null(default_state).alias("state")
+
+    def boolean(self, col: str) -> pl.Series:
+        """A Boolean flag column, blanks filled with true."""
+        n = self.df.height
+        default = OPTIONAL_COLUMNS[col]
+        if col not in self.df.columns:
+            return pl.Series(col, [default] * n, pl.Boolean)
+        raw = self.df[col]
+        if raw.dtype == pl.Boolean:
+            return raw.fill_null(default)
+        if raw.dtype == pl.String:
+            source = self._text(col)
+            values = source.str.to_lowercase().replace_strict(_BOOL_WORDS, default=None,
+                                                              return_dtype=pl.Boolean)
+        elif raw.dtype.is_numeric() or raw.dtype == pl.Null:
+            source = raw
+            floats = raw.cast(pl.Float64)
+            values = (pl.when(floats == 1).then(True).when(floats == 0).then(False)
+                      .otherwise(None))
+            values = pl.select(values.alias(col)).to_series()
+        else:
+            self._wrong_dtype(col, raw.dtype, _BOOL_EXPECTED)
+            return pl.Series(col, [default] * n, pl.Boolean)
+        bad = source.is_not_null() & values.is_null()
+        self.report(bad, col, "not a boolean", source, _BOOL_EXPECTED)
+        return values.fill_null(default).alias(col)
+
+
+def _blank_to_null(text: pl.Series) -> pl.Series:
+    """Empty strings become nulls."""
+    return pl.select(
+        pl.when(text.str.len_bytes() > 0).then(text).otherwise(None).alias(text.name)
+    ).to_series()
+
+
+def _null_where(values: pl.Series, mask: pl.Series) -> pl.Series:
+    """``values`` with nulls where ``mask`` is true."""
+    return pl.select(
+        pl.when(mask).then(None).otherwise(values).alias(values.name)
+    ).to_series()
