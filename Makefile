@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/acordo demo
+	$(BIN)/acordo simulate scenarios/base.toml --out runs/demo --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

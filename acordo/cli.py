@@ -1,0 +1,179 @@
+"""The ``acordo`` command line (DESIGN §7).
+
+Exit codes: 0 success, 2 bad input (one line per problem: ``file: key: problem (got X,
+expected Y)``), 1 internal error. Progress goes to stderr; results and paths to stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from scenarios.errors import InputError, Problem
+
+__all__ = ["main", "build_parser"]
+
+BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def _scenario_path(arg: str) -> str:
+    """A scenario argument: a path, or the name of a bundled scenario (``base``, ``crediario``)."""
+    path = Path(arg)
+    if path.exists():
+        return arg
+    for candidate in (BUNDLED / arg, BUNDLED / f"{arg}.toml"):
+        if candidate.is_file():
+            return str(candidate)
+    return arg
+
+
+def _positive_int(name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: not a whole number (got {text!r}, expected an integer >= 1)")
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name}: out of range (got {value}, expected an integer >= 1)")
+        return value
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed: not a whole number (got {text!r}, expected 0 <= seed < 2**63)")
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"--seed: out of range (got {value}, expected 0 <= seed < 2**63)")
+    return value
+
+
+class _Progress:
+    """A rich progress display on stderr, one bar per stage."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> "_Progress":
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def __call__(self, label: str, advance: int, total: int) -> None:
+        if self.bar is None:
+            return
+        if label not in self.tasks:
+            self.tasks[label] = self.bar.add_task(label, total=total)
+        self.bar.update(self.tasks[label], advance=advance, total=total)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from scenarios.inputs import load_inputs
+    from scenarios.loader import load_scenario
+    scenario = load_scenario(_scenario_path(args.scenario))
+    inputs = load_inputs(scenario, args.portfolio)
+    counts = inputs.segment_counts(scenario)
+    print(f"{scenario.source}: ok — {scenario.name}; {inputs.portfolio.n:,} debtors, "
+          f"R$ {inputs.portfolio.total_balance:,.2f}, {len(counts)} segments")
+    for name, n in counts.items():
+        print(f"  {name:<28} {n:>10,}")
+    return 0
+
+
+def _cmd_portfolio(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from scenarios.synthetic import generate_portfolio, write_portfolio
+    out = Path(args.out)
+    if out.suffix not in (".csv", ".parquet", ".pq"):
+        raise InputError([Problem("--out", "", "unknown file type", out.suffix or "no suffix", ".csv or .parquet")])
+    frame = generate_portfolio(args.n, np.random.default_rng(args.seed), args.product)
+    tmp = out.with_name(f".{out.name}.partial{out.suffix}")
+    try:
+        write_portfolio(frame, tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"{out}: {frame.height:,} debtors, R$ {frame.get_column('balance').sum():,.2f}")
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from acordo.pipeline import run_simulate
+    with _Progress(not args.quiet) as progress:
+        result = run_simulate(_scenario_path(args.scenario), args.out, portfolio=args.portfolio,
+                              policy_path=args.policy, replications=args.replications, seed=args.seed,
+                              workers=args.workers, force=args.force, progress=progress)
+    print(result.summary())
+    print(f"written: {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(prog="acordo", description="Collections policy simulator and optimizer.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a scenario (and its portfolio) and report every problem")
+    p.add_argument("scenario", help="scenario TOML file, or the name of a bundled scenario")
+    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("portfolio", help="write a synthetic Brazilian portfolio")
+    p.add_argument("--n", type=_positive_int("--n"), required=True, help="number of debtors")
+    p.add_argument("--seed", type=_seed, required=True, help="random seed (same seed, same bytes)")
+    p.add_argument("--out", required=True, help="output .csv or .parquet")
+    p.add_argument("--product", default="mixed", choices=("mixed", "crediario", "cartao", "telecom", "pessoal"),
+                   help="product profile (default: mixed)")
+    p.set_defaults(func=_cmd_portfolio)
+
+    p = sub.add_parser("simulate", help="Monte Carlo of a policy on a scenario")
+    p.add_argument("scenario")
+    p.add_argument("--out", required=True, help="run directory to create")
+    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
+    p.add_argument("--policy", help="policy file (TOML like [baseline], or policy.json); default: the baseline")
+    p.add_argument("--replications", type=_positive_int("--replications"))
+    p.add_argument("--seed", type=_seed)
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help="processes (results do not change)")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=_cmd_simulate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("acordo: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        if os.environ.get("ACORDO_DEBUG"):
+            raise
+        print(f"acordo: internal error: {exc.__class__.__name__}: {exc} (set ACORDO_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""The jobs behind the CLI commands: load, run, write a run directory (DESIGN §7)."""
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+from acordo.rundir import run_directory, write_json
+from scenarios.inputs import RunInputs, load_inputs
+from scenarios.loader import load_policy, load_scenario
+from scenarios.pseudonym import pseudonymise
+from scenarios.schema import Policy, Scenario
+from simulation.model import OfferPlan, SimModel, build_model
+from simulation.montecarlo import run_monte_carlo
+from simulation.results import SimulationResult
+
+__all__ = ["Stopwatch", "Prepared", "prepare", "simulate_job", "write_simulation", "manifest"]
+
+Progress = Callable[[str, int, int], None]
+"""A progress callback: (stage label, steps done now, total steps of the stage)."""
+
+
+@dataclass
+class Stopwatch:
+    """Wall time of each stage, for ``manifest.json``."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def stage(self, name: str):
+        """Context manager timing one stage."""
+        watch = self
+
+        class _Stage:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                watch.timings[name] = round(watch.timings.get(name, 0.0) + time.perf_counter() - self.t0, 3)
+        return _Stage()
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A loaded scenario with its inputs and model."""
+
+    scenario: Scenario
+    inputs: RunInputs
+    model: SimModel
+
+
+def prepare(scenario_path: str | Path, portfolio: str | Path | None = None,
+            settings: dict | None = None) -> Prepared:
+    """Load and validate the scenario and portfolio, segment it and build the model."""
+    scenario = load_scenario(scenario_path, settings=settings)
+    inputs = load_inputs(scenario, portfolio)
+    model = build_model(scenario, inputs.portfolio.frame, inputs.segment_index)
+    return Prepared(scenario, inputs, model)
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of acordo and the libraries whose behaviour shapes the numbers."""
+    out = {"python": platform.python_version()}
+    for pkg in ("acordo", "numpy", "scipy", "simpy", "polars", "pulp", "highspy", "matplotlib", "holidays"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: dict[str, float],
+             extra: dict | None = None) -> dict:
+    """The contents of ``manifest.json``."""
+    sc = prepared.scenario
+    data = {
+        "command": command,
+        "argv": sys.argv[1:],
+        "scenario": {"name": sc.name, "file": sc.source, "hash": sc.digest},
+        "portfolio": {"source": prepared.inputs.portfolio.source, "debtors": prepared.inputs.portfolio.n,
+                      "balance": prepared.inputs.portfolio.total_balance,
+                      "segments": prepared.inputs.segment_counts(sc)},
+        "seeds": seeds,
+        "versions": package_versions(),
+        "timings_seconds": timings,
+    }
+    if extra:
+        data.update(extra)
+    return data
+
+
+def policy_of(prepared: Prepared, policy_path: str | Path | None) -> tuple[Policy, str]:
+    """The policy to simulate: a ``--policy`` file, else the scenario's baseline."""
+    if policy_path:
+        return load_policy(policy_path, prepared.scenario), Path(policy_path).name
+    return prepared.scenario.baseline, "baseline"
+
+
+def simulate_job(prepared: Prepared, policy: Policy, policy_name: str, *, seed: int, replications: int,
+                 workers: int = 1, progress: Progress | None = None) -> SimulationResult:
+    """Monte Carlo of ``policy`` on the prepared scenario."""
+    plan = OfferPlan.from_policy(policy, prepared.scenario)
+    tick = (lambda k: progress(f"simulating {policy_name}", k, replications)) if progress else None
+    return run_monte_carlo(prepared.model, plan, seed=seed, replications=replications, workers=workers,
+                           policy_name=policy_name, progress=tick)
+
+
+def write_simulation(stage: Path, prepared: Prepared, result: SimulationResult, prefix: str = "") -> None:
+    """Write ``summary.json``, ``daily.parquet``, ``debtors.parquet`` (and ``agents.parquet``)."""
+    write_json(stage / f"{prefix}summary.json", {"policy": result.policy_name, "replications": result.replications,
+                                                 "seed": result.seed, "metrics": result.summary_dict()})
+    result.daily_table().write_parquet(stage / f"{prefix}daily.parquet", statistics=False)
+    result.agent_table().write_parquet(stage / f"{prefix}agents.parquet", statistics=False)
+    ids = pseudonymise(prepared.inputs.portfolio.frame.get_column("debtor_id"))
+    result.debtors_table(ids.rename("debtor")).write_parquet(stage / f"{prefix}debtors.parquet", statistics=False)
+
+
+def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path | None = None,
+                 policy_path: str | Path | None = None, replications: int | None = None, seed: int | None = None,
+                 workers: int = 1, force: bool = False, progress: Progress | None = None) -> SimulationResult:
+    """``acordo simulate``: everything validated first, then simulated, then written atomically."""
+    from acordo.rundir import check_target
+    check_target(out, force)
+    watch = Stopwatch()
+    with watch.stage("load"):
+        prepared = prepare(scenario_path, portfolio)
+        policy, name = policy_of(prepared, policy_path)
+    mc = prepared.scenario.monte_carlo
+    seed = mc.seed if seed is None else seed
+    replications = mc.replications if replications is None else replications
+    with watch.stage("simulate"):
+        result = simulate_job(prepared, policy, name, seed=seed, replications=replications, workers=workers,
+                              progress=progress)
+    with run_directory(out, force) as stage:
+        with watch.stage("write"):
+            write_simulation(stage, prepared, result)
+        write_json(stage / "manifest.json", manifest("simulate", prepared, {"seed": seed, "replications": replications},
+                                                     watch.timings, {"policy": name, "workers": workers}))
+    return result
+

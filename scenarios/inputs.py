@@ -1,0 +1,52 @@
+"""A scenario's portfolio, loaded or generated, validated and segmented: the inputs of a run."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from scenarios.errors import InputError, Problems
+from scenarios.portfolio import Portfolio, load_portfolio, validate_frame
+from scenarios.schema import Scenario
+from scenarios.segmentation import assign_segments
+from scenarios.synthetic import generate_portfolio
+
+__all__ = ["RunInputs", "load_inputs"]
+
+
+@dataclass(frozen=True, eq=False)
+class RunInputs:
+    """A validated portfolio and the segment of each debtor."""
+
+    portfolio: Portfolio
+    segment_index: np.ndarray
+
+    def segment_counts(self, scenario: Scenario) -> dict[str, int]:
+        """Debtors per segment, in scenario order."""
+        counts = np.bincount(self.segment_index[self.segment_index >= 0], minlength=len(scenario.segments))
+        return {s.name: int(c) for s, c in zip(scenario.segments, counts)}
+
+
+def load_inputs(scenario: Scenario, portfolio_path: str | Path | None = None) -> RunInputs:
+    """Load (``--portfolio`` or the scenario's file) or generate the portfolio, and segment it.
+
+    Raises
+    ------
+    InputError
+        Every problem of the portfolio file, then of the segment rules against it.
+    """
+    path = portfolio_path or scenario.portfolio.file or None
+    if path:
+        portfolio = load_portfolio(path, default_state=scenario.calendar.default_state,
+                                   file_label=str(portfolio_path) if portfolio_path else None)
+    else:
+        src = scenario.portfolio
+        frame = generate_portfolio(src.synthetic_n, np.random.default_rng(src.synthetic_seed), src.synthetic_product)
+        portfolio = validate_frame(frame, f"synthetic portfolio of {scenario.source}", scenario.calendar.default_state)
+    probs = Problems(scenario.source)
+    label = Path(path).name if path else "the synthetic portfolio"
+    index = assign_segments(scenario, portfolio.frame, label=label, probs=probs)
+    if probs:
+        raise InputError(probs.items)
+    return RunInputs(portfolio, index)

@@ -1,0 +1,632 @@
+"""The vectorised simulation engine: simpy drives time, events act on cohorts of debtors.
+
+A million debtors cannot each be a Python process. Here every simpy event carries a
+numpy array of debtors: a payment cohort due on a day, a cadence step of a segment, an
+escalation step, the agency's collections of a day. One daily process runs what touches
+every open debtor each day (self-cure, late installments, the contact queue). Within a
+day, events are ordered by fractional times:
+
+======  =========================================================
+ t+0.00  A  self-cure (daily process)
+ t+0.05  B  agency collections (cohort events)
+ t+0.10  C  payments due (cohort events)
+ t+0.20  D  late installments and breaks (daily process)
+ t+0.30  E  cadence steps and the formal-notice letter (cohort events)
+ t+0.40  F-H contacts, the call queue, negotiation (daily process)
+ t+0.80  I  escalation: listing, agency hand-over (events)
+======  =========================================================
+
+The model is specified in ``docs/model.md``; ``simulation/reference.py`` implements the
+same specification one debtor at a time, and the tests check that they agree.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import simpy
+
+from scenarios.schema import CHANNELS
+from simulation.draws import Streams, normal, uniform
+from simulation.model import CH, OUTCOMES, OfferPlan, SimModel
+from simulation.replication import BLOCK_RULES, DAILY_METRICS, ReplicationResult, totals_from
+
+__all__ = ["simulate_replication", "price_installment", "plan_installments"]
+
+OPEN, AGREEMENT, AGENCY, PAID = 0, 1, 2, 3
+_M = {m: i for i, m in enumerate(DAILY_METRICS)}
+_O = {o: i for i, o in enumerate(OUTCOMES)}
+_CHANNEL_ORDER = (CH["letter"], CH["email"], CH["sms"], CH["whatsapp"])
+LETTER, CALL = CH["letter"], CH["call"]
+_NEVER = -10_000
+
+
+def price_installment(pv: np.ndarray, rate: float, m: np.ndarray) -> np.ndarray:
+    """Installment of a Price-table (French amortisation) plan of ``m`` payments."""
+    m = np.maximum(np.asarray(m, dtype=np.float64), 1.0)
+    if rate <= 0:
+        return pv / m
+    return pv * rate / (1.0 - (1.0 + rate) ** (-m))
+
+
+def plan_installments(amount: np.ndarray, n: np.ndarray, down: np.ndarray, rate: float,
+                      min_installment: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First payment, later installment and number of payments of each agreement.
+
+    A lump sum (``n = 1``) is one payment of ``amount``. A plan has a down payment
+    ``down * amount`` (when ``down > 0``) and then ``n - 1`` installments (``n`` without a
+    down payment) of the Price-table installment; the count is reduced until the
+    installment reaches ``min_installment``, and a plan where none does becomes a lump sum.
+    """
+    amount = np.asarray(amount, dtype=np.float64)
+    n = np.asarray(n, dtype=np.int64)
+    down = np.asarray(down, dtype=np.float64)
+    has_down = (down > 0) & (n > 1)
+    dp = np.where(has_down, down * amount, 0.0)
+    rest = amount - dp
+    m = np.where(has_down, n - 1, n).astype(np.int64)
+    if min_installment > 0:
+        bound = np.full(m.shape, np.inf)
+        if rate > 0:
+            ratio = rest * rate / min_installment
+            below = ratio < 1
+            bound[below] = -np.log1p(-ratio[below]) / np.log1p(rate)
+        else:
+            bound = rest / min_installment
+        finite = np.isfinite(bound)
+        m = np.where(finite, np.minimum(m, np.floor(np.where(finite, bound, 0) + 1e-9)), m).astype(np.int64)
+    lump = (n <= 1) | (m < 1)
+    inst = np.where(lump, 0.0, price_installment(rest, rate, np.maximum(m, 1)))
+    first = np.where(lump, amount, np.where(has_down, dp, inst))
+    count = np.where(lump, 1, np.where(has_down, 1 + m, m)).astype(np.int64)
+    return first, inst, count
+
+
+class _Engine:
+    """One replication of one policy; see the module docstring for the event order."""
+
+    def __init__(self, model: SimModel, plan: OfferPlan, streams: Streams, unlimited_agents: bool,
+                 record_attempts: bool):
+        sc = model.scenario
+        self.m, self.sc, self.st = model, sc, streams
+        self.unlimited = unlimited_agents
+        self.record = record_attempts
+        N, S, H = model.n, model.n_segments, model.calendar.horizon
+        self.N, self.S, self.H = N, S, H
+        P = model.params
+        seg = model.seg
+        self.seg = seg
+        self.rid = model.rid
+        # discounting and per-day constants
+        self.df = (1.0 + sc.money.annual_discount_rate) ** (-np.arange(H + 1) / 365.0)
+        self.jm = sc.money.juros_mora_monthly
+        tau = P["self_cure_tau"]
+        self.g = np.exp(-np.arange(H)[:, None] / tau[None, :])  # (H, S)
+        self.tau_uniform = bool(np.all(tau == tau[0]))
+        # latent traits and thresholds (one draw per debtor)
+        bal = model.balance
+        self.L = bal * np.exp(P["lump_mu"][seg] + P["lump_sigma"][seg] * normal(streams["lump"], model.rid))
+        self.Mcap = bal * np.exp(P["monthly_mu"][seg] + P["monthly_sigma"][seg] * normal(streams["monthly"], model.rid))
+        self.U = uniform(streams["cure"], model.rid, 0, 0)
+        self.surv = np.ones(N)
+        self.a_cure = P["self_cure_h0"][seg] * np.exp(-model.dpd / tau[seg])
+        self.a_eff = self.a_cure.copy()
+        d, n, down, j = plan.assign(model, streams)
+        self.d, self.n_off, self.down, self.offer_j = d, n, down, j
+        self.sig = 1.0 / (1.0 + np.exp(-(P["accept_alpha"][seg] + P["accept_beta"][seg] * d)))
+        self.priority = bal * model.reach[seg, CALL] * model.engage[seg, CALL] * self.sig
+        # the call queue lives in priority order: pending[CALL] is indexed by rank
+        self.by_rank = np.lexsort((np.arange(N), -self.priority))
+        self.rank = np.empty(N, np.int64)
+        self.rank[self.by_rank] = np.arange(N)
+        # state
+        self.status = np.zeros(N, np.uint8)
+        self.base = bal.astype(np.float64).copy()
+        self.base_day = np.zeros(N, np.int32)
+        self.listed = np.zeros(N, bool)
+        self.opted = np.zeros(N, bool)
+        self.K = sc.contact_rules.max_contacts_per_7_days
+        self.hist = np.full((N, max(self.K, 1)), _NEVER, np.int16)
+        self.ptr = np.zeros(N, np.int16)
+        self.recent7 = np.zeros(N, np.int16)  # independent audit of the 7-day cap
+        self.last_conv = np.full(N, _NEVER, np.int32)
+        self.pending = np.zeros((len(CHANNELS), N), bool)
+        self.n_pending = np.zeros(len(CHANNELS), np.int64)
+        # agreements
+        self.ag_k = np.zeros(N, np.int16)
+        self.ag_count = np.zeros(N, np.int16)
+        self.ag_first = np.zeros(N)
+        self.ag_inst = np.zeros(N)
+        self.ag_npay = np.zeros(N, np.int16)
+        self.ag_due0 = np.zeros(N, np.int32)
+        self.ag_late = np.full(N, -1, np.int32)
+        self.ag_B = np.zeros(N)
+        self.ag_A = np.zeros(N)
+        self.ag_total = np.zeros(N)
+        self.ag_paid = np.zeros(N)
+        self.ag_disc = np.zeros(N)
+        self.cooldown = np.zeros(N, np.int32)
+        self.late_idx = np.zeros(0, np.int64)
+        # results
+        self.outcome = np.zeros(N, np.uint8)
+        self.collected = np.zeros(N)
+        self.coll_npv = np.zeros(N)
+        self.cost = np.zeros(N)
+        self.give = np.zeros(N)
+        self.minutes = np.zeros(N)
+        self.cash30 = np.zeros(N)
+        self.broken = np.zeros(N, np.int16)
+        self.daily = np.zeros((H, S, len(DAILY_METRICS)))
+        self.agent = np.zeros((H, 3))
+        self.counters: dict[str, float] = defaultdict(float)
+        self.attempt_log: list[tuple[np.ndarray, int, int, np.ndarray]] = []
+        # parameters by debtor, used per event
+        self.keep_first = P["keep_first"]
+        self.keep = P["keep"]
+        self.late_pay = P["late_pay_daily"]
+        self.ckf = np.where(model.chronic, P["chronic_keep_factor"][seg], 1.0)
+        self.seg_rows = [np.flatnonzero(seg == s) for s in range(S)]
+        ch = sc.channels
+        self.channel_cost = np.array([ch.sms.cost, ch.email.cost, ch.whatsapp.cost, ch.call.cost, ch.letter.cost])
+        self.cost_per_minute = sc.agents.cost_per_hour / 60.0
+        self.env = simpy.Environment()
+        self.buckets: dict[tuple[str, int], list[np.ndarray]] = defaultdict(list)
+
+    # ------------------------------------------------------------------ scheduling
+    def _schedule(self, kind: str, day: int, offset: float, rows: np.ndarray, handler) -> None:
+        """Add ``rows`` to the cohort event ``kind`` of ``day`` (creating its simpy event)."""
+        if day >= self.H or rows.size == 0:
+            return
+        key = (kind, day)
+        if key not in self.buckets:
+            ev = self.env.timeout(max(0.0, day + offset - self.env.now))
+            ev.callbacks.append(lambda _e, key=key, handler=handler: handler(key[1], self._pop(key)))
+        self.buckets[key].append(rows)
+
+    def _pop(self, key: tuple[str, int]) -> np.ndarray:
+        parts = self.buckets.pop(key, [])
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    def _at(self, time: float, fn, *args) -> None:
+        ev = self.env.timeout(time - self.env.now)
+        ev.callbacks.append(lambda _e: fn(*args))
+
+    # ------------------------------------------------------------------ money
+    def _owed(self, rows: np.ndarray, t: int) -> np.ndarray:
+        return self.base[rows] * (1.0 + self.jm * (t - self.base_day[rows]) / 30.0)
+
+    def _collect(self, rows: np.ndarray, amount: np.ndarray, t: int) -> None:
+        self.collected[rows] += amount
+        self.coll_npv[rows] += amount * self.df[t]
+        if t < 30:
+            self.cash30[rows] += amount
+        segs = self.seg[rows]
+        self.daily[t, :, _M["collected"]] += np.bincount(segs, weights=amount, minlength=self.S)
+        self.daily[t, :, _M["npv"]] += np.bincount(segs, weights=amount * self.df[t], minlength=self.S)
+
+    def _charge(self, rows: np.ndarray, amount: np.ndarray | float, t: int, counter: str) -> None:
+        amount = np.broadcast_to(np.asarray(amount, dtype=np.float64), rows.shape)
+        self.cost[rows] += amount * self.df[t]
+        self.daily[t, :, _M["cost"]] += np.bincount(self.seg[rows], weights=amount, minlength=self.S)
+        self.counters[counter] += float(amount.sum())
+
+    def _count(self, rows: np.ndarray, t: int, metric: str) -> None:
+        self.daily[t, :, _M[metric]] += np.bincount(self.seg[rows], minlength=self.S)
+
+    def _leave_open(self, rows: np.ndarray, status: int) -> None:
+        self.status[rows] = status
+        self.a_eff[rows] = 0.0
+
+    # ------------------------------------------------------------------ A: self-cure
+    def _self_cure(self, t: int) -> None:
+        g = self.g[t]
+        step = self.a_eff * (g[0] if self.tau_uniform else g[self.seg])
+        np.minimum(step, 1.0, out=step)
+        np.subtract(1.0, step, out=step)
+        self.surv *= step
+        rows = np.flatnonzero(self.surv <= self.U)
+        if rows.size == 0:
+            return
+        self._collect(rows, self._owed(rows, t), t)
+        self._leave_open(rows, PAID)
+        self.U[rows] = -1.0
+        self.outcome[rows] = _O["self_cured"]
+        self._count(rows, t, "cures")
+
+    # ------------------------------------------------------------------ B: agency
+    def _agency_collect(self, t: int, rows: np.ndarray) -> None:
+        rows = rows[self.status[rows] == AGENCY]
+        if rows.size == 0:
+            return
+        amount = self._owed(rows, t)
+        self._collect(rows, amount, t)
+        self._charge(rows, amount * self.sc.escalation.agency_commission, t, "agency_commission")
+        self.status[rows] = PAID
+        self.outcome[rows] = _O["agency_collected"]
+        self._count(rows, t, "agency_collected")
+
+    # ------------------------------------------------------------------ C: payments due
+    def _payments_due(self, t: int, rows: np.ndarray) -> None:
+        rows = rows[(self.status[rows] == AGREEMENT) & (self.ag_late[rows] < 0)]
+        rows = rows[self.ag_due0[rows] + 30 * self.ag_k[rows].astype(np.int32) == t]
+        if rows.size == 0:
+            return
+        k = self.ag_k[rows]
+        segs = self.seg[rows]
+        p = np.where(k == 0, self.keep_first[segs], self.keep[segs]) * self.ckf[rows]
+        paid = uniform(self.st["pay"], self.rid[rows], t, k) < p
+        ok = rows[paid]
+        self._pay_installment(ok, np.where(self.ag_k[ok] == 0, self.ag_first[ok], self.ag_inst[ok]), t)
+        missed = rows[~paid]
+        self.ag_late[missed] = t
+        self.late_idx = np.concatenate([self.late_idx, missed])
+
+    def _pay_installment(self, rows: np.ndarray, amount: np.ndarray, t: int) -> None:
+        if rows.size == 0:
+            return
+        self._collect(rows, amount, t)
+        self.ag_paid[rows] += amount
+        self.ag_k[rows] += 1
+        done = self.ag_k[rows] >= self.ag_npay[rows]
+        kept = rows[done]
+        if kept.size:
+            self.status[kept] = PAID
+            self.outcome[kept] = _O["agreement_kept"]
+            self.give[kept] += self.ag_disc[kept]
+            self.daily[t, :, _M["give_away"]] += np.bincount(self.seg[kept], weights=self.ag_disc[kept], minlength=self.S)
+        going = rows[~done]
+        if going.size:
+            due = self.ag_due0[going] + 30 * self.ag_k[going].astype(np.int32)
+            for day in np.unique(due):
+                self._schedule("pay", int(day), 0.10, going[due == day], self._payments_due)
+
+    # ------------------------------------------------------------------ D: late installments
+    def _late(self, t: int) -> None:
+        rows = self.late_idx
+        if rows.size == 0:
+            return
+        rows = rows[(self.status[rows] == AGREEMENT) & (self.ag_late[rows] >= 0) & (self.ag_late[rows] < t)]
+        keep_late = self.late_idx[(self.status[self.late_idx] == AGREEMENT) & (self.ag_late[self.late_idx] == t)]
+        grace = self.sc.agreements.grace_days
+        late_since = self.ag_late[rows]
+        breaking = t - late_since > grace
+        br = rows[breaking]
+        if br.size:
+            principal = self.ag_paid[br] * self.ag_A[br] / self.ag_total[br]
+            self.base[br] = self.ag_B[br] - principal
+            self.base_day[br] = t
+            self.status[br] = OPEN
+            self.a_eff[br] = self.a_cure[br]
+            self.ag_late[br] = -1
+            self.cooldown[br] = t + self.sc.agreements.renegotiation_cooldown_days
+            self.broken[br] += 1
+            self._count(br, t, "breaks")
+        rest = rows[~breaking]
+        if rest.size:
+            k = self.ag_k[rest]
+            p = self.late_pay[self.seg[rest]] * self.ckf[rest]
+            pays = uniform(self.st["pay"], self.rid[rest], t, 100 + k.astype(np.int64)) < p
+            ok = rest[pays]
+            if ok.size:
+                inst = np.where(self.ag_k[ok] == 0, self.ag_first[ok], self.ag_inst[ok])
+                days = t - self.ag_late[ok]
+                amount = inst * (1.0 + self.sc.money.multa + self.jm * days / 30.0)
+                self.ag_late[ok] = -1
+                self._pay_installment(ok, amount, t)
+            rest = rest[~pays]
+        self.late_idx = np.concatenate([rest, keep_late])
+
+    # ------------------------------------------------------------------ E: cadence
+    def _cadence_step(self, t: int, s: int, c: int) -> None:
+        rows = self.seg_rows[s]
+        rows = rows[(self.status[rows] == OPEN) & self.m.available[c, rows]]
+        self._mark(rows, c)
+
+    def _slots(self, c: int, rows: np.ndarray) -> np.ndarray:
+        """Positions of ``rows`` in ``pending[c]`` (calls are kept in priority order)."""
+        return self.rank[rows] if c == CALL else rows
+
+    def _mark(self, rows: np.ndarray, c: int) -> None:
+        slots = self._slots(c, rows)
+        new = slots[~self.pending[c, slots]]
+        self.pending[c, new] = True
+        self.n_pending[c] += new.size
+
+    def _letter_notice(self, t: int) -> None:
+        self._mark(np.flatnonzero(self.status == OPEN), LETTER)
+
+    # ------------------------------------------------------------------ F-H: contacts
+    def _drop(self, c: int, rows: np.ndarray) -> None:
+        self.pending[c, self._slots(c, rows)] = False
+        self.n_pending[c] -= rows.size
+
+    def _pending_rows(self, c: int) -> np.ndarray:
+        """Rows with a pending attempt on ``c`` that are still OPEN (others are dropped).
+
+        For calls the rows come in queue order (priority, then row).
+        """
+        if self.n_pending[c] == 0:
+            return np.zeros(0, np.int64)
+        rows = np.flatnonzero(self.pending[c])
+        if c == CALL:
+            rows = self.by_rank[rows]
+        gone = self.status[rows] != OPEN
+        if gone.any():
+            self._drop(c, rows[gone])
+            rows = rows[~gone]
+        return rows
+
+    def _blocked(self, t: int, c: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Contact rules 1-4 of ``docs/model.md`` F: (deferred, dropped, rule index) masks."""
+        shut = ~self.m.calendar.allowed[c, t, self.m.state[rows]]
+        rule = np.full(rows.size, -1, np.int8)
+        rule[shut] = 0
+        if c != LETTER:
+            free = rule < 0
+            rule[free & self.opted[rows]] = 1
+            if c == CALL and self.sc.contact_rules.reg_f_mode:
+                free = rule < 0
+                rule[free & (t - self.last_conv[rows] < 7)] = 2
+            free = rule < 0
+            full = (self.hist[rows, self.ptr[rows]] > t - 7) if self.K > 0 else np.ones(rows.size, bool)
+            rule[free & full] = 3
+        return shut, rule > 0, rule
+
+    def _apply_rules(self, c: int, rows: np.ndarray, dropped: np.ndarray, rule: np.ndarray) -> None:
+        counts = np.bincount(rule[rule >= 0], minlength=len(BLOCK_RULES))
+        for r, name in enumerate(BLOCK_RULES):
+            self.counters[f"blocked_{name}"] += int(counts[r])
+        self._drop(c, rows[dropped])
+
+    def _eligible(self, t: int, c: int) -> np.ndarray:
+        """Rows with a pending attempt on ``c`` that pass the contact rules today."""
+        rows = self._pending_rows(c)
+        if rows.size == 0:
+            return rows
+        shut, dropped, rule = self._blocked(t, c, rows)
+        self._apply_rules(c, rows, dropped, rule)
+        return rows[rule < 0]
+
+    def _attempt(self, rows: np.ndarray, t: int, c: int, reached: np.ndarray, minutes: np.ndarray | None) -> None:
+        """Make attempts on ``c`` (rules already passed); reach, opt-out, engagement, negotiation."""
+        self._drop(c, rows)
+        cost = self.channel_cost[c]
+        if minutes is not None:
+            self.minutes[rows] += minutes
+            self._charge(rows, minutes * self.cost_per_minute, t, "agent_cost")
+        self._charge(rows, cost, t, "contact_cost")
+        self.counters[f"attempts_{CHANNELS[c]}"] += rows.size
+        self._count(rows, t, f"attempts_{CHANNELS[c]}")
+        # audit (independent of the ring buffer): window, opt-out, Reg F, 7-day count
+        viol = int((~self.m.calendar.allowed[c, t, self.m.state[rows]]).sum())
+        if c != LETTER:
+            viol += int(self.opted[rows].sum())
+            if c == CALL and self.sc.contact_rules.reg_f_mode:
+                viol += int((t - self.last_conv[rows] < 7).sum())
+            n7 = (self.hist[rows] > t - 7).sum(axis=1) if self.K > 0 else np.zeros(rows.size, np.int64)
+            self.hist[rows, self.ptr[rows]] = t
+            self.ptr[rows] = (self.ptr[rows] + 1) % max(self.K, 1)
+            self.recent7[rows] += 1
+            viol += int((self.recent7[rows] > self.K).sum())
+            self._schedule("forget", t + 7, 0.0, rows, self._forget)
+        else:
+            n7 = (self.hist[rows] > t - 7).sum(axis=1)
+        self.counters["violations"] += viol
+        segs = self.seg[rows]
+        reached_rows = rows[reached]
+        self._count(reached_rows, t, "reached")
+        if c != LETTER and reached_rows.size:
+            out = uniform(self.st["optout"], self.rid[reached_rows], t, c) < self.sc.contact_rules.opt_out_probability
+            self.opted[reached_rows[out]] = True
+            self.counters["opt_outs"] += int(out.sum())
+            talk = ~out
+        else:
+            talk = np.ones(reached_rows.size, bool)
+        if c == CALL:
+            conv = reached_rows[talk]
+            self.last_conv[conv] = t
+            self.counters["conversations"] += conv.size
+        if self.record:
+            conversation = np.zeros(rows.size, bool)
+            if c == CALL:
+                conversation[np.flatnonzero(reached)[talk]] = True
+            self.attempt_log.append((rows.copy(), t, c, conversation))
+        cand = reached_rows[talk]
+        if cand.size == 0:
+            return
+        n7c = n7[reached][talk]
+        p = self.m.engage[self.seg[cand], c] * self.m.params["fatigue"][self.seg[cand]] ** n7c
+        engaged = cand[uniform(self.st["engage"], self.rid[cand], t, c) < p]
+        del segs
+        self._negotiate(engaged, t, c)
+
+    def _forget(self, t: int, rows: np.ndarray) -> None:
+        np.subtract.at(self.recent7, rows, 1)
+
+    def _negotiate(self, rows: np.ndarray, t: int, c: int) -> None:
+        if rows.size == 0:
+            return
+        ok = ((self.status[rows] == OPEN) & (t >= self.cooldown[rows])
+              & (self.ag_count[rows] < self.sc.agreements.max_agreements))
+        rows = rows[ok]
+        if rows.size == 0:
+            return
+        offers = self.sc.offers
+        B = self._owed(rows, t)
+        d = self.d[rows]
+        A = B * (1.0 - d)
+        first, inst, npay = plan_installments(A, self.n_off[rows], self.down[rows], offers.plan_interest_monthly,
+                                              offers.min_installment)
+        affordable = (first <= self.L[rows]) & ((npay == 1) | (inst <= self.Mcap[rows]))
+        accept = affordable & (uniform(self.st["accept"], self.rid[rows], t, c) < self.sig[rows])
+        a = rows[accept]
+        if a.size == 0:
+            return
+        first, inst, npay, A, B = first[accept], inst[accept], npay[accept], A[accept], B[accept]
+        self._leave_open(a, AGREEMENT)
+        self.ag_k[a] = 0
+        self.ag_count[a] += 1
+        self.ag_first[a] = first
+        self.ag_inst[a] = inst
+        self.ag_npay[a] = npay
+        self.ag_due0[a] = t + offers.first_due_days
+        self.ag_late[a] = -1
+        self.ag_B[a] = B
+        self.ag_A[a] = A
+        self.ag_total[a] = first + inst * (npay - 1)
+        self.ag_paid[a] = 0.0
+        self.ag_disc[a] = B - A
+        self._count(a, t, "agreements")
+        self._schedule("pay", t + offers.first_due_days, 0.10, a, self._payments_due)
+
+    def _contacts(self, t: int) -> None:
+        for c in _CHANNEL_ORDER:
+            rows = self._eligible(t, c)
+            if rows.size == 0:
+                continue
+            reached = uniform(self.st["reach"], self.rid[rows], t, c) < self.m.reach[self.seg[rows], c]
+            self._attempt(rows, t, c, reached, None)
+        self._calls(t)
+
+    def _calls(self, t: int) -> None:
+        """G: walk the queue in priority order while the day's agent minutes last."""
+        capacity = np.inf if self.unlimited else self.sc.agents.count * self.m.calendar.agent_minutes[t]
+        self.agent[t, 0] = capacity if np.isfinite(capacity) else 0.0
+        call = self.sc.channels.call
+        shortest = max(min(call.minutes_conversation, call.minutes_no_answer), 1e-9)
+        queue = self._pending_rows(CALL) if capacity >= shortest else np.zeros(0, np.int64)
+        used, start = 0.0, 0
+        served_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        while start < queue.size and capacity - used >= shortest - 1e-9:
+            size = queue.size if not np.isfinite(capacity) else int((capacity - used) / shortest) + 64
+            chunk = queue[start:start + size]
+            shut, dropped, rule = self._blocked(t, CALL, chunk)
+            ok = np.flatnonzero(rule < 0)
+            rows = chunk[ok]
+            reached = uniform(self.st["reach"], self.rid[rows], t, CALL) < self.m.reach[self.seg[rows], CALL]
+            minutes = np.where(reached, call.minutes_conversation, call.minutes_no_answer)
+            fits = used + np.cumsum(minutes) <= capacity + 1e-9
+            n_fit = int(fits.sum())
+            stop = chunk.size if n_fit == rows.size else int(ok[n_fit])
+            self._apply_rules(CALL, chunk[:stop], dropped[:stop], rule[:stop])
+            if n_fit:
+                served_parts.append((rows[:n_fit], reached[:n_fit], minutes[:n_fit]))
+                used += float(minutes[:n_fit].sum())
+            start += chunk.size
+            if stop < chunk.size:
+                break
+        self.agent[t, 1] = used
+        for rows, reached, minutes in served_parts:
+            self._attempt(rows, t, CALL, reached, minutes)
+        self.agent[t, 2] = self.n_pending[CALL]
+
+    # ------------------------------------------------------------------ I: escalation
+    def _negativacao(self, t: int) -> None:
+        rows = np.flatnonzero((self.status == OPEN) & ~self.listed)
+        self.listed[rows] = True
+        up = self.m.params["uplift_negativado"][self.seg[rows]]
+        self.a_cure[rows] *= up
+        self.a_eff[rows] *= up
+        self._charge(rows, self.sc.escalation.negativacao_cost, t, "negativacao_cost")
+
+    def _agency(self, t: int) -> None:
+        rows = np.flatnonzero(self.status == OPEN)
+        self._leave_open(rows, AGENCY)
+        self._drop_all_pending(rows)
+        h = self.m.params["agency_hazard"][self.seg[rows]]
+        g = uniform(self.st["agency"], self.rid[rows], t, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.where(h > 0, np.floor(np.log1p(-g) / np.log1p(-np.minimum(h, 1 - 1e-12))) + 1, np.inf)
+        k = np.where(h >= 1, 1, k)
+        day = t + k
+        ok = day < self.H
+        rows, day = rows[ok], day[ok].astype(np.int64)
+        for dd in np.unique(day):
+            self._schedule("agency", int(dd), 0.05, rows[day == dd], self._agency_collect)
+
+    def _drop_all_pending(self, rows: np.ndarray) -> None:
+        for c in range(len(CHANNELS)):
+            had = rows[self.pending[c, self._slots(c, rows)]]
+            self._drop(c, had)
+
+    # ------------------------------------------------------------------ the run
+    def _daily(self):
+        for t in range(self.H):
+            yield self.env.timeout(t - self.env.now)
+            self._self_cure(t)
+            yield self.env.timeout(t + 0.20 - self.env.now)
+            self._late(t)
+            yield self.env.timeout(t + 0.40 - self.env.now)
+            self._contacts(t)
+
+    def run(self) -> ReplicationResult:
+        esc = self.sc.escalation
+        for s, steps in enumerate(self.m.cadence):
+            for day, c in steps:
+                if day < self.H:
+                    self._at(day + 0.30, self._cadence_step, day, s, c)
+        if 0 < esc.letter_day < self.H:
+            self._at(esc.letter_day + 0.30, self._letter_notice, esc.letter_day)
+        if 0 < esc.negativacao_day < self.H:
+            self._at(esc.negativacao_day + 0.80, self._negativacao, esc.negativacao_day)
+        if 0 < esc.agency_day < self.H:
+            self._at(esc.agency_day + 0.80, self._agency, esc.agency_day)
+        self.env.process(self._daily())
+        self.env.run(until=self.H)
+        return self._finish()
+
+    def _finish(self) -> ReplicationResult:
+        H = self.H
+        open_rows = np.flatnonzero((self.status == OPEN) | (self.status == AGENCY))
+        self.outcome[open_rows] = _O["written_off"]
+        self.counters["written_off_balance"] = float(self._owed(open_rows, H).sum())
+        active = np.flatnonzero(self.status == AGREEMENT)
+        self.outcome[active] = _O["agreement_active"]
+        share = np.where(self.ag_total[active] > 0, self.ag_paid[active] / np.maximum(self.ag_total[active], 1e-12), 0.0)
+        self.give[active] += self.ag_disc[active] * share
+        agreements = self.ag_count
+        debtors = {
+            "outcome": self.outcome, "collected": self.collected, "collected_npv": self.coll_npv,
+            "cost": self.cost, "give": self.give, "minutes": self.minutes, "cash30": self.cash30,
+            "agreements": agreements.astype(np.int16), "broken": self.broken, "offer": self.offer_j.astype(np.int32),
+        }
+        for rule in BLOCK_RULES:
+            self.counters.setdefault(f"blocked_{rule}", 0.0)
+        totals = totals_from(debtors, self.daily, self.agent, balance=self.m.balance, chronic=self.m.chronic,
+                             moral_hazard_cost=self.sc.optimizer.moral_hazard_cost, counters=dict(self.counters))
+        attempts = None
+        if self.record:
+            if self.attempt_log:
+                rows = np.concatenate([a[0] for a in self.attempt_log])
+                days = np.concatenate([np.full(a[0].size, a[1], np.int32) for a in self.attempt_log])
+                chans = np.concatenate([np.full(a[0].size, a[2], np.int8) for a in self.attempt_log])
+                conv = np.concatenate([a[3] for a in self.attempt_log])
+            else:
+                rows, days, chans, conv = (np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int8),
+                                           np.zeros(0, bool))
+            attempts = (rows, days, chans, conv)
+        return ReplicationResult(totals, debtors, self.daily, self.agent, attempts)
+
+
+def simulate_replication(model: SimModel, plan: OfferPlan, streams: Streams, *, unlimited_agents: bool = False,
+                         record_attempts: bool = False) -> ReplicationResult:
+    """Simulate one replication of ``plan`` on ``model`` with the vectorised engine.
+
+    Parameters
+    ----------
+    model : SimModel
+        Scenario and portfolio as arrays (:func:`simulation.model.build_model`).
+    plan : OfferPlan
+        The offer each debtor is shown.
+    streams : Streams
+        This replication's random streams (:func:`simulation.draws.replication_streams`).
+    unlimited_agents : bool
+        Infinite call capacity (the optimizer's coefficient runs; minutes still counted).
+    record_attempts : bool
+        Keep (row, day, channel, conversation) of every attempt, for audits.
+
+    Returns
+    -------
+    ReplicationResult
+    """
+    return _Engine(model, plan, streams, unlimited_agents, record_attempts).run()
