@@ -306,16 +306,17 @@ def _parse_cadences(data: Any, segment_names: Iterable[str], horizon: int | None
 def _check_policy(policy: Policy, segment_names: Iterable[str], prefix: str, probs: Problems) -> bool:
     ok = True
     names = tuple(segment_names)
-    mixes = [(f"{prefix}.offers", policy.offers)]
+    pre = f"{prefix}." if prefix else ""
+    mixes = [(f"{pre}offers", policy.offers)]
     for seg, sp in policy.segments.items():
         if seg not in names:
             hint = suggest(seg, names)
-            probs.add(f"{prefix}.segments.{seg}", "unknown segment" + (f"; did you mean {hint!r}?" if hint else ""),
+            probs.add(f"{pre}segments.{seg}", "unknown segment" + (f"; did you mean {hint!r}?" if hint else ""),
                       seg, "one of " + ", ".join(names))
             ok = False
-        mixes.append((f"{prefix}.segments.{seg}.offers", sp.offers))
+        mixes.append((f"{pre}segments.{seg}.offers", sp.offers))
     for key, offers in mixes:
-        if key == f"{prefix}.offers" and not offers:
+        if key == f"{pre}offers" and not offers:
             probs.add(key, "empty offer mix", [], "at least one offer")
             ok = False
             continue
@@ -331,14 +332,15 @@ def parse_policy(data: Any, segment_names: Iterable[str], label: str, prefix: st
                  probs: Problems | None = None) -> Policy:
     """Validate a policy table (``[baseline]`` of a scenario, or a ``--policy`` file)."""
     own = probs is None
-    probs = probs or Problems(label)
+    if probs is None:
+        probs = Problems(label)
     policy = MISSING
     if not isinstance(data, dict):
         probs.add(prefix or "policy", "must be a table", data, "offers and segments")
     else:
         policy = build(Policy, data, prefix, probs)
         if policy is not MISSING:
-            _check_policy(policy, segment_names, prefix or "policy", probs)
+            _check_policy(policy, segment_names, prefix, probs)
     if own:
         probs.raise_if_any()
     return policy

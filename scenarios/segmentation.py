@@ -31,7 +31,8 @@ def assign_segments(scenario: Scenario, frame: pl.DataFrame, label: str = "portf
     matched by more than one.
     """
     own = probs is None
-    probs = probs or Problems(scenario.source)
+    if probs is None:
+        probs = Problems(scenario.source)
     columns = set(frame.columns) | {"chronic"}
     masks = []
     for seg in scenario.segments:

@@ -1,0 +1,121 @@
+"""Scenario files: every problem reported at once, in the one format, with the right file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scenarios.docgen import render
+from scenarios.errors import InputError
+from scenarios.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLED = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+def problems(path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    return [str(p) for p in info.value.problems]
+
+
+def write(tmp_path: Path, text: str, name: str = "what_if.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_bundled_scenario_loads(path):
+    scenario = load_scenario(path)
+    assert scenario.segments and scenario.cadences["default"]
+    assert len(scenario.digest) == 16
+
+
+def test_extends_overrides_only_what_changes(tmp_path):
+    path = write(tmp_path, f'extends = "{ROOT / "scenarios" / "base.toml"}"\n[agents]\ncount = 40\n'
+                           '[behaviour.reach]\ncall = 0.3\n')
+    base = load_scenario(ROOT / "scenarios" / "base.toml")
+    what_if = load_scenario(path)
+    assert what_if.agents.count == 40 and base.agents.count == 12
+    assert what_if.agents.weekday_minutes == base.agents.weekday_minutes
+    # a partial nested table keeps the other channels, in the shared block and in every segment
+    assert what_if.behaviour.reach.call == 0.3 and what_if.behaviour.reach.sms == base.behaviour.reach.sms
+    assert all(s.behaviour.reach.call == 0.3 for s in what_if.segments)
+    # segment overrides survive the parent's defaults
+    assert what_if.segment("low_early").behaviour.self_cure_h0 == 0.007
+    assert what_if.digest != base.digest
+
+
+def test_three_problems_three_lines_naming_file_and_key(tmp_path):
+    path = write(tmp_path, f'extends = "{ROOT / "scenarios" / "base.toml"}"\n'
+                           '[agents]\ncunt = 10\n[behaviour.reach]\ncall = 1.3\n'
+                           '[cadences]\ndefault = [{ day = 1, channel = "pigeon" }]\n')
+    lines = problems(path)
+    label = str(path)
+    assert sorted(lines) == sorted([
+        f"{label}: agents.cunt: unknown key; did you mean 'count'?",
+        f"{label}: behaviour.reach.call: out of range (got 1.3, expected 0 <= x <= 1)",
+        f"{label}: cadences.default[0].channel: unknown channel (got 'pigeon', expected one of sms, email, "
+        "whatsapp, call, letter)",
+    ])
+
+
+def test_problem_in_the_parent_names_the_parent(tmp_path):
+    parent = write(tmp_path, (ROOT / "scenarios" / "base.toml").read_text().replace("count = 12", "count = -3"),
+                   "parent.toml")
+    child = write(tmp_path, 'extends = "parent.toml"\n[money]\nmulta = 0.05\n', "child.toml")
+    lines = problems(child)
+    assert f"{parent}: agents.count: out of range (got -3, expected 0 <= x <= 100000)" in lines
+    assert f"{child}: money.multa: out of range (got 0.05, expected 0 <= x <= 0.02)" in lines
+
+
+def test_toml_syntax_error_names_the_line(tmp_path):
+    path = write(tmp_path, 'name = "x"\n\n[agents\ncount = 1\n')
+    (line,) = problems(path)
+    assert line.startswith(f"{path}: TOML syntax error:") and "line 3" in line
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("[escalation]\nagency_day = 400\n",
+     "escalation.agency_day: past the horizon (got 400, expected 0 (never) or a day < 180 (calendar.horizon_days))"),
+    ("[offers]\ndiscounts = []\n",
+     "offers: empty offer catalogue after the business rules (got 0 discounts <= max_discount, "
+     "7 installment counts <= max_installments, expected at least one of each)"),
+    ("[channels]\nsms = { cost = -1.0 }\n", "channels.sms.cost: out of range (got -1.0, expected 0 <= x <= 1000)"),
+    ("[cadences]\nhigh_lat = []\n",
+     "cadences.high_lat: unknown segment; did you mean 'high_late'? (got 'high_lat', expected default or one of "),
+    ("[escalation]\nletter_day = 30\nnegativacao_day = 35\n",
+     "escalation.negativacao_day: listing needs a written notice at least 10 days before (CDC art. 43 §2) "
+     "(got 35, expected >= letter_day + 10 = 40)"),
+    ("[baseline]\noffers = [{ discount = 0.1, installments = 1, share = 0.7 }]\n",
+     "baseline.offers: shares do not sum to 1 (got 0.7, expected 1)"),
+    ('[segments.low_early]\nrule = { score = [700, 600] }\n',
+     "segments.low_early.rule.score: empty range (got [700, 600], expected [low, high) with low < high)"),
+    ("[agents]\ncount = 1.5\n", "agents.count: must be a whole number (got 1.5, expected 0 <= x <= 100000)"),
+    ('[calendar]\nstart_date = "tomorrow"\n', "calendar.start_date: must be a date (got 'tomorrow', expected YYYY-MM-DD)"),
+])
+def test_each_problem_is_caught(tmp_path, body, expected):
+    path = write(tmp_path, f'extends = "{ROOT / "scenarios" / "base.toml"}"\n{body}')
+    lines = problems(path)
+    assert any(line.startswith(f"{path}: {expected}") for line in lines), lines
+
+
+def test_circular_extends(tmp_path):
+    write(tmp_path, 'extends = "b.toml"\n', "a.toml")
+    write(tmp_path, 'extends = "a.toml"\n', "b.toml")
+    (line,) = problems(tmp_path / "a.toml")
+    assert "circular extends" in line
+
+
+def test_settings_override_like_set(tmp_path):
+    scenario = load_scenario(ROOT / "scenarios" / "base.toml", settings={"agents.count": 99})
+    assert scenario.agents.count == 99
+    with pytest.raises(InputError) as info:
+        load_scenario(ROOT / "scenarios" / "base.toml", settings={"agents.count": -1})
+    assert str(info.value.problems[0]) == "--set: agents.count: out of range (got -1, expected 0 <= x <= 100000)"
+
+
+def test_docs_scenario_md_is_in_sync():
+    assert (ROOT / "docs" / "scenario.md").read_text(encoding="utf-8") == render(), \
+        "docs/scenario.md is stale: run `python -m scenarios.docgen > docs/scenario.md`"
