@@ -122,6 +122,28 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from acordo.pipeline import run_optimize
+    with _Progress(not args.quiet) as progress:
+        _, result = run_optimize(_scenario_path(args.scenario), args.out, portfolio=args.portfolio,
+                                 integer=args.integer, budget=args.budget, seed=args.seed,
+                                 replications=args.replications, workers=args.workers, force=args.force,
+                                 progress=progress)
+    print(result.summary())
+    print(f"written: {args.out}")
+    return 0
+
+
+def _budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--budget: not a number (got {text!r}, expected R$ >= 0)")
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"--budget: out of range (got {text}, expected R$ >= 0)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="acordo", description="Collections policy simulator and optimizer.")
@@ -151,6 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("optimize", help="per-segment offer policy by LP, with shadow prices, frontier and an out-of-sample check")
+    p.add_argument("scenario")
+    p.add_argument("--out", required=True, help="run directory to create")
+    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
+    p.add_argument("--integer", action="store_true", help="one offer per segment (MILP) instead of offer mixes")
+    p.add_argument("--budget", type=_budget, help="give-away budget in R$ (overrides optimizer.budget)")
+    p.add_argument("--seed", type=_seed)
+    p.add_argument("--replications", type=_positive_int("--replications"), help="out-of-sample replications")
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=_cmd_optimize)
     return parser
 
 

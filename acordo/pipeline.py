@@ -141,3 +141,55 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
                                                      watch.timings, {"policy": name, "workers": workers}))
     return result
 
+
+
+def write_optimization(stage: Path, prepared: Prepared, result) -> None:
+    """Write the optimizer's outputs (DESIGN §7 and the optimizer issue) into ``stage``."""
+    write_json(stage / "policy.json", result.policy_dict(prepared.model))
+    write_json(stage / "solution.json", result.solution_dict())
+    result.coefficients.write_parquet(stage / "coefficients.parquet", statistics=False)
+    if result.frontier.height:
+        result.frontier.write_parquet(stage / "frontier.parquet", statistics=False)
+    if result.solution.model is not None:
+        result.solution.write_mps(stage / "model.mps")
+    if result.optimized is not None:
+        write_simulation(stage, prepared, result.optimized)
+        write_simulation(stage, prepared, result.baseline, prefix="baseline_")
+
+
+def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path | None = None,
+                 integer: bool = False, budget: float | None = None, seed: int | None = None,
+                 replications: int | None = None, workers: int = 1, force: bool = False,
+                 cache_dir: Path | None = None, progress: Progress | None = None):
+    """``acordo optimize``: coefficients, LP, frontier, out-of-sample check; written atomically.
+
+    An infeasible LP raises :class:`~scenarios.errors.InputError` naming the constraints in
+    conflict and the values that would make each feasible (exit code 2, nothing written).
+    """
+    from acordo.rundir import check_target
+    from optimizer.coefficients import default_cache_dir
+    from optimizer.optimize import optimize
+    from optimizer.solver import SolveStatus
+    from scenarios.errors import InputError, Problem
+    check_target(out, force)
+    watch = Stopwatch()
+    with watch.stage("load"):
+        prepared = prepare(scenario_path, portfolio)
+    seed = prepared.scenario.monte_carlo.seed if seed is None else seed
+    result = optimize(prepared.model, seed=seed, integer=integer, budget=budget, replications=replications,
+                      workers=workers, cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+                      progress=progress)
+    watch.timings.update(result.timings)
+    if result.solution.status is SolveStatus.INFEASIBLE:
+        conflict = result.solution.conflict
+        message = conflict.message() if conflict is not None else "the constraints cannot all hold"
+        raise InputError([Problem(prepared.scenario.source, "optimizer", f"infeasible: {message}", None, None)])
+    if not result.solution.status.has_solution:
+        raise RuntimeError(f"the LP solver returned {result.solution.status.name}")
+    with run_directory(out, force) as stage:
+        with watch.stage("write"):
+            write_optimization(stage, prepared, result)
+        write_json(stage / "manifest.json", manifest(
+            "optimize", prepared, {"seed": seed, "replications": result.optimized.replications if result.optimized else 0},
+            watch.timings, {"integer": integer, "budget": budget, "solver": result.solution.solver, "workers": workers}))
+    return prepared, result

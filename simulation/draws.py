@@ -90,6 +90,12 @@ class Streams:
         return self.keys[kind]
 
 
-def replication_streams(seed: int, replications: int) -> list[Streams]:
-    """Independent :class:`Streams` for each replication, from ``SeedSequence(seed).spawn``."""
-    return [Streams.from_seed_sequence(s) for s in np.random.SeedSequence(seed).spawn(replications)]
+def replication_streams(seed: int | np.random.SeedSequence, replications: int) -> list[Streams]:
+    """Independent :class:`Streams` for each replication, from ``SeedSequence(seed).spawn``.
+
+    ``seed`` may be a :class:`numpy.random.SeedSequence` (a child spawned for one stage of
+    a job, e.g. the optimizer's out-of-sample check); it is not consumed.
+    """
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    fresh = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key, pool_size=root.pool_size)
+    return [Streams.from_seed_sequence(s) for s in fresh.spawn(replications)]

@@ -9,6 +9,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable
 
+import numpy as np
+
 from simulation.draws import replication_streams
 from simulation.engine import simulate_replication
 from simulation.model import OfferPlan, SimModel
@@ -20,7 +22,7 @@ __all__ = ["run_monte_carlo"]
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(model: SimModel, plan: OfferPlan, seed: int, replications: int, unlimited: bool) -> None:
+def _init_worker(model: SimModel, plan: OfferPlan, seed, replications: int, unlimited: bool) -> None:
     _WORKER.update(model=model, plan=plan, streams=replication_streams(seed, replications), unlimited=unlimited)
 
 
@@ -32,7 +34,8 @@ def _run_one(r: int) -> ReplicationResult:
     return res
 
 
-def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int, replications: int, workers: int = 1,
+def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.SeedSequence, replications: int,
+                    workers: int = 1,
                     policy_name: str = "policy", unlimited_agents: bool = False,
                     progress: Callable[[int], None] | None = None) -> SimulationResult:
     """Simulate ``replications`` replications of ``plan`` and collect them.
@@ -41,7 +44,7 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int, replications
     ----------
     model : SimModel
     plan : OfferPlan
-    seed : int
+    seed : int or SeedSequence
         Root seed; replication ``r`` uses ``SeedSequence(seed).spawn(replications)[r]``.
     replications : int
         At least 1.
@@ -76,5 +79,6 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int, replications
                 reps.append(res)
                 if progress:
                     progress(1)
-    return SimulationResult.from_replications(model.scenario, policy_name, seed, reps, model.seg)
+    label = seed if isinstance(seed, int) else int(seed.entropy)
+    return SimulationResult.from_replications(model.scenario, policy_name, label, reps, model.seg)
 

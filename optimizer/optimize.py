@@ -1,0 +1,259 @@
+"""The optimize job: coefficients by simulation → LP → frontier → out-of-sample check.
+
+Seeds: ``SeedSequence(seed).spawn(2)`` gives one child for the coefficient runs and one
+for the out-of-sample re-simulation, so the policy is judged on draws it was not chosen
+on. In the re-simulation the chosen policy and the baseline share every draw (common
+random numbers) and the shared, limited agent pool, and the difference in net NPV is a
+paired comparison over replications.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+import polars as pl
+
+from optimizer.coefficients import estimate_coefficients
+from optimizer.frontier import frontier as solve_frontier
+from optimizer.lp import Constraints, PolicySolution, solve_policy
+from scenarios.schema import OfferShare, Policy, SegmentPolicy
+from simulation.model import OfferPlan, SimModel
+from simulation.montecarlo import run_monte_carlo
+from simulation.results import SimulationResult, mean_ci
+
+__all__ = ["OptimizationResult", "constraints_for", "policy_from_solution", "optimize", "baseline_values"]
+
+Progress = Callable[[str, int, int], None]
+
+
+def baseline_values(coef: pl.DataFrame, model: SimModel, policy: Policy, column: str) -> dict[str, float]:
+    """Per segment, the expected ``column`` per debtor of ``policy``'s mix, from the coefficients."""
+    sc = model.scenario
+    down = sc.offers.down_payment_share
+    out = {}
+    for seg in sc.segments:
+        rows = coef.filter(pl.col("segment") == seg.name)
+        total = 0.0
+        for o in policy.offers_for(seg.name):
+            dp = down if o.down_payment_share < 0 else o.down_payment_share
+            hit = rows.filter((pl.col("discount").round(6) == round(o.discount, 6))
+                              & (pl.col("installments") == o.installments)
+                              & (pl.col("down_payment_share").round(6) == round(dp, 6)))
+            if hit.height:
+                total += o.share * float(hit[column][0])
+        out[seg.name] = total
+    return out
+
+
+def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None = None) -> Constraints:
+    """The LP constraints the scenario asks for (``budget`` overrides ``optimizer.budget``)."""
+    sc = model.scenario
+    opt = sc.optimizer
+    if budget is None and opt.budget >= 0:
+        budget = opt.budget
+    minutes = sc.agents.count * float(model.calendar.agent_minutes.sum()) if opt.agent_capacity else None
+    min_recovery = None
+    if opt.min_recovery_share > 0:
+        base = baseline_values(coef, model, sc.baseline, "npv")
+        min_recovery = {k: opt.min_recovery_share * v for k, v in base.items()}
+    return Constraints(
+        budget=budget, budget_share=opt.budget_share if opt.budget_share >= 0 else None, agent_minutes=minutes,
+        liquidity_target=opt.liquidity_target if opt.liquidity_target > 0 else None,
+        chronic_max_discount=opt.chronic_max_discount, chronic_not_better=opt.chronic_not_better,
+        min_recovery=min_recovery, moral_hazard_cost=opt.moral_hazard_cost,
+    )
+
+
+def policy_from_solution(solution: PolicySolution, model: SimModel) -> Policy:
+    """The policy of an LP solution: per segment, the offers with a positive share."""
+    segments = {}
+    table = solution.shares.filter(pl.col("share") > 1e-7)
+    for seg in model.scenario.segment_names:
+        rows = table.filter(pl.col("segment") == seg)
+        if rows.height == 0:
+            continue
+        shares = np.array(rows["share"].to_list())
+        shares = np.round(shares / shares.sum(), 6)
+        shares[-1] = round(1.0 - shares[:-1].sum(), 6)
+        offers = tuple(OfferShare(float(d), int(n), float(s), float(dp)) for d, n, s, dp in
+                       zip(rows["discount"], rows["installments"], shares, rows["down_payment_share"]))
+        segments[seg] = SegmentPolicy(offers)
+    return Policy(offers=model.scenario.baseline.offers, segments=segments)
+
+
+@dataclass(frozen=True, eq=False)
+class OptimizationResult:
+    """Everything ``acordo optimize`` produces.
+
+    Attributes
+    ----------
+    coefficients : pl.DataFrame
+        The LP's inputs, one row per (segment, offer), with standard errors.
+    constraints : Constraints
+    solution : PolicySolution
+    frontier : pl.DataFrame
+        Recovery vs give-away over budgets from zero to unconstrained.
+    policy : Policy
+        The chosen policy (empty when the LP has no solution).
+    optimized, baseline : SimulationResult or None
+        Out-of-sample re-simulations (fresh seeds, shared agent pool).
+    validation : dict
+        Predicted vs simulated net NPV with 95% CIs, the CI of the difference, and each
+        constraint checked in the re-simulation.
+    timings : dict
+    """
+
+    coefficients: pl.DataFrame
+    constraints: Constraints
+    solution: PolicySolution
+    frontier: pl.DataFrame
+    policy: Policy
+    optimized: SimulationResult | None
+    baseline: SimulationResult | None
+    validation: dict
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def policy_dict(self, model: SimModel) -> dict:
+        """``policy.json``: the policy (loadable with ``--policy``) and per-segment details."""
+        sc = model.scenario
+        limits = {r["segment"]: r for r in self.solution.discount_limits.iter_rows(named=True)} \
+            if self.solution.discount_limits.height else {}
+        detail = {}
+        seg_table = self.solution.shares.filter(pl.col("share") > 1e-7)
+        for s in sc.segments:
+            rows = seg_table.filter(pl.col("segment") == s.name)
+            w = np.array(rows["share"].to_list()) if rows.height else np.zeros(0)
+            lim = limits.get(s.name, {})
+            detail[s.name] = {
+                "debtors": int(np.sum(model.seg == sc.segment_names.index(s.name))),
+                "chronic": s.chronic,
+                "risk_band": s.risk_band,
+                "cadence": [{"day": st.day, "channel": st.channel} for st in sc.cadence_for(s.name)],
+                "discount_limit": lim.get("discount_limit"),
+                "marginal_net_per_give": lim.get("marginal_net_per_give"),
+                "mean_discount": float(np.dot(w, rows["discount"].to_list())) if w.size else None,
+                "expected_npv_per_debtor": float(np.dot(w, rows["npv"].to_list())) if w.size else None,
+                "expected_give_per_debtor": float(np.dot(w, rows["give"].to_list())) if w.size else None,
+                "expected_cost_per_debtor": float(np.dot(w, rows["cost"].to_list())) if w.size else None,
+            }
+        policy = {
+            "offers": [_offer_dict(o) for o in self.policy.offers],
+            "segments": {name: {"offers": [_offer_dict(o) for o in sp.offers]} for name, sp in self.policy.segments.items()},
+        }
+        return {"scenario": sc.name, "status": self.solution.status.name, "policy": policy, "segments": detail}
+
+    def solution_dict(self) -> dict:
+        """``solution.json``: the LP solution, its constraints and the out-of-sample validation."""
+        data = self.solution.to_dict()
+        data["constraints_given"] = self.constraints.to_dict()
+        data["validation"] = self.validation
+        return data
+
+    def summary(self) -> str:
+        """A short text summary."""
+        lines = [self.solution.summary()]
+        v = self.validation
+        if v:
+            d = v["difference"]
+            lines.append(f"out of sample ({v['replications']} replications): optimized net NPV "
+                         f"{v['optimized']['mean']:,.0f} vs baseline {v['baseline']['mean']:,.0f}; "
+                         f"difference {d['mean']:,.0f}, 95% CI [{d['ci95'][0]:,.0f}, {d['ci95'][1]:,.0f}]")
+            for c in v["constraints"]:
+                lines.append(f"  {c['name']:<16} limit {c['limit']:>16,.2f}  simulated {c['simulated']:>16,.2f}  "
+                             f"{'holds' if c['holds'] else 'VIOLATED'}")
+        return "\n".join(lines)
+
+
+def _offer_dict(o: OfferShare) -> dict:
+    return {"discount": o.discount, "installments": o.installments, "share": o.share,
+            "down_payment_share": o.down_payment_share}
+
+
+def _ci(values: np.ndarray) -> dict:
+    mean, lo, hi = mean_ci(values)
+    return {"mean": mean, "ci95": [lo, hi]}
+
+
+def _validation(solution: PolicySolution, constraints: Constraints, opt: SimulationResult,
+                base: SimulationResult, model: SimModel) -> dict:
+    shares = solution.shares
+    n = shares["n_debtors"].to_numpy()
+    x = shares["share"].to_numpy()
+    net_se = np.sqrt(shares["npv_se"].to_numpy() ** 2 + shares["cost_se"].to_numpy() ** 2)
+    seg_se = pl.DataFrame({"segment": shares["segment"], "v": n * x * net_se}).group_by("segment").agg(pl.col("v").sum())
+    pred_se = float(np.sqrt((seg_se["v"].to_numpy() ** 2).sum()))
+    pred = solution.net
+    net_o, net_b = opt.values("net_npv"), base.values("net_npv")
+    checks = []
+    give, rec = opt.values("give_away"), opt.values("collected_npv")
+    if constraints.budget is not None:
+        checks.append(("budget", constraints.budget, give))
+    if constraints.budget_share is not None:
+        checks.append(("budget_share", 0.0, give - constraints.budget_share * rec))
+    if constraints.agent_minutes is not None:
+        checks.append(("agent_minutes", constraints.agent_minutes, opt.values("agent_minutes_used")))
+    if constraints.liquidity_target is not None:
+        cash30 = opt.daily[:, :30, :, 0].sum(axis=(1, 2))
+        checks.append(("liquidity", constraints.liquidity_target, cash30))
+    checks.append(("violations", 0.0, opt.values("violations")))
+    out_checks = []
+    for name, limit, values in checks:
+        mean, lo, hi = mean_ci(values)
+        ge = name == "liquidity"
+        holds = mean >= limit - 1e-6 * max(1, abs(limit)) if ge else mean <= limit + 1e-6 * max(1, abs(limit))
+        significant = (hi < limit) if ge else (lo > limit + 1e-6 * max(1, abs(limit)))
+        out_checks.append({"name": name, "sense": ">=" if ge else "<=", "limit": limit, "simulated": mean,
+                           "ci95": [lo, hi], "holds": bool(holds), "significantly_violated": bool(significant)})
+    return {
+        "replications": opt.replications,
+        "predicted": {"mean": pred, "ci95": [pred - 1.96 * pred_se, pred + 1.96 * pred_se],
+                      "note": "LP net (npv - cost) with the coefficients' standard errors, offers taken as independent"},
+        "optimized": _ci(net_o), "baseline": _ci(net_b), "difference": _ci(net_o - net_b),
+        "optimized_give_away": _ci(give), "baseline_give_away": _ci(base.values("give_away")),
+        "constraints": out_checks,
+    }
+
+
+def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float | None = None,
+             replications: int | None = None, workers: int = 1, validate: bool = True, frontier_points: int = 25,
+             cache_dir=None, progress: Progress | None = None) -> OptimizationResult:
+    """Run the whole optimize job on ``model``; see the module docstring for the seeds."""
+    import time
+    sc = model.scenario
+    timings: dict[str, float] = {}
+    coef_seq, valid_seq = np.random.SeedSequence(seed).spawn(2)
+    t0 = time.perf_counter()
+    coef = estimate_coefficients(model, seed=coef_seq, extra_policies=(sc.baseline,), cache_dir=cache_dir,
+                                 progress=(lambda k, n: progress("coefficients", 1, n)) if progress else None)
+    timings["coefficients"] = round(time.perf_counter() - t0, 3)
+    lp_coef = coef.filter(pl.col("in_catalogue"))
+    constraints = constraints_for(model, coef, budget=budget)
+    t0 = time.perf_counter()
+    solution = solve_policy(lp_coef, constraints, integer=integer, solver=sc.optimizer.solver)
+    timings["lp"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    front = solve_frontier(lp_coef, replace(constraints, budget=None, budget_share=None), frontier_points,
+                           solver=sc.optimizer.solver) if frontier_points else pl.DataFrame()
+    timings["frontier"] = round(time.perf_counter() - t0, 3)
+    if progress:
+        progress("linear program", 1, 1)
+    if not solution.status.has_solution:
+        return OptimizationResult(coef, constraints, solution, front, Policy(segments={}), None, None, {}, timings)
+    policy = policy_from_solution(solution, model)
+    opt_sim = base_sim = None
+    validation: dict = {}
+    if validate:
+        R = replications or sc.monte_carlo.replications
+        t0 = time.perf_counter()
+        tick = (lambda label: (lambda k: progress(label, k, R))) if progress else (lambda label: None)
+        opt_sim = run_monte_carlo(model, OfferPlan.from_policy(policy, sc), seed=valid_seq, replications=R,
+                                  workers=workers, policy_name="optimized", progress=tick("re-simulating optimized"))
+        base_sim = run_monte_carlo(model, OfferPlan.from_policy(sc.baseline, sc), seed=valid_seq, replications=R,
+                                   workers=workers, policy_name="baseline", progress=tick("re-simulating baseline"))
+        validation = _validation(solution, constraints, opt_sim, base_sim, model)
+        timings["validation"] = round(time.perf_counter() - t0, 3)
+    return OptimizationResult(coef, constraints, solution, front, policy, opt_sim, base_sim, validation, timings)
+
+

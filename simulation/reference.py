@@ -1,0 +1,613 @@
+"""The per-debtor reference model: one simpy process per debtor, one shared agent pool.
+
+This is the model of ``docs/model.md`` written the plain way, one debtor at a time, so
+that the vectorised engine (``simulation/engine.py``) has something to be checked
+against. It uses the same counter-based draws (:func:`simulation.draws.uniform`), called
+per debtor, so on the same portfolio, plan and streams both must give the same results
+up to the order of floating-point sums. It is slow (pure Python) and meant for tests and
+small portfolios.
+
+Time and the order of the phases
+--------------------------------
+Day ``t`` is the simpy interval ``[t, t + 1)``; the phases of ``docs/model.md`` are put
+in their order by fractional times:
+
+=========  ==========================================================================
+``t+0.1``  every debtor's process: A self-cure, B agency collection, C payments due,
+           D late payments and breaks, E cadence steps and the formal-notice letter
+``t+0.3``  every debtor with a pending attempt: F contacts, in channel order letter,
+           email, sms, whatsapp, call; a non-call attempt that passes the rules is made
+           at once (reach, opt-out, engagement and H negotiation inline); a call that
+           passes is pushed on the agent pool's heap as ``(-priority, row)``
+``t+0.5``  the agent-pool process: G walks the heap within the day's minutes; for each
+           call made it runs the debtor's contact outcome (reach, opt-out, conversation,
+           engagement, H negotiation); calls that do not fit stay pending
+``t+0.8``  debtors on an escalation day: I listing and agency hand-over
+``H``      the horizon (after ``env.run(until=H)``): write-off, active agreements
+=========  ==========================================================================
+
+Debtors do not interact except through the agent pool, so the order of debtors within
+one phase (simpy's FIFO order of equal times) cannot change a result; the fractional
+times only keep phases apart. A process that has nothing to do in a phase skips its
+wake-up (no pending attempt: no ``t+0.3``; not an escalation day: no ``t+0.8``); a
+debtor that has paid ends its process, one handed to the agency sleeps until its
+collection day.
+
+Reading of the specification where it leaves a choice (each is listed in the report of
+``tests/simulation``):
+
+- a debtor has at most one pending attempt per channel (a cadence step on a channel that
+  already has a pending attempt adds nothing);
+- H runs inline, right after the engagement it follows; a debtor that is no longer OPEN
+  when one of its later attempts of the day comes up has that attempt dropped (not
+  counted in any rule), as E says for non-OPEN debtors;
+- with ``first_due_days = 0`` the first payment is due on the day of the agreement, after
+  C of that day has run: it is examined (C, draw ``u(pay, rid, t, 0)``) right after the
+  acceptance in H, the same day;
+- ``paid`` (the principal of a broken agreement, the share paid of an active one) is the
+  cash paid under the agreement, late fees included ("what was paid");
+- the "7-day window" excludes letters, both for the cap and for the fatigue count ``n7``;
+- ``conversations`` and the ``conversation`` flag of an attempt are call conversations;
+- with ``unlimited_agents`` every queued call is made, whatever the day's minutes; the
+  agent table still reports the nominal capacity ``agents.count * agent_minutes[t]``;
+- a call fits when ``used + minutes <= capacity + 1e-9``;
+- the costs by kind in the totals are nominal, ``cost_npv`` and per-debtor ``cost`` are
+  discounted; the telephony cost of a call is a contact cost, its minutes agent cost;
+- daily metrics: ``collected``, ``cost`` (every cost, commission and listing included),
+  ``give_away`` nominal, ``npv`` the discounted collections; the give-away of agreements
+  still active at the horizon is in the totals but in no day.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from scenarios.schema import CHANNELS
+from simulation.draws import Streams, normal, uniform
+from simulation.model import CH, OUTCOMES, OfferPlan, SimModel
+from simulation.replication import BLOCK_RULES, DAILY_METRICS, ReplicationResult, totals_from
+
+__all__ = ["simulate_reference", "PHASE_TIMES", "audit_attempts"]
+
+#: Fractional simpy times of the phases within a day (see the module docstring).
+PHASE_TIMES: dict[str, float] = {"A-E": 0.1, "F": 0.3, "G": 0.5, "I": 0.8}
+
+OPEN, AGREEMENT, AGENCY, PAID = 0, 1, 2, 3
+SMS, EMAIL, WHATSAPP, CALL, LETTER = (CH[c] for c in ("sms", "email", "whatsapp", "call", "letter"))
+#: Channel order of phase F.
+F_ORDER: tuple[int, ...] = (LETTER, EMAIL, SMS, WHATSAPP, CALL)
+_MET = {m: i for i, m in enumerate(DAILY_METRICS)}
+_OUT = {o: i for i, o in enumerate(OUTCOMES)}
+_FITS_EPS = 1e-9
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _price(pv: float, rate: float, m: int) -> float:
+    """Price-table installment of ``m`` payments on ``pv`` (``pv / m`` at zero interest)."""
+    if rate == 0.0:
+        return pv / m
+    return pv * rate / (1.0 - (1.0 + rate) ** (-m))
+
+
+@dataclass(eq=False)
+class _Debtor:
+    """Everything one debtor carries through a replication."""
+
+    row: int
+    rid: int
+    seg: int
+    b0: float
+    dpd: int
+    state: int
+    chronic: bool
+    available: tuple[bool, ...]
+    lump: float              # L, lump-sum capacity
+    monthly: float           # M, monthly capacity
+    cure_u: float            # U, self-cure threshold
+    d: float                 # the offer: discount, installments, down payment share
+    n: int
+    down: float
+    priority: float
+    status: int = OPEN
+    surv: float = 1.0        # S
+    base: float = 0.0
+    base_day: int = 0
+    listed: bool = False
+    opted_out: bool = False
+    last_conv: int | None = None
+    cooldown_until: int = 0
+    pending: set[int] = field(default_factory=set)
+    recent: list[int] = field(default_factory=list)   # days of non-letter attempts made
+    collect_day: int | None = None                    # agency collection day
+    # the current agreement
+    b_agreed: float = 0.0
+    a_agreed: float = 0.0
+    schedule: list[float] = field(default_factory=list)
+    total: float = 0.0
+    paid: float = 0.0
+    k: int = 0
+    due: int = 0
+    late_since: int | None = None
+    # results
+    outcome: int = 0
+    collected: float = 0.0
+    collected_npv: float = 0.0
+    cost: float = 0.0
+    give: float = 0.0
+    minutes: float = 0.0
+    cash30: float = 0.0
+    agreements: int = 0
+    broken: int = 0
+
+    def owed(self, t: int, juros: float) -> float:
+        """Balance owed on day ``t`` (simple juros de mora since ``base_day``)."""
+        return self.base * (1.0 + juros * (t - self.base_day) / 30.0)
+
+    def n7(self, t: int) -> int:
+        """Non-letter attempts made on days ``t-6 .. t`` so far."""
+        return sum(1 for day in self.recent if day >= t - 6)
+
+
+class _Reference:
+    """One replication, one simpy process per debtor plus the agent pool."""
+
+    def __init__(self, model: SimModel, plan: OfferPlan, streams: Streams, unlimited_agents: bool):
+        sc = model.scenario
+        self.model, self.sc, self.streams = model, sc, streams
+        self.unlimited = unlimited_agents
+        self.H = model.calendar.horizon
+        self.S = model.n_segments
+        self.juros = sc.money.juros_mora_monthly
+        self.rate = sc.money.annual_discount_rate
+        self.keys = {k: streams[k] for k in streams.keys}
+        self.cadence = [dict() for _ in range(self.S)]
+        for s, steps in enumerate(model.cadence):
+            for day, c in steps:
+                self.cadence[s].setdefault(day, []).append(c)
+        P = model.params
+        self.P = {k: [float(x) for x in v] for k, v in P.items()}
+        self.reach = model.reach.tolist()
+        self.engage = model.engage.tolist()
+        ch = sc.channels
+        self.channel_cost = (ch.sms.cost, ch.email.cost, ch.whatsapp.cost, ch.call.cost, ch.letter.cost)
+        self.cost_per_minute = sc.agents.cost_per_hour / 60.0
+        self.daily = np.zeros((self.H, self.S, len(DAILY_METRICS)))
+        self.agent = np.zeros((self.H, 3))
+        self.counters: dict[str, float] = {k: 0.0 for k in (
+            "contact_cost", "agent_cost", "negativacao_cost", "agency_commission", "opt_outs", "conversations",
+            *(f"attempts_{c}" for c in CHANNELS), *(f"blocked_{r}" for r in BLOCK_RULES), "violations",
+            "written_off_balance")}
+        self.queue: list[tuple[float, int]] = []
+        # attempts made, in the order made: row, day, channel, conversation, opted out by it
+        self.log: list[tuple[int, int, int, bool, bool]] = []
+        self.env = simpy.Environment()
+        self.debtors = self._draw_debtors(plan)
+
+    # ------------------------------------------------------------------ set-up
+    def _u(self, kind: str, rid: int, day: int, slot: int) -> float:
+        return float(uniform(self.keys[kind], np.array([rid], dtype=np.int64), day, slot)[0])
+
+    def _draw_debtors(self, plan: OfferPlan) -> list[_Debtor]:
+        m, P = self.model, self.P
+        d, n, down, self.offer_index = plan.assign(m, self.streams)
+        out = []
+        for i in range(m.n):
+            rid, s, b0 = int(m.rid[i]), int(m.seg[i]), float(m.balance[i])
+            ids = np.array([rid], dtype=np.int64)
+            z_lump = float(normal(self.keys["lump"], ids, 0)[0])
+            z_monthly = float(normal(self.keys["monthly"], ids, 0)[0])
+            sig = _sigmoid(P["accept_alpha"][s] + P["accept_beta"][s] * float(d[i]))
+            out.append(_Debtor(
+                row=i, rid=rid, seg=s, b0=b0, dpd=int(m.dpd[i]), state=int(m.state[i]), chronic=bool(m.chronic[i]),
+                available=tuple(bool(x) for x in m.available[:, i]),
+                lump=b0 * math.exp(P["lump_mu"][s] + P["lump_sigma"][s] * z_lump),
+                monthly=b0 * math.exp(P["monthly_mu"][s] + P["monthly_sigma"][s] * z_monthly),
+                cure_u=self._u("cure", rid, 0, 0), d=float(d[i]), n=int(n[i]), down=float(down[i]),
+                priority=b0 * self.reach[s][CALL] * self.engage[s][CALL] * sig, base=b0))
+        return out
+
+    # ------------------------------------------------------------------ money and counts
+    def _disc(self, t: int) -> float:
+        return (1.0 + self.rate) ** (-t / 365.0)
+
+    def _collect(self, dbt: _Debtor, t: int, amount: float) -> None:
+        npv = amount * self._disc(t)
+        dbt.collected += amount
+        dbt.collected_npv += npv
+        if t < 30:
+            dbt.cash30 += amount
+        self.daily[t, dbt.seg, _MET["collected"]] += amount
+        self.daily[t, dbt.seg, _MET["npv"]] += npv
+
+    def _charge(self, dbt: _Debtor, t: int, amount: float, kind: str) -> None:
+        dbt.cost += amount * self._disc(t)
+        self.daily[t, dbt.seg, _MET["cost"]] += amount
+        self.counters[kind] += amount
+
+    def _count(self, dbt: _Debtor, t: int, metric: str, value: float = 1.0) -> None:
+        self.daily[t, dbt.seg, _MET[metric]] += value
+
+    # ------------------------------------------------------------------ the debtor's process
+    def _debtor_process(self, dbt: _Debtor):
+        env, H = self.env, self.H
+        esc = self.sc.escalation
+        escalation_days = {day for day in (esc.negativacao_day, esc.agency_day) if 0 < day}
+        t = 0
+        while t < H:
+            yield env.timeout(t + PHASE_TIMES["A-E"] - env.now)
+            self._self_cure(dbt, t)          # A
+            self._agency_collection(dbt, t)  # B
+            self._payment_due(dbt, t)        # C
+            self._late_payment(dbt, t)       # D
+            if dbt.status == PAID:
+                dbt.pending.clear()
+                return
+            self._cadence(dbt, t)            # E
+            if dbt.pending:
+                yield env.timeout(t + PHASE_TIMES["F"] - env.now)
+                self._contacts(dbt, t)       # F (and H inline); calls go to the pool (G)
+            if t in escalation_days:
+                yield env.timeout(t + PHASE_TIMES["I"] - env.now)
+                self._escalation(dbt, t)     # I
+            if dbt.status == AGENCY:         # nothing happens until the agency collects
+                if dbt.collect_day is None or dbt.collect_day >= H:
+                    return
+                t = dbt.collect_day
+                continue
+            t += 1
+
+    # A
+    def _self_cure(self, dbt: _Debtor, t: int) -> None:
+        if dbt.status != OPEN:
+            return
+        s, P = dbt.seg, self.P
+        h = P["self_cure_h0"][s] * math.exp(-(dbt.dpd + t) / P["self_cure_tau"][s])
+        if dbt.listed:
+            h *= P["uplift_negativado"][s]
+        h = min(1.0, h)
+        dbt.surv *= 1.0 - h
+        if dbt.surv <= dbt.cure_u:
+            self._collect(dbt, t, dbt.owed(t, self.juros))
+            dbt.status, dbt.outcome = PAID, _OUT["self_cured"]
+            self._count(dbt, t, "cures")
+
+    # B
+    def _agency_collection(self, dbt: _Debtor, t: int) -> None:
+        if dbt.status != AGENCY or dbt.collect_day != t:
+            return
+        amount = dbt.owed(t, self.juros)
+        self._collect(dbt, t, amount)
+        self._charge(dbt, t, amount * self.sc.escalation.agency_commission, "agency_commission")
+        dbt.status, dbt.outcome = PAID, _OUT["agency_collected"]
+        self._count(dbt, t, "agency_collected")
+
+    # C
+    def _payment_due(self, dbt: _Debtor, t: int) -> None:
+        if dbt.status != AGREEMENT or dbt.late_since is not None or dbt.due > t:
+            return
+        s, P = dbt.seg, self.P
+        p = P["keep_first"][s] if dbt.k == 0 else P["keep"][s]
+        if dbt.chronic:
+            p *= P["chronic_keep_factor"][s]
+        if self._u("pay", dbt.rid, t, dbt.k) < p:
+            self._pay_installment(dbt, t, dbt.schedule[dbt.k])
+        else:
+            dbt.late_since = t
+
+    def _pay_installment(self, dbt: _Debtor, t: int, amount: float) -> None:
+        self._collect(dbt, t, amount)
+        dbt.paid += amount
+        dbt.k += 1
+        if dbt.k == len(dbt.schedule):
+            dbt.status, dbt.outcome = PAID, _OUT["agreement_kept"]
+            give = dbt.b_agreed - dbt.a_agreed
+            dbt.give += give
+            self._count(dbt, t, "give_away", give)
+        else:
+            dbt.due += 30  # 30 days after the due date of the installment just paid
+
+    # D
+    def _late_payment(self, dbt: _Debtor, t: int) -> None:
+        if dbt.status != AGREEMENT or dbt.late_since is None or dbt.late_since >= t:
+            return
+        ag = self.sc.agreements
+        if t - dbt.late_since > ag.grace_days:
+            dbt.status = OPEN
+            dbt.base = dbt.b_agreed - dbt.paid * dbt.a_agreed / dbt.total
+            dbt.base_day = t
+            dbt.cooldown_until = t + ag.renegotiation_cooldown_days
+            dbt.late_since = None
+            dbt.broken += 1
+            self._count(dbt, t, "breaks")
+            return
+        s, P = dbt.seg, self.P
+        p = P["late_pay_daily"][s]
+        if dbt.chronic:
+            p *= P["chronic_keep_factor"][s]
+        if self._u("pay", dbt.rid, t, 100 + dbt.k) < p:
+            money = self.sc.money
+            amount = dbt.schedule[dbt.k] * (1.0 + money.multa + self.juros * (t - dbt.late_since) / 30.0)
+            dbt.late_since = None
+            self._pay_installment(dbt, t, amount)
+
+    # E
+    def _cadence(self, dbt: _Debtor, t: int) -> None:
+        if dbt.status != OPEN:
+            dbt.pending.clear()
+            return
+        for c in self.cadence[dbt.seg].get(t, ()):
+            if dbt.available[c]:
+                dbt.pending.add(c)
+        letter_day = self.sc.escalation.letter_day
+        if letter_day and t == letter_day:
+            dbt.pending.add(LETTER)
+
+    # F
+    def _contacts(self, dbt: _Debtor, t: int) -> None:
+        rules = self.sc.contact_rules
+        allowed = self.model.calendar.allowed
+        for c in F_ORDER:
+            if c not in dbt.pending:
+                continue
+            if dbt.status != OPEN:           # an agreement made earlier today: the rest is dropped
+                dbt.pending.clear()
+                return
+            if not allowed[c, t, dbt.state]:
+                self.counters["blocked_state_hours"] += 1
+                continue                     # stays pending
+            if c != LETTER and dbt.opted_out:
+                dbt.pending.discard(c)
+                self.counters["blocked_opt_out"] += 1
+                continue
+            if c == CALL and rules.reg_f_mode and dbt.last_conv is not None and t - dbt.last_conv < 7:
+                dbt.pending.discard(c)
+                self.counters["blocked_reg_f"] += 1
+                continue
+            if c != LETTER and dbt.n7(t) >= rules.max_contacts_per_7_days:
+                dbt.pending.discard(c)
+                self.counters["blocked_weekly_cap"] += 1
+                continue
+            if c == CALL:
+                heapq.heappush(self.queue, (-dbt.priority, dbt.row))
+                continue
+            dbt.pending.discard(c)
+            self._charge(dbt, t, self.channel_cost[c], "contact_cost")
+            reached = self._u("reach", dbt.rid, t, c) < self.reach[dbt.seg][c]
+            self._contact_outcome(dbt, t, c, reached)
+
+    def _contact_outcome(self, dbt: _Debtor, t: int, c: int, reached: bool) -> None:
+        """An attempt made on ``c`` (cost already paid): record, reach, opt-out, engage, negotiate."""
+        n7 = dbt.n7(t)
+        if c != LETTER:
+            dbt.recent = [day for day in dbt.recent if day >= t - 6]
+            dbt.recent.append(t)
+        self.counters[f"attempts_{CHANNELS[c]}"] += 1
+        self._count(dbt, t, f"attempts_{CHANNELS[c]}")
+        conversation = opted = False
+        engaged = False
+        if reached:
+            self._count(dbt, t, "reached")
+            if c != LETTER and self._u("optout", dbt.rid, t, c) < self.sc.contact_rules.opt_out_probability:
+                dbt.opted_out = opted = True
+                self.counters["opt_outs"] += 1
+            else:
+                if c == CALL:
+                    conversation = True
+                    dbt.last_conv = t
+                    self.counters["conversations"] += 1
+                p = self.engage[dbt.seg][c] * self.P["fatigue"][dbt.seg] ** n7
+                engaged = self._u("engage", dbt.rid, t, c) < p
+        self.log.append((dbt.row, t, c, conversation, opted))
+        if engaged:
+            self._negotiate(dbt, t, c)
+
+    # G
+    def _agent_pool(self):
+        env, sc = self.env, self.sc
+        call = sc.channels.call
+        for t in range(self.H):
+            yield env.timeout(t + PHASE_TIMES["G"] - env.now)
+            capacity = sc.agents.count * float(self.model.calendar.agent_minutes[t])
+            used = 0.0
+            queue = self.queue
+            while queue:
+                _, row = queue[0]
+                dbt = self.debtors[row]
+                reached = self._u("reach", dbt.rid, t, CALL) < self.reach[dbt.seg][CALL]
+                minutes = call.minutes_conversation if reached else call.minutes_no_answer
+                if not self.unlimited and used + minutes > capacity + _FITS_EPS:
+                    break                    # it and the rest stay pending
+                heapq.heappop(queue)
+                used += minutes
+                dbt.pending.discard(CALL)
+                dbt.minutes += minutes
+                self._charge(dbt, t, call.cost, "contact_cost")
+                self._charge(dbt, t, minutes * self.cost_per_minute, "agent_cost")
+                self._contact_outcome(dbt, t, CALL, reached)
+            self.agent[t] = (capacity, used, len(queue))
+            queue.clear()
+
+    # H
+    def _negotiate(self, dbt: _Debtor, t: int, c: int) -> None:
+        sc = self.sc
+        if dbt.status != OPEN or t < dbt.cooldown_until or dbt.agreements >= sc.agreements.max_agreements:
+            return
+        offers = sc.offers
+        B = dbt.owed(t, self.juros)
+        A = B * (1.0 - dbt.d)
+        schedule = [A]
+        installment = None
+        if dbt.n > 1:
+            D = dbt.down * A if dbt.down > 0 else 0.0
+            m = dbt.n - 1 if dbt.down > 0 else dbt.n
+            rate = offers.plan_interest_monthly
+            P = _price(A - D, rate, m)
+            while P < offers.min_installment and m > 1:
+                m -= 1
+                P = _price(A - D, rate, m)
+            if P >= offers.min_installment:
+                installment = P
+                schedule = ([D] if dbt.down > 0 else []) + [P] * m
+        affordable = schedule[0] <= dbt.lump and (installment is None or installment <= dbt.monthly)
+        if not affordable:
+            return
+        s = dbt.seg
+        if self._u("accept", dbt.rid, t, c) >= _sigmoid(self.P["accept_alpha"][s] + self.P["accept_beta"][s] * dbt.d):
+            return
+        dbt.status = AGREEMENT
+        dbt.pending.clear()
+        dbt.agreements += 1
+        dbt.b_agreed, dbt.a_agreed = B, A
+        dbt.schedule = schedule
+        dbt.total = math.fsum(schedule)
+        dbt.paid = 0.0
+        dbt.k = 0
+        dbt.due = t + offers.first_due_days
+        dbt.late_since = None
+        self._count(dbt, t, "agreements")
+        if dbt.due <= t:                     # first_due_days = 0: C for today's payment, after H
+            self._payment_due(dbt, t)
+
+    # I
+    def _escalation(self, dbt: _Debtor, t: int) -> None:
+        esc = self.sc.escalation
+        if dbt.status != OPEN:
+            return
+        if esc.negativacao_day and t == esc.negativacao_day and not dbt.listed:
+            dbt.listed = True
+            self._charge(dbt, t, esc.negativacao_cost, "negativacao_cost")
+        if esc.agency_day and t == esc.agency_day:
+            dbt.status = AGENCY
+            dbt.pending.clear()
+            h = self.P["agency_hazard"][dbt.seg]
+            if h > 0:
+                g = self._u("agency", dbt.rid, t, 0)
+                k = 1 if h >= 1 else math.floor(math.log1p(-g) / math.log1p(-h)) + 1
+                dbt.collect_day = t + k
+
+    # ------------------------------------------------------------------ the run
+    def run(self, record_attempts: bool) -> ReplicationResult:
+        for dbt in self.debtors:
+            self.env.process(self._debtor_process(dbt))
+        self.env.process(self._agent_pool())
+        self.env.run(until=self.H)
+        return self._finish(record_attempts)
+
+    def _finish(self, record_attempts: bool) -> ReplicationResult:
+        H = self.H
+        for dbt in self.debtors:
+            if dbt.status in (OPEN, AGENCY):
+                dbt.outcome = _OUT["written_off"]
+                self.counters["written_off_balance"] += dbt.owed(H, self.juros)
+            elif dbt.status == AGREEMENT:
+                dbt.outcome = _OUT["agreement_active"]
+                dbt.give += (dbt.b_agreed - dbt.a_agreed) * dbt.paid / dbt.total
+        ds = self.debtors
+        debtors = {
+            "outcome": np.array([x.outcome for x in ds], dtype=np.uint8),
+            "collected": np.array([x.collected for x in ds], dtype=np.float64),
+            "collected_npv": np.array([x.collected_npv for x in ds], dtype=np.float64),
+            "cost": np.array([x.cost for x in ds], dtype=np.float64),
+            "give": np.array([x.give for x in ds], dtype=np.float64),
+            "minutes": np.array([x.minutes for x in ds], dtype=np.float64),
+            "cash30": np.array([x.cash30 for x in ds], dtype=np.float64),
+            "agreements": np.array([x.agreements for x in ds], dtype=np.int16),
+            "broken": np.array([x.broken for x in ds], dtype=np.int16),
+            "offer": np.asarray(self.offer_index, dtype=np.int32),
+        }
+        rows = np.array([a[0] for a in self.log], dtype=np.int64)
+        days = np.array([a[1] for a in self.log], dtype=np.int32)
+        chans = np.array([a[2] for a in self.log], dtype=np.int8)
+        conv = np.array([a[3] for a in self.log], dtype=bool)
+        opted = np.array([a[4] for a in self.log], dtype=bool)
+        self.counters["violations"] = float(audit_attempts(self.model, rows, days, chans, conv, opted).sum())
+        totals = totals_from(debtors, self.daily, self.agent, balance=self.model.balance, chronic=self.model.chronic,
+                             moral_hazard_cost=self.sc.optimizer.moral_hazard_cost, counters=self.counters)
+        attempts = (rows, days, chans, conv) if record_attempts else None
+        return ReplicationResult(totals, debtors, self.daily, self.agent, attempts)
+
+
+def audit_attempts(model: SimModel, rows: np.ndarray, days: np.ndarray, channels: np.ndarray,
+                   conversation: np.ndarray, opted_out: np.ndarray) -> np.ndarray:
+    """Which attempts broke a contact rule, judged from the attempts alone.
+
+    Parameters
+    ----------
+    model : SimModel
+    rows, days, channels : ndarray
+        The attempts made, in the order they were made.
+    conversation : ndarray of bool
+        The attempt was a call conversation.
+    opted_out : ndarray of bool
+        The debtor opted out when reached by this attempt.
+
+    Returns
+    -------
+    ndarray of bool
+        Per attempt: made on a day its window was shut, or (not a letter) after the
+        debtor opted out, or (not a letter) with ``max_contacts_per_7_days`` non-letter
+        attempts already made on days ``t-6 .. t``, or (a call, ``reg_f_mode``) within 7
+        days of a conversation.
+    """
+    rules = model.scenario.contact_rules
+    cap = rules.max_contacts_per_7_days
+    bad = ~model.calendar.allowed[channels, days, model.state[rows]] if rows.size else np.zeros(0, bool)
+    bad = np.asarray(bad, dtype=bool).copy()
+    seen_optout: set[int] = set()
+    recent: dict[int, list[int]] = {}
+    last_conv: dict[int, int] = {}
+    for j in range(rows.size):
+        r, t, c = int(rows[j]), int(days[j]), int(channels[j])
+        if c != LETTER:
+            if r in seen_optout:
+                bad[j] = True
+            window = [d for d in recent.get(r, ()) if d >= t - 6]
+            if len(window) >= cap:
+                bad[j] = True
+            window.append(t)
+            recent[r] = window
+        if c == CALL and rules.reg_f_mode and r in last_conv and t - last_conv[r] < 7:
+            bad[j] = True
+        if opted_out[j]:
+            seen_optout.add(r)
+        if conversation[j]:
+            last_conv[r] = t
+    return bad
+
+
+def simulate_reference(model: SimModel, plan: OfferPlan, streams: Streams, *, unlimited_agents: bool = False,
+                       record_attempts: bool = False) -> ReplicationResult:
+    """Simulate one replication with the per-debtor reference model.
+
+    One simpy process per debtor walks the days (phases A-F and I of ``docs/model.md``)
+    and one agent-pool process serves the day's calls in priority order (G); see the
+    module docstring for the order of phases within a day.
+
+    Parameters
+    ----------
+    model : SimModel
+        Scenario and portfolio as arrays (:func:`simulation.model.build_model`).
+    plan : OfferPlan
+        The offer each debtor is shown.
+    streams : Streams
+        This replication's random streams (:func:`simulation.draws.replication_streams`).
+    unlimited_agents : bool, default False
+        Infinite call capacity: every call that passes the rules is made the day it is
+        queued (minutes are still counted and charged).
+    record_attempts : bool, default False
+        Return (row, day, channel, conversation) of every attempt made.
+
+    Returns
+    -------
+    ReplicationResult
+        Same fields as the vectorised engine's; ``totals["violations"]`` comes from an
+        independent audit of the attempts made (:func:`audit_attempts`).
+    """
+    return _Reference(model, plan, streams, unlimited_agents).run(record_attempts)
