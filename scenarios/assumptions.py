@@ -1,0 +1,56 @@
+"""Every parameter a scenario uses, with its value, unit and source (the report's assumptions page)."""
+from __future__ import annotations
+
+import dataclasses
+
+import polars as pl
+
+from scenarios.errors import show
+from scenarios.params import Spec, fields_of
+from scenarios.schema import Scenario
+
+__all__ = ["assumptions_table"]
+
+_SECTIONS = ("calendar", "money", "portfolio", "behaviour", "channels", "agents", "offers", "agreements",
+             "escalation", "contact_rules", "optimizer", "monte_carlo")
+
+
+def _walk(obj, prefix: str, rows: list[tuple[str, str, str, str, str]]) -> None:
+    for f, tp in fields_of(type(obj)):
+        value = getattr(obj, f.name)
+        key = f"{prefix}.{f.name}"
+        spec: Spec = f.metadata.get("spec", Spec())
+        if dataclasses.is_dataclass(value):
+            _walk(value, key, rows)
+            continue
+        text = show(list(value) if isinstance(value, tuple) else value, 80)
+        rows.append((key, text, spec.unit, spec.source, spec.doc))
+
+
+def assumptions_table(scenario: Scenario) -> pl.DataFrame:
+    """One row per parameter: key, value, unit, source, meaning.
+
+    Segment behaviour is listed where it differs from the shared ``[behaviour]`` block
+    (``segments.NAME.behaviour.KEY``), with the source of the shared parameter.
+    """
+    rows: list[tuple[str, str, str, str, str]] = []
+    for section in _SECTIONS:
+        _walk(getattr(scenario, section), section, rows)
+    shared: list[tuple[str, str, str, str, str]] = []
+    _walk(scenario.behaviour, "behaviour", shared)
+    base = {r[0].split(".", 1)[1]: r for r in shared}
+    for seg in scenario.segments:
+        own: list[tuple[str, str, str, str, str]] = []
+        _walk(seg.behaviour, "behaviour", own)
+        for key, text, unit, source, doc in own:
+            short = key.split(".", 1)[1]
+            if base[short][1] != text:
+                rows.append((f"segments.{seg.name}.behaviour.{short}", text, unit, f"scenario ({seg.name}); default: {source}", doc))
+        rule = " and ".join(c.describe() for c in seg.rule)
+        rows.append((f"segments.{seg.name}.rule", rule, "", "scenario", seg.description or "segment rule"))
+    for name, steps in scenario.cadences.items():
+        rows.append((f"cadences.{name}", ", ".join(f"d{s.day} {s.channel}" for s in steps), "day channel", "scenario",
+                     "contact cadence (régua)"))
+    return pl.DataFrame(rows, schema=["key", "value", "unit", "source", "meaning"], orient="row")
+
+
