@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install clean poppler
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -17,9 +17,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/acordo simulate scenarios/base.toml --out runs/demo --force
+	$(BIN)/acordo run scenarios/base.toml --out runs/demo --force
 
-test: $(STAMP)
+# the report tests render PDFs with poppler (pdftoppm, pdftotext); install it where missing
+poppler:
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	  else echo "poppler-utils is missing and cannot be installed here: the PDF rendering tests will be skipped"; fi; }
+
+test: $(STAMP) poppler
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -134,6 +134,23 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from acordo.pipeline import run_all
+    with _Progress(not args.quiet) as progress:
+        out = run_all(_scenario_path(args.scenario), args.out, portfolio=args.portfolio, lang=args.lang,
+                      seed=args.seed, replications=args.replications, workers=args.workers, force=args.force,
+                      progress=progress)
+    print(f"report: {Path(out) / 'report.pdf'}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from reports.document import write_report
+    pdf = write_report(Path(args.dir), lang=args.lang)
+    print(f"report: {pdf}")
+    return 0
+
+
 def _budget(text: str) -> float:
     try:
         value = float(text)
@@ -186,6 +203,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=_cmd_optimize)
+
+    p = sub.add_parser("run", help="baseline → optimize → out-of-sample check → sensitivity → report, in one run directory")
+    p.add_argument("scenario")
+    p.add_argument("--out", required=True, help="run directory to create")
+    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
+    p.add_argument("--lang", default="en", choices=("en", "pt-BR"), help="report language (default: en)")
+    p.add_argument("--seed", type=_seed)
+    p.add_argument("--replications", type=_positive_int("--replications"))
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("report", help="(re)build report.pdf and figures/ of a run directory, without simulating")
+    p.add_argument("dir", help="a run directory made by `acordo run`")
+    p.add_argument("--lang", default="en", choices=("en", "pt-BR"), help="report language (default: en)")
+    p.set_defaults(func=_cmd_report)
     return parser
 
 

@@ -108,6 +108,24 @@ def simulate_job(prepared: Prepared, policy: Policy, policy_name: str, *, seed: 
                            policy_name=policy_name, progress=tick)
 
 
+def write_segments(stage: Path, prepared: Prepared) -> None:
+    """``segments.parquet``: per segment its debtors, balance, chronic flag, risk band and description."""
+    import numpy as np
+    import polars as pl
+    sc = prepared.scenario
+    seg = prepared.inputs.segment_index
+    balance = prepared.inputs.portfolio.frame.get_column("balance").to_numpy()
+    S = len(sc.segments)
+    pl.DataFrame({
+        "segment": list(sc.segment_names),
+        "debtors": np.bincount(seg, minlength=S).astype(np.int64),
+        "balance": np.bincount(seg, weights=balance, minlength=S),
+        "chronic": [s.chronic for s in sc.segments],
+        "risk_band": [s.risk_band for s in sc.segments],
+        "description": [s.description for s in sc.segments],
+    }).write_parquet(stage / "segments.parquet", statistics=False)
+
+
 def write_simulation(stage: Path, prepared: Prepared, result: SimulationResult, prefix: str = "") -> None:
     """Write ``summary.json``, ``daily.parquet``, ``debtors.parquet`` (and ``agents.parquet``)."""
     write_json(stage / f"{prefix}summary.json", {"policy": result.policy_name, "replications": result.replications,
@@ -137,6 +155,7 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     with run_directory(out, force) as stage:
         with watch.stage("write"):
             write_simulation(stage, prepared, result)
+            write_segments(stage, prepared)
         write_json(stage / "manifest.json", manifest("simulate", prepared, {"seed": seed, "replications": replications},
                                                      watch.timings, {"policy": name, "workers": workers}))
     return result
@@ -145,6 +164,7 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
 
 def write_optimization(stage: Path, prepared: Prepared, result) -> None:
     """Write the optimizer's outputs (DESIGN §7 and the optimizer issue) into ``stage``."""
+    write_segments(stage, prepared)
     write_json(stage / "policy.json", result.policy_dict(prepared.model))
     write_json(stage / "solution.json", result.solution_dict())
     result.coefficients.write_parquet(stage / "coefficients.parquet", statistics=False)
@@ -193,3 +213,77 @@ def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str |
             "optimize", prepared, {"seed": seed, "replications": result.optimized.replications if result.optimized else 0},
             watch.timings, {"integer": integer, "budget": budget, "solver": result.solution.solver, "workers": workers}))
     return prepared, result
+
+
+def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path | None = None, lang: str = "en",
+            seed: int | None = None, replications: int | None = None, workers: int = 1, force: bool = False,
+            sensitivity_replications: int | None = None, cache_dir: Path | None = None,
+            progress: Progress | None = None) -> Path:
+    """``acordo run``: baseline → optimize → out-of-sample re-simulation → sensitivity → report.
+
+    Returns the path the run directory will have (``out``); everything is written
+    atomically, the report included.
+    """
+    from acordo.rundir import check_target
+    from optimizer.coefficients import default_cache_dir
+    from optimizer.optimize import optimize, validation_seed
+    from optimizer.solver import SolveStatus
+    from reports.document import write_report
+    from scenarios.assumptions import assumptions_table
+    from scenarios.errors import InputError, Problem
+    from simulation.sensitivity import SENSITIVITY_PARAMETERS, sensitivity
+    check_target(out, force)
+    watch = Stopwatch()
+    with watch.stage("load"):
+        prepared = prepare(scenario_path, portfolio)
+    sc = prepared.scenario
+    seed = sc.monte_carlo.seed if seed is None else seed
+    R = replications or sc.monte_carlo.replications
+    with watch.stage("baseline"):
+        baseline = simulate_job(prepared, sc.baseline, "baseline", seed=validation_seed(seed), replications=R,
+                                workers=workers, progress=progress)
+    with watch.stage("optimize"):
+        result = optimize(prepared.model, seed=seed, replications=R, workers=workers, baseline=baseline,
+                          cache_dir=cache_dir if cache_dir is not None else default_cache_dir(), progress=progress)
+    for stage_name in ("coefficients", "lp", "frontier", "validation"):
+        if stage_name in result.timings:
+            watch.timings[f"optimize.{stage_name}"] = result.timings[stage_name]
+    if result.solution.status is SolveStatus.INFEASIBLE:
+        conflict = result.solution.conflict
+        message = conflict.message() if conflict is not None else "the constraints cannot all hold"
+        raise InputError([Problem(sc.source, "optimizer", f"infeasible: {message}", None, None)])
+    if not result.solution.status.has_solution:
+        raise RuntimeError(f"the LP solver returned {result.solution.status.name}")
+    SR = sensitivity_replications or max(2, min(R, 5))
+    with watch.stage("sensitivity"):
+        tick = (lambda k: progress("sensitivity", k, 1 + 2 * len(SENSITIVITY_PARAMETERS))) if progress else None
+        tornado = sensitivity(prepared.model, OfferPlan.from_policy(result.policy, sc), seed=validation_seed(seed),
+                              replications=SR, workers=workers, progress=tick)
+    with run_directory(out, force) as stage:
+        with watch.stage("write"):
+            write_optimization(stage, prepared, result)
+            tornado.write_parquet(stage / "sensitivity.parquet", statistics=False)
+            assumptions_table(sc).write_parquet(stage / "assumptions.parquet", statistics=False)
+        extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
+                 "sensitivity_replications": SR, "report_date": _report_date()}
+        write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
+                                                     watch.timings, extra))
+        with watch.stage("report"):
+            if progress:
+                progress("report", 0, 1)
+            write_report(stage, lang=lang)
+            if progress:
+                progress("report", 1, 1)
+        write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
+                                                     watch.timings, extra))
+    return Path(out)
+
+
+def _report_date() -> str:
+    """Today, or the date of ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    import datetime as _dt
+    import os
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date().isoformat()
+    return _dt.date.today().isoformat()

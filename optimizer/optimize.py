@@ -23,7 +23,8 @@ from simulation.model import OfferPlan, SimModel
 from simulation.montecarlo import run_monte_carlo
 from simulation.results import SimulationResult, mean_ci
 
-__all__ = ["OptimizationResult", "constraints_for", "policy_from_solution", "optimize", "baseline_values"]
+__all__ = ["OptimizationResult", "constraints_for", "policy_from_solution", "optimize", "baseline_values",
+           "validation_seed"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -216,14 +217,29 @@ def _validation(solution: PolicySolution, constraints: Constraints, opt: Simulat
     }
 
 
+def _seeds(seed: int) -> tuple[np.random.SeedSequence, np.random.SeedSequence]:
+    coef_seq, valid_seq = np.random.SeedSequence(seed).spawn(2)
+    return coef_seq, valid_seq
+
+
+def validation_seed(seed: int) -> np.random.SeedSequence:
+    """The seed sequence of the out-of-sample re-simulations of a job with root ``seed``."""
+    return _seeds(seed)[1]
+
+
 def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float | None = None,
              replications: int | None = None, workers: int = 1, validate: bool = True, frontier_points: int = 25,
-             cache_dir=None, progress: Progress | None = None) -> OptimizationResult:
-    """Run the whole optimize job on ``model``; see the module docstring for the seeds."""
+             cache_dir=None, baseline: SimulationResult | None = None,
+             progress: Progress | None = None) -> OptimizationResult:
+    """Run the whole optimize job on ``model``; see the module docstring for the seeds.
+
+    ``baseline``, when given, is the baseline already simulated on the validation seeds
+    (:func:`validation_seed`), so ``acordo run`` simulates it once.
+    """
     import time
     sc = model.scenario
     timings: dict[str, float] = {}
-    coef_seq, valid_seq = np.random.SeedSequence(seed).spawn(2)
+    coef_seq, valid_seq = _seeds(seed)
     t0 = time.perf_counter()
     coef = estimate_coefficients(model, seed=coef_seq, extra_policies=(sc.baseline,), cache_dir=cache_dir,
                                  progress=(lambda k, n: progress("coefficients", 1, n)) if progress else None)
@@ -250,8 +266,9 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
         tick = (lambda label: (lambda k: progress(label, k, R))) if progress else (lambda label: None)
         opt_sim = run_monte_carlo(model, OfferPlan.from_policy(policy, sc), seed=valid_seq, replications=R,
                                   workers=workers, policy_name="optimized", progress=tick("re-simulating optimized"))
-        base_sim = run_monte_carlo(model, OfferPlan.from_policy(sc.baseline, sc), seed=valid_seq, replications=R,
-                                   workers=workers, policy_name="baseline", progress=tick("re-simulating baseline"))
+        base_sim = baseline if baseline is not None and baseline.replications == R else run_monte_carlo(
+            model, OfferPlan.from_policy(sc.baseline, sc), seed=valid_seq, replications=R, workers=workers,
+            policy_name="baseline", progress=tick("re-simulating baseline"))
         validation = _validation(solution, constraints, opt_sim, base_sim, model)
         timings["validation"] = round(time.perf_counter() - t0, 3)
     return OptimizationResult(coef, constraints, solution, front, policy, opt_sim, base_sim, validation, timings)
