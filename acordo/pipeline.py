@@ -177,6 +177,33 @@ def write_optimization(stage: Path, prepared: Prepared, result) -> None:
         write_simulation(stage, prepared, result.baseline, prefix="baseline_")
 
 
+#: The scenario key behind each family of LP rows, for infeasibility messages.
+_CONFLICT_KEYS = {"budget": "optimizer.budget", "budget_share": "optimizer.budget_share",
+                  "agent_minutes": "agents.count", "liquidity": "optimizer.liquidity_target",
+                  "chronic_cap": "optimizer.chronic_max_discount", "chronic_vs": "optimizer.chronic_not_better",
+                  "min_recovery": "optimizer.min_recovery_share"}
+
+
+def _raise_if_unsolved(prepared: Prepared, result) -> None:
+    """An infeasible LP is a problem of the scenario's constraints: one line per constraint in conflict."""
+    from optimizer.solver import SolveStatus
+    from scenarios.errors import InputError, Problem
+    status = result.solution.status
+    if status is SolveStatus.INFEASIBLE:
+        conflict = result.solution.conflict
+        source = prepared.scenario.source
+        if conflict is None or not conflict.items:
+            message = conflict.message() if conflict is not None else "the constraints cannot all hold"
+            raise InputError([Problem(source, "optimizer", f"infeasible: {message}", None, None)])
+        raise InputError([Problem(source, _CONFLICT_KEYS.get(item.kind, "optimizer"),
+                                  f"infeasible: {item.describe()}"
+                                  + (", in conflict with " + ", ".join(o.name for o in conflict.items if o is not item)
+                                     if len(conflict.items) > 1 else ""),
+                                  None, None) for item in conflict.items])
+    if not status.has_solution:
+        raise RuntimeError(f"the LP solver returned {status.name}")
+
+
 def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path | None = None,
                  integer: bool = False, budget: float | None = None, seed: int | None = None,
                  replications: int | None = None, workers: int = 1, force: bool = False,
@@ -189,8 +216,6 @@ def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     from acordo.rundir import check_target
     from optimizer.coefficients import default_cache_dir
     from optimizer.optimize import optimize
-    from optimizer.solver import SolveStatus
-    from scenarios.errors import InputError, Problem
     check_target(out, force)
     watch = Stopwatch()
     with watch.stage("load"):
@@ -200,12 +225,7 @@ def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str |
                       workers=workers, cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
                       progress=progress)
     watch.timings.update(result.timings)
-    if result.solution.status is SolveStatus.INFEASIBLE:
-        conflict = result.solution.conflict
-        message = conflict.message() if conflict is not None else "the constraints cannot all hold"
-        raise InputError([Problem(prepared.scenario.source, "optimizer", f"infeasible: {message}", None, None)])
-    if not result.solution.status.has_solution:
-        raise RuntimeError(f"the LP solver returned {result.solution.status.name}")
+    _raise_if_unsolved(prepared, result)
     with run_directory(out, force) as stage:
         with watch.stage("write"):
             write_optimization(stage, prepared, result)
@@ -227,10 +247,8 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     from acordo.rundir import check_target
     from optimizer.coefficients import default_cache_dir
     from optimizer.optimize import optimize, validation_seed
-    from optimizer.solver import SolveStatus
     from reports.document import write_report
     from scenarios.assumptions import assumptions_table
-    from scenarios.errors import InputError, Problem
     from simulation.sensitivity import SENSITIVITY_PARAMETERS, sensitivity
     check_target(out, force)
     watch = Stopwatch()
@@ -248,12 +266,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     for stage_name in ("coefficients", "lp", "frontier", "validation"):
         if stage_name in result.timings:
             watch.timings[f"optimize.{stage_name}"] = result.timings[stage_name]
-    if result.solution.status is SolveStatus.INFEASIBLE:
-        conflict = result.solution.conflict
-        message = conflict.message() if conflict is not None else "the constraints cannot all hold"
-        raise InputError([Problem(sc.source, "optimizer", f"infeasible: {message}", None, None)])
-    if not result.solution.status.has_solution:
-        raise RuntimeError(f"the LP solver returned {result.solution.status.name}")
+    _raise_if_unsolved(prepared, result)
     SR = sensitivity_replications or max(2, min(R, 5))
     with watch.stage("sensitivity"):
         tick = (lambda k: progress("sensitivity", k, 1 + 2 * len(SENSITIVITY_PARAMETERS))) if progress else None

@@ -119,3 +119,33 @@ def _small_portfolio(tmp_path: Path) -> Path:
     path = tmp_path / "small.parquet"
     main(["portfolio", "--n", "2000", "--seed", "3", "--out", str(path)])
     return path
+
+
+def test_infeasible_optimization_exits_2_naming_the_constraint(capsys, tmp_path):
+    scenario = tmp_path / "tight.toml"
+    scenario.write_text(f'extends = "{BASE}"\n[portfolio]\nsynthetic_n = 1500\n[optimizer]\nsample_per_segment = 100\n'
+                        'liquidity_target = 1e9\n[monte_carlo]\nreplications = 2\n')
+    out = tmp_path / "run"
+    code, _, err = run(capsys, "optimize", scenario, "--out", out, "--quiet")
+    assert code == 2, err
+    assert err.startswith(f"{scenario}: optimizer.liquidity_target: infeasible: liquidity (target R$ 1e9, at most R$ ")
+    assert not out.exists()
+
+
+def test_optimize_writes_its_outputs(capsys, tmp_path):
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(f'extends = "{BASE}"\n[portfolio]\nsynthetic_n = 1500\n[optimizer]\nsample_per_segment = 100\n'
+                        '[monte_carlo]\nreplications = 2\n')
+    out = tmp_path / "run"
+    code, stdout, err = run(capsys, "optimize", scenario, "--out", out, "--quiet")
+    assert code == 0, err
+    names = {p.name for p in out.iterdir()}
+    assert {"policy.json", "coefficients.parquet", "model.mps", "solution.json", "frontier.parquet",
+            "manifest.json", "summary.json", "daily.parquet", "debtors.parquet"} <= names
+    solution = json.loads((out / "solution.json").read_text())
+    assert solution["status"] == "OPTIMAL" and "validation" in solution
+    assert pl.read_parquet(out / "frontier.parquet").height >= 20
+    # the policy written is a valid --policy file
+    code, _, err = run(capsys, "simulate", scenario, "--out", tmp_path / "again", "--policy", out / "policy.json",
+                       "--quiet", "--replications", 1)
+    assert code == 0, err

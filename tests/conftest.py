@@ -1,0 +1,13 @@
+"""Suite-wide settings: no test writes to the user's cache or depends on the wall clock."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ACORDO_CACHE", str(tmp_path_factory.mktemp("acordo-cache")))
+    mp.setenv("SOURCE_DATE_EPOCH", "1795478400")  # 2026-11-24, so reports are reproducible
+    yield
+    mp.undo()
