@@ -3,13 +3,17 @@
 All offers are evaluated in one batch: each segment's sample of debtors is copied once
 per offer of its catalogue, every copy keeps its debtor's random id (so every offer sees
 the same debtors and the same draws: common random numbers), and the whole batch is
-simulated in one engine run per replication with unlimited call capacity (the LP's
-``agent_minutes`` row is what limits calls). Segments smaller than the sample are cycled
-with fresh random ids, so every segment's coefficients rest on the same number of
+simulated in one engine run per replication under the scenario's call capacity: each
+simulated debtor stands for ``N_s / (sample x offers of s)`` real debtors in the agent pool
+(``SimModel.call_weight``), so the batch loads the pool as the portfolio would, and the
+queue ignores the copies' offers so that no offer is favoured with calls. Calls the pool
+cannot make are not made in the estimates either. Segments smaller than the sample are
+cycled with fresh random ids, so every segment's coefficients rest on the same number of
 simulated debtors. Results are cached by scenario hash, portfolio and seed.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass
@@ -26,7 +30,7 @@ from simulation.model import OfferPlan, SimModel
 
 __all__ = ["CatalogueOffer", "catalogue", "estimate_coefficients", "offer_id", "default_cache_dir"]
 
-COEFFICIENT_VERSION = "1"
+COEFFICIENT_VERSION = "2"
 
 
 def offer_id(discount: float, installments: int) -> str:
@@ -105,6 +109,7 @@ def _sample_rows(model: SimModel, sample: int, rng: np.random.Generator) -> tupl
 
 def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence, sample: int | None = None,
                           replications: int = 1, extra_policies=(), cache_dir: Path | None = None,
+                          unlimited_agents: bool = False,
                           progress: Callable[[int, int], None] | None = None) -> pl.DataFrame:
     """The LP's coefficient table, one row per (segment, offer).
 
@@ -122,7 +127,8 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     seed_key = f"{root.entropy}:{root.spawn_key}"
     cache = None
     if cache_dir is not None:
-        cache = Path(cache_dir) / f"coefficients-{_fingerprint(model, offers, sample, seed_key, replications)}.parquet"
+        key = _fingerprint(model, offers, sample, f"{seed_key}|{unlimited_agents}", replications)
+        cache = Path(cache_dir) / f"coefficients-{key}.parquet"
         if cache.exists():
             return pl.read_parquet(cache)
     sample_seq, sim_seq = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key).spawn(2)
@@ -135,8 +141,12 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
         parts_offer.append(np.full(rows.size, k, np.int32))
     rows = np.concatenate(parts_rows)
     offer_index = np.concatenate(parts_offer)
+    seg_counts = np.bincount(model.seg, minlength=model.n_segments)
+    copies = np.bincount(np.array([o.segment for o in offers]), minlength=model.n_segments) * sample
+    seg_of_copy = model.seg[rows]
+    weight = seg_counts[seg_of_copy] / np.maximum(copies[seg_of_copy], 1)
     batch = model.take(rows)
-    batch = _with_rid(batch, np.concatenate(parts_rid))
+    batch = dataclasses.replace(batch, rid=np.concatenate(parts_rid).astype(np.int64), call_weight=weight)
     d = np.array([o.discount for o in offers])[offer_index]
     n = np.array([o.installments for o in offers])[offer_index]
     dp = np.array([o.down for o in offers])[offer_index]
@@ -149,7 +159,7 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     broken = np.zeros(K)
     count = np.bincount(offer_index, minlength=K).astype(np.float64)
     for r, streams in enumerate(replication_streams(sim_seq, replications)):
-        res = simulate_replication(batch, plan, streams, unlimited_agents=True)
+        res = simulate_replication(batch, plan, streams, unlimited_agents=unlimited_agents, queue_by_offer=False)
         for f in fields:
             v = res.debtors[f]
             sums[f][r] = np.bincount(offer_index, weights=v, minlength=K)
@@ -165,7 +175,6 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
         var = sq[f].sum(axis=0) / np.maximum(total, 1) - mean ** 2
         cols[name] = mean
         cols[f"{name}_se"] = np.sqrt(np.maximum(var, 0) / np.maximum(total - 1, 1))
-    seg_counts = np.bincount(model.seg, minlength=model.n_segments)
     names = sc.segment_names
     table = pl.DataFrame({
         "segment": [names[o.segment] for o in offers],
@@ -189,7 +198,3 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
         os.replace(tmp, cache)
     return table
 
-
-def _with_rid(model: SimModel, rid: np.ndarray) -> SimModel:
-    import dataclasses
-    return dataclasses.replace(model, rid=np.asarray(rid, dtype=np.int64))

@@ -86,7 +86,7 @@ class _Engine:
     """One replication of one policy; see the module docstring for the event order."""
 
     def __init__(self, model: SimModel, plan: OfferPlan, streams: Streams, unlimited_agents: bool,
-                 record_attempts: bool):
+                 record_attempts: bool, queue_by_offer: bool = True):
         sc = model.scenario
         self.m, self.sc, self.st = model, sc, streams
         self.unlimited = unlimited_agents
@@ -114,7 +114,10 @@ class _Engine:
         d, n, down, j = plan.assign(model, streams)
         self.d, self.n_off, self.down, self.offer_j = d, n, down, j
         self.sig = 1.0 / (1.0 + np.exp(-(P["accept_alpha"][seg] + P["accept_beta"][seg] * d)))
-        self.priority = bal * model.reach[seg, CALL] * model.engage[seg, CALL] * self.sig
+        self.priority = bal * model.reach[seg, CALL] * model.engage[seg, CALL]
+        if queue_by_offer:
+            self.priority = self.priority * self.sig
+        self.call_weight = model.call_weight
         # the call queue lives in priority order: pending[CALL] is indexed by rank
         self.by_rank = np.lexsort((np.arange(N), -self.priority))
         self.rank = np.empty(N, np.int64)
@@ -489,12 +492,19 @@ class _Engine:
         self._calls(t)
 
     def _calls(self, t: int) -> None:
-        """G: walk the queue in priority order while the day's agent minutes last."""
-        capacity = np.inf if self.unlimited else self.sc.agents.count * self.m.calendar.agent_minutes[t]
-        self.agent[t, 0] = capacity if np.isfinite(capacity) else 0.0
+        """G: walk the queue in priority order while the day's agent minutes last.
+
+        The walk checks each call against the contact rules; it stops at the first call
+        that passes them but does not fit in the minutes left, or as soon as the minutes
+        left are fewer than the shortest call needs.
+        """
+        nominal = self.sc.agents.count * self.m.calendar.agent_minutes[t]
+        capacity = np.inf if self.unlimited else nominal
+        self.agent[t, 0] = nominal
         call = self.sc.channels.call
-        shortest = max(min(call.minutes_conversation, call.minutes_no_answer), 1e-9)
-        queue = self._pending_rows(CALL) if capacity >= shortest else np.zeros(0, np.int64)
+        weight_floor = 1.0 if self.call_weight is None else float(self.call_weight.min(initial=1.0))
+        shortest = max(min(call.minutes_conversation, call.minutes_no_answer) * weight_floor, 1e-9)
+        queue = self._pending_rows(CALL)
         used, start = 0.0, 0
         served_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         while start < queue.size and capacity - used >= shortest - 1e-9:
@@ -505,13 +515,20 @@ class _Engine:
             rows = chunk[ok]
             reached = uniform(self.st["reach"], self.rid[rows], t, CALL) < self.m.reach[self.seg[rows], CALL]
             minutes = np.where(reached, call.minutes_conversation, call.minutes_no_answer)
-            fits = used + np.cumsum(minutes) <= capacity + 1e-9
-            n_fit = int(fits.sum())
+            load = minutes if self.call_weight is None else minutes * self.call_weight[rows]
+            prefix = np.concatenate(([0.0], np.cumsum(load)))
+            n_fit = int((used + prefix[1:] <= capacity + 1e-9).sum())
             stop = chunk.size if n_fit == rows.size else int(ok[n_fit])
+            # minutes left before each position of the chunk; the walk ends where too few remain
+            before = used + prefix[np.searchsorted(ok, np.arange(chunk.size))]
+            dry = np.flatnonzero(capacity - before < shortest - 1e-9)
+            if dry.size and dry[0] < stop:
+                stop = int(dry[0])
+                n_fit = int(np.searchsorted(ok, stop))
             self._apply_rules(CALL, chunk[:stop], dropped[:stop], rule[:stop])
             if n_fit:
                 served_parts.append((rows[:n_fit], reached[:n_fit], minutes[:n_fit]))
-                used += float(minutes[:n_fit].sum())
+                used += float(prefix[n_fit])
             start += chunk.size
             if stop < chunk.size:
                 break
@@ -609,7 +626,7 @@ class _Engine:
 
 
 def simulate_replication(model: SimModel, plan: OfferPlan, streams: Streams, *, unlimited_agents: bool = False,
-                         record_attempts: bool = False) -> ReplicationResult:
+                         record_attempts: bool = False, queue_by_offer: bool = True) -> ReplicationResult:
     """Simulate one replication of ``plan`` on ``model`` with the vectorised engine.
 
     Parameters
@@ -624,9 +641,13 @@ def simulate_replication(model: SimModel, plan: OfferPlan, streams: Streams, *, 
         Infinite call capacity (the optimizer's coefficient runs; minutes still counted).
     record_attempts : bool
         Keep (row, day, channel, conversation) of every attempt, for audits.
+    queue_by_offer : bool
+        Order the call queue by expected value including the debtor's offer (the
+        dialler's rule); False leaves the offer out, so that copies of one debtor with
+        different offers (the optimizer's batches) compete for calls on equal terms.
 
     Returns
     -------
     ReplicationResult
     """
-    return _Engine(model, plan, streams, unlimited_agents, record_attempts).run()
+    return _Engine(model, plan, streams, unlimited_agents, record_attempts, queue_by_offer).run()

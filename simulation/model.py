@@ -54,6 +54,10 @@ class SimModel:
         Behaviour parameters by segment (:data:`SEGMENT_PARAMS`).
     reach, engage : ndarray (S, 5)
     cadence : tuple of tuple of (day, channel index), one per segment
+    call_weight : ndarray (N,) or None
+        How many real debtors each simulated debtor stands for in the agent pool (a call
+        uses ``minutes * call_weight`` of the day's minutes); None means 1. The
+        optimizer's batches, where every sampled debtor is copied once per offer, set it.
     """
 
     scenario: Scenario
@@ -69,6 +73,7 @@ class SimModel:
     reach: np.ndarray = field(repr=False)
     engage: np.ndarray = field(repr=False)
     cadence: tuple[tuple[tuple[int, int], ...], ...] = field(repr=False)
+    call_weight: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -84,13 +89,13 @@ class SimModel:
         """A model of the debtors at ``rows`` (repeats allowed: copies keep their random id)."""
         return SimModel(self.scenario, self.calendar, self.rid[rows], self.seg[rows], self.balance[rows],
                         self.dpd[rows], self.state[rows], self.chronic[rows], self.available[:, rows],
-                        self.params, self.reach, self.engage, self.cadence)
+                        self.params, self.reach, self.engage, self.cadence,
+                        None if self.call_weight is None else self.call_weight[rows])
 
     def with_balance(self, balance: np.ndarray) -> "SimModel":
         """The same model with other balances (for scaling checks)."""
-        return SimModel(self.scenario, self.calendar, self.rid, self.seg, np.asarray(balance, np.float64),
-                        self.dpd, self.state, self.chronic, self.available, self.params, self.reach,
-                        self.engage, self.cadence)
+        import dataclasses
+        return dataclasses.replace(self, balance=np.asarray(balance, np.float64))
 
 
 def build_model(scenario: Scenario, frame: pl.DataFrame, segment_index: np.ndarray,

@@ -359,6 +359,9 @@ class _Reference:
             if dbt.status != OPEN:           # an agreement made earlier today: the rest is dropped
                 dbt.pending.clear()
                 return
+            if c == CALL:                    # calls are checked by the dialler's walk (G)
+                heapq.heappush(self.queue, (-dbt.priority, dbt.row))
+                continue
             if not allowed[c, t, dbt.state]:
                 self.counters["blocked_state_hours"] += 1
                 continue                     # stays pending
@@ -373,9 +376,6 @@ class _Reference:
             if c != LETTER and dbt.n7(t) >= rules.max_contacts_per_7_days:
                 dbt.pending.discard(c)
                 self.counters["blocked_weekly_cap"] += 1
-                continue
-            if c == CALL:
-                heapq.heappush(self.queue, (-dbt.priority, dbt.row))
                 continue
             dbt.pending.discard(c)
             self._charge(dbt, t, self.channel_cost[c], "contact_cost")
@@ -412,26 +412,47 @@ class _Reference:
     def _agent_pool(self):
         env, sc = self.env, self.sc
         call = sc.channels.call
+        rules = sc.contact_rules
+        allowed = self.model.calendar.allowed
+        shortest = max(min(call.minutes_conversation, call.minutes_no_answer), 1e-9)
         for t in range(self.H):
             yield env.timeout(t + PHASE_TIMES["G"] - env.now)
-            capacity = sc.agents.count * float(self.model.calendar.agent_minutes[t])
+            nominal = sc.agents.count * float(self.model.calendar.agent_minutes[t])
+            capacity = float("inf") if self.unlimited else nominal
             used = 0.0
             queue = self.queue
-            while queue:
-                _, row = queue[0]
+            held = 0                         # popped but still pending (window, or did not fit)
+            while queue and capacity - used >= shortest - _FITS_EPS:
+                _, row = heapq.heappop(queue)
                 dbt = self.debtors[row]
+                if not allowed[CALL, t, dbt.state]:
+                    self.counters["blocked_state_hours"] += 1
+                    held += 1
+                    continue
+                if dbt.opted_out:
+                    dbt.pending.discard(CALL)
+                    self.counters["blocked_opt_out"] += 1
+                    continue
+                if rules.reg_f_mode and dbt.last_conv is not None and t - dbt.last_conv < 7:
+                    dbt.pending.discard(CALL)
+                    self.counters["blocked_reg_f"] += 1
+                    continue
+                if dbt.n7(t) >= rules.max_contacts_per_7_days:
+                    dbt.pending.discard(CALL)
+                    self.counters["blocked_weekly_cap"] += 1
+                    continue
                 reached = self._u("reach", dbt.rid, t, CALL) < self.reach[dbt.seg][CALL]
                 minutes = call.minutes_conversation if reached else call.minutes_no_answer
-                if not self.unlimited and used + minutes > capacity + _FITS_EPS:
+                if used + minutes > capacity + _FITS_EPS:
+                    held += 1
                     break                    # it and the rest stay pending
-                heapq.heappop(queue)
                 used += minutes
                 dbt.pending.discard(CALL)
                 dbt.minutes += minutes
                 self._charge(dbt, t, call.cost, "contact_cost")
                 self._charge(dbt, t, minutes * self.cost_per_minute, "agent_cost")
                 self._contact_outcome(dbt, t, CALL, reached)
-            self.agent[t] = (capacity, used, len(queue))
+            self.agent[t] = (nominal, used, len(queue) + held)
             queue.clear()
 
     # H
