@@ -50,7 +50,7 @@ from typing import Any
 
 import polars as pl
 
-from scenarios.errors import InputError, Problems, show
+from scenarios.errors import InputError, Problems, show, suggest
 from scenarios.pseudonym import pseudonymise
 
 __all__ = [
@@ -343,8 +343,9 @@ def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Por
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     got_cols = _column_list(df.columns)
     for col in missing:
-        probs.add(col, "required column missing", got=f"columns {got_cols}", raw_got=True,
-                  expected=col)
+        hint = suggest(col, [c for c in df.columns if c not in REQUIRED_COLUMNS])
+        problem = "required column missing" + (f"; is {hint!r} it, misspelt?" if hint else "")
+        probs.add(col, problem, got=f"columns {got_cols}", raw_got=True, expected=col)
     if df.height == 0:
         probs.add("", "no rows", got="0 rows", raw_got=True, expected="one row per debtor")
 

@@ -345,3 +345,13 @@ def test_pseudonymise_series_keeps_name_and_nulls():
     assert pseudonymise(pl.Series([123])).to_list() == pseudonymise(["123"]) == [ps("123")]
     with pytest.raises(TypeError, match="key"):
         pseudonymise([CPF_A], key="text")  # type: ignore[arg-type]
+
+
+def test_misspelt_required_column_gets_a_hint(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("debtor_id,balanse,days_past_due\nA,10.0,2\n")
+    with pytest.raises(InputError) as info:
+        load_portfolio(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}: balance: required column missing; is 'balanse' it, misspelt? "
+        "(got columns debtor_id, balanse, days_past_due, expected balance)"]
