@@ -162,7 +162,7 @@ class OptimizationResult:
                          f"{v['optimized']['mean']:,.0f} vs baseline {v['baseline']['mean']:,.0f}; "
                          f"difference {d['mean']:,.0f}, 95% CI [{d['ci95'][0]:,.0f}, {d['ci95'][1]:,.0f}]")
             for c in v["constraints"]:
-                lines.append(f"  {c['name']:<16} limit {c['limit']:>16,.2f}  simulated {c['simulated']:>16,.2f}  "
+                lines.append(f"  {c['name']:<16} {c['sense']} {c['limit']:>16,.2f}  simulated {c['simulated']:>16,.2f}  "
                              f"{'holds' if c['holds'] else 'VIOLATED'}")
         return "\n".join(lines)
 
@@ -192,7 +192,7 @@ def _validation(solution: PolicySolution, constraints: Constraints, opt: Simulat
     if constraints.budget is not None:
         checks.append(("budget", constraints.budget, give))
     if constraints.budget_share is not None:
-        checks.append(("budget_share", 0.0, give - constraints.budget_share * rec))
+        checks.append(("budget_share", constraints.budget_share, give / np.maximum(rec, 1e-9)))
     if constraints.agent_minutes is not None:
         checks.append(("agent_minutes", constraints.agent_minutes, opt.values("agent_minutes_used")))
     if constraints.liquidity_target is not None:
