@@ -149,3 +149,13 @@ def test_optimize_writes_its_outputs(capsys, tmp_path):
     code, _, err = run(capsys, "simulate", scenario, "--out", tmp_path / "again", "--policy", out / "policy.json",
                        "--quiet", "--replications", 1)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_simulate_every_bundled_scenario(capsys, tmp_path, path):
+    out = tmp_path / "run"
+    code, _, err = run(capsys, "simulate", path, "--out", out, "--replications", 2, "--quiet", "--workers", 2,
+                       "--portfolio", _small_portfolio(tmp_path))
+    assert code == 0, err
+    assert {"manifest.json", "summary.json", "daily.parquet", "debtors.parquet"} <= {p.name for p in out.iterdir()}
+    assert json.loads((out / "summary.json").read_text())["metrics"]["violations"]["mean"] == 0
