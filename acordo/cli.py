@@ -151,6 +151,36 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from acordo.whatif import run_compare
+    with _Progress(not args.quiet) as progress:
+        result = run_compare([_scenario_path(s) for s in args.scenarios], args.out, portfolio=args.portfolio,
+                             replications=args.replications, seed=args.seed, workers=args.workers,
+                             cluster=args.cluster, force=args.force, progress=progress)
+    print(result.summary())
+    print(f"written: {args.out}")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from acordo.whatif import run_sweep, state_directory
+    try:
+        with _Progress(not args.quiet) as progress:
+            result = run_sweep(_scenario_path(args.scenario), args.set, args.out, portfolio=args.portfolio,
+                               optimize=args.optimize, workers=args.workers, cluster=args.cluster, resume=args.resume,
+                               replications=args.replications, seed=args.seed, force=args.force, progress=progress)
+    except KeyboardInterrupt:
+        state = state_directory(args.out)
+        if state.is_dir():
+            kept = sum(1 for p in state.iterdir() if p.suffix in (".npz", ".json") and p.name != "sweep.json")
+            print(f"acordo: sweep interrupted; {kept} finished tasks are kept in {state}: run the same command "
+                  "with --resume to finish", file=sys.stderr)
+        raise
+    print(result.summary())
+    print(f"written: {args.out}")
+    return 0
+
+
 def _budget(text: str) -> float:
     try:
         value = float(text)
@@ -215,6 +245,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("compare", help="scenarios side by side on common random numbers, with paired 95% CIs "
+                                       "of each difference against the first")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (or bundled names); the first "
+                                                                    "is the reference")
+    p.add_argument("--out", required=True, help="run directory to create")
+    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding every scenario's")
+    p.add_argument("--replications", type=_positive_int("--replications"))
+    p.add_argument("--seed", type=_seed, help="root seed shared by every scenario (default: the first one's)")
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help="processes (results do not change)")
+    p.add_argument("--cluster", metavar="local|tcp://HOST:8786",
+                   help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("sweep", help="a grid of what-ifs (--set KEY=V1,V2 ...) in one sweep.parquet, with a heat "
+                                     "map per metric")
+    p.add_argument("scenario")
+    p.add_argument("--set", action="append", required=True, metavar="KEY=V1,V2",
+                   help="a dotted scenario key and its values (TOML literals, comma-separated); repeat for a grid")
+    p.add_argument("--out", required=True, help="run directory to create")
+    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
+    p.add_argument("--optimize", action="store_true", help="also run the optimizer in each cell")
+    p.add_argument("--replications", type=_positive_int("--replications"))
+    p.add_argument("--seed", type=_seed)
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help="processes (results do not change)")
+    p.add_argument("--cluster", metavar="local|tcp://HOST:8786",
+                   help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted sweep, redoing only missing tasks")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("report", help="(re)build report.pdf and figures/ of a run directory, without simulating")
     p.add_argument("dir", help="a run directory made by `acordo run`")
