@@ -386,7 +386,7 @@ class _Engine:
         rows = self._pending_rows(c)
         if rows.size == 0:
             return rows
-        shut, dropped, rule = self._blocked(t, c, rows)
+        _, dropped, rule = self._blocked(t, c, rows)
         self._apply_rules(c, rows, dropped, rule)
         return rows[rule < 0]
 
@@ -415,7 +415,6 @@ class _Engine:
         else:
             n7 = (self.hist[rows] > t - 7).sum(axis=1)
         self.counters["violations"] += viol
-        segs = self.seg[rows]
         reached_rows = rows[reached]
         self._count(reached_rows, t, "reached")
         if c != LETTER and reached_rows.size:
@@ -440,7 +439,6 @@ class _Engine:
         n7c = n7[reached][talk]
         p = self.m.engage[self.seg[cand], c] * self.m.params["fatigue"][self.seg[cand]] ** n7c
         engaged = cand[uniform(self.st["engage"], self.rid[cand], t, c) < p]
-        del segs
         self._negotiate(engaged, t, c)
 
     def _forget(self, t: int, rows: np.ndarray) -> None:
@@ -510,7 +508,7 @@ class _Engine:
         while start < queue.size and capacity - used >= shortest - 1e-9:
             size = queue.size if not np.isfinite(capacity) else int((capacity - used) / shortest) + 64
             chunk = queue[start:start + size]
-            shut, dropped, rule = self._blocked(t, CALL, chunk)
+            _, dropped, rule = self._blocked(t, CALL, chunk)
             ok = np.flatnonzero(rule < 0)
             rows = chunk[ok]
             reached = uniform(self.st["reach"], self.rid[rows], t, CALL) < self.m.reach[self.seg[rows], CALL]
