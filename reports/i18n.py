@@ -1,0 +1,588 @@
+"""Every word and number of the report, in English and Brazilian Portuguese.
+
+Labels live in one table, :data:`LABELS`, with one entry per key and one text per
+language; :func:`t` looks them up and fails loudly on an unknown key, so a label can
+never silently fall back to English in the pt-BR report. Numbers are formatted here and
+nowhere else:
+
+============  =====================  =====================
+kind          ``en``                 ``pt-BR``
+============  =====================  =====================
+money         ``R$ 1,234.56``        ``R$ 1.234,56``
+compact       ``R$ 1.2M``, ``R$ 35k``  ``R$ 1,2 mi``, ``R$ 35 mil``
+percent       ``12.5%``              ``12,5%``
+date          ``24 Nov 2026``        ``24/11/2026``
+============  =====================  =====================
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+
+__all__ = [
+    "LANGS", "LABELS", "CHANNEL_NAMES", "RULE_NAMES", "METRIC_NAMES", "PARAMETER_NAMES", "OUTCOME_NAMES",
+    "UNIT_NAMES", "check_lang", "t", "money", "money_compact", "number", "number_compact", "compact_scale", "percent", "date",
+    "month", "channel", "rule", "metric", "parameter", "outcome", "constraint", "unit", "offer",
+]
+
+#: The languages of the report.
+LANGS: tuple[str, ...] = ("en", "pt-BR")
+
+_MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "pt-BR": ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"),
+}
+
+#: Contact channels (``scenarios.schema.CHANNELS``).
+CHANNEL_NAMES: dict[str, dict[str, str]] = {
+    "sms": {"en": "SMS", "pt-BR": "SMS"},
+    "email": {"en": "e-mail", "pt-BR": "e-mail"},
+    "whatsapp": {"en": "WhatsApp", "pt-BR": "WhatsApp"},
+    "call": {"en": "call", "pt-BR": "ligação"},
+    "letter": {"en": "letter", "pt-BR": "carta"},
+}
+
+#: Contact rules that block attempts (``simulation.replication.BLOCK_RULES``).
+RULE_NAMES: dict[str, dict[str, str]] = {
+    "state_hours": {"en": "state days and hours", "pt-BR": "dias e horários estaduais"},
+    "opt_out": {"en": "opt-out", "pt-BR": "pedido de não contato"},
+    "reg_f": {"en": "7 days after a conversation", "pt-BR": "7 dias após conversa"},
+    "weekly_cap": {"en": "7 attempts in 7 days", "pt-BR": "7 tentativas em 7 dias"},
+}
+
+#: Headline metrics (``simulation.replication.TOTALS``).
+METRIC_NAMES: dict[str, dict[str, str]] = {
+    "debtors": {"en": "debtors", "pt-BR": "devedores"},
+    "balance": {"en": "balance", "pt-BR": "saldo"},
+    "collected": {"en": "cash collected", "pt-BR": "valor arrecadado"},
+    "collected_npv": {"en": "recovery (NPV)", "pt-BR": "recuperação (VPL)"},
+    "give_away": {"en": "give-away (discounts)", "pt-BR": "descontos concedidos"},
+    "contact_cost": {"en": "contact cost", "pt-BR": "custo de contato"},
+    "agent_cost": {"en": "agent cost", "pt-BR": "custo de agentes"},
+    "negativacao_cost": {"en": "credit-bureau listing cost", "pt-BR": "custo de negativação"},
+    "agency_commission": {"en": "agency commission", "pt-BR": "comissão da assessoria"},
+    "cost_npv": {"en": "cost (NPV)", "pt-BR": "custo (VPL)"},
+    "net_npv": {"en": "net recovery (NPV)", "pt-BR": "recuperação líquida (VPL)"},
+    "moral_hazard_cost": {"en": "moral-hazard cost", "pt-BR": "custo de risco moral"},
+    "recovery_rate": {"en": "recovery rate", "pt-BR": "taxa de recuperação"},
+    "self_cured": {"en": "self-cured", "pt-BR": "autorregularizados"},
+    "agreements": {"en": "agreements", "pt-BR": "acordos"},
+    "kept": {"en": "agreements kept", "pt-BR": "acordos cumpridos"},
+    "broken": {"en": "agreements broken", "pt-BR": "quebras de acordo"},
+    "active_at_horizon": {"en": "agreements still running", "pt-BR": "acordos em andamento"},
+    "agency_collected": {"en": "collected by the agency", "pt-BR": "recuperados pela assessoria"},
+    "written_off": {"en": "written off", "pt-BR": "baixados como perda"},
+    "written_off_balance": {"en": "balance written off", "pt-BR": "saldo baixado como perda"},
+    "opt_outs": {"en": "opt-outs", "pt-BR": "pedidos de não contato"},
+    "conversations": {"en": "conversations", "pt-BR": "conversas"},
+    "attempts_sms": {"en": "SMS attempts", "pt-BR": "tentativas por SMS"},
+    "attempts_email": {"en": "e-mail attempts", "pt-BR": "tentativas por e-mail"},
+    "attempts_whatsapp": {"en": "WhatsApp attempts", "pt-BR": "tentativas por WhatsApp"},
+    "attempts_call": {"en": "call attempts", "pt-BR": "tentativas de ligação"},
+    "attempts_letter": {"en": "letters", "pt-BR": "cartas"},
+    "agent_minutes_used": {"en": "agent minutes used", "pt-BR": "minutos de agentes usados"},
+    "agent_minutes_available": {"en": "agent minutes available", "pt-BR": "minutos de agentes disponíveis"},
+    "blocked_state_hours": {"en": "blocked: state days and hours", "pt-BR": "bloqueadas: dias e horários estaduais"},
+    "blocked_opt_out": {"en": "blocked: opt-out", "pt-BR": "bloqueadas: não contato"},
+    "blocked_reg_f": {"en": "blocked: 7 days after a conversation", "pt-BR": "bloqueadas: 7 dias após conversa"},
+    "blocked_weekly_cap": {"en": "blocked: 7 attempts in 7 days", "pt-BR": "bloqueadas: 7 tentativas em 7 dias"},
+    "violations": {"en": "contact-rule violations", "pt-BR": "violações de regras de contato"},
+}
+
+#: Behavioural parameters moved by the sensitivity analysis (``simulation.sensitivity``).
+PARAMETER_NAMES: dict[str, dict[str, str]] = {
+    "self_cure_h0": {"en": "self-cure hazard", "pt-BR": "autorregularização (taxa diária)"},
+    "reach": {"en": "right-party reach", "pt-BR": "alcance do devedor certo"},
+    "engage": {"en": "engagement when reached", "pt-BR": "engajamento ao ser alcançado"},
+    "accept_alpha": {"en": "acceptance at zero discount", "pt-BR": "aceite sem desconto"},
+    "accept_beta": {"en": "acceptance sensitivity to discount", "pt-BR": "sensibilidade do aceite ao desconto"},
+    "keep_first": {"en": "first payment made", "pt-BR": "pagamento da entrada"},
+    "keep": {"en": "installments paid", "pt-BR": "pagamento das parcelas"},
+    "lump_capacity": {"en": "lump-sum capacity", "pt-BR": "capacidade de pagamento à vista"},
+    "monthly_capacity": {"en": "monthly capacity", "pt-BR": "capacidade de pagamento mensal"},
+    "agency_hazard": {"en": "agency collection rate", "pt-BR": "recuperação pela assessoria"},
+}
+
+#: Debtor outcomes (``simulation.model.OUTCOMES``).
+OUTCOME_NAMES: dict[str, dict[str, str]] = {
+    "written_off": {"en": "written off", "pt-BR": "baixado como perda"},
+    "self_cured": {"en": "self-cured", "pt-BR": "autorregularizado"},
+    "agreement_kept": {"en": "agreement kept", "pt-BR": "acordo cumprido"},
+    "agency_collected": {"en": "collected by the agency", "pt-BR": "recuperado pela assessoria"},
+    "agreement_active": {"en": "agreement running", "pt-BR": "acordo em andamento"},
+}
+
+#: LP constraint families (the name before ``[`` in ``solution.json``).
+CONSTRAINT_NAMES: dict[str, dict[str, str]] = {
+    "assign": {"en": "segment fully assigned", "pt-BR": "segmento inteiramente atribuído"},
+    "budget": {"en": "give-away budget", "pt-BR": "orçamento de descontos"},
+    "budget_share": {"en": "give-away budget (share of recovery)",
+                     "pt-BR": "orçamento de descontos (% da recuperação)"},
+    "agent_minutes": {"en": "agent minutes", "pt-BR": "minutos de agentes"},
+    "liquidity": {"en": "cash in the first 30 days", "pt-BR": "caixa nos primeiros 30 dias"},
+    "peer_mean": {"en": "mean discount of the non-chronic peer", "pt-BR": "desconto médio do par não crônico"},
+    "chronic_cap": {"en": "discount cap for chronic late payers", "pt-BR": "teto de desconto para devedores crônicos"},
+    "chronic_vs": {"en": "chronic no better than non-chronic", "pt-BR": "crônico não melhor que não crônico"},
+    "min_recovery": {"en": "minimum recovery", "pt-BR": "recuperação mínima"},
+    "violations": {"en": "contact-rule violations", "pt-BR": "violações de regras de contato"},
+}
+
+#: Units of the assumptions table (``scenarios.params.Spec.unit``).
+UNIT_NAMES: dict[str, str] = {
+    "R$ per R$ of discount": "R$ por R$ de desconto",
+    "R$ per agent-hour": "R$ por hora de agente",
+    "R$ per attempt": "R$ por tentativa",
+    "R$ per debtor": "R$ por devedor",
+    "agents": "agentes",
+    "agreements": "acordos",
+    "attempts": "tentativas",
+    "date": "data",
+    "day": "dia",
+    "day channel": "dia canal",
+    "days": "dias",
+    "debtors": "devedores",
+    "delinquencies": "inadimplências",
+    "factor": "fator",
+    "hour": "hora",
+    "log share of balance": "log da fração do saldo",
+    "log-odds": "log-chances",
+    "log-odds per unit of discount": "log-chances por unidade de desconto",
+    "minutes": "minutos",
+    "minutes per agent": "minutos por agente",
+    "path": "caminho",
+    "payments": "pagamentos",
+    "per month": "ao mês",
+    "per year": "ao ano",
+    "probability": "probabilidade",
+    "probability per day": "probabilidade por dia",
+    "probability per reached contact": "probabilidade por contato efetivo",
+    "replications": "replicações",
+    "share of balance": "fração do saldo",
+    "share of collected": "fração do arrecadado",
+    "share of recovered NPV": "fração do VPL recuperado",
+    "share of the agreed amount": "fração do valor acordado",
+    "share of the baseline": "fração do cenário atual",
+    "share of the installment": "fração da parcela",
+}
+
+#: Every other label of the report: key → {language: text}. ``{name}`` fields are filled by :func:`t`.
+LABELS: dict[str, dict[str, str]] = {
+    # document
+    "report_title": {"en": "Collections policy report", "pt-BR": "Relatório de política de cobrança"},
+    "page": {"en": "page {n} of {total}", "pt-BR": "página {n} de {total}"},
+    "scenario": {"en": "Scenario", "pt-BR": "Cenário"},
+    "scenario_file": {"en": "Scenario file", "pt-BR": "Arquivo do cenário"},
+    "portfolio": {"en": "Portfolio", "pt-BR": "Carteira"},
+    "portfolio_line": {"en": "{debtors} debtors, {balance} in balance, {segments} segments",
+                       "pt-BR": "{debtors} devedores, {balance} de saldo, {segments} segmentos"},
+    "report_date": {"en": "Date", "pt-BR": "Data"},
+    "simulation_line": {"en": "{replications} replications per policy, seed {seed}; horizon {horizon} days from {start}",
+                        "pt-BR": "{replications} replicações por política, semente {seed}; horizonte de {horizon} dias a partir de {start}"},
+    "headline": {"en": "Headline: current practice against the optimized policy",
+                 "pt-BR": "Resumo: prática atual contra a política otimizada"},
+    "headline_note": {
+        "en": "Means over {replications} out-of-sample replications (fresh random draws, shared agent pool); "
+              "95% confidence intervals in brackets.",
+        "pt-BR": "Médias de {replications} replicações fora da amostra (sorteios novos, mesma equipe de agentes); "
+                 "intervalos de confiança de 95% entre colchetes."},
+    "metric": {"en": "Metric", "pt-BR": "Indicador"},
+    "baseline": {"en": "Current practice", "pt-BR": "Prática atual"},
+    "optimized": {"en": "Optimized policy", "pt-BR": "Política otimizada"},
+    "difference": {"en": "Difference", "pt-BR": "Diferença"},
+    "predicted": {"en": "LP prediction", "pt-BR": "Previsão do modelo (PL)"},
+    "gain_sentence": {
+        "en": "The optimized policy adds {diff} of net recovery (95% CI {lo} to {hi}) out of sample.",
+        "pt-BR": "A política otimizada acrescenta {diff} de recuperação líquida (IC 95% de {lo} a {hi}) fora da amostra."},
+    "loss_sentence": {
+        "en": "The optimized policy changes net recovery by {diff} (95% CI {lo} to {hi}) out of sample.",
+        "pt-BR": "A política otimizada altera a recuperação líquida em {diff} (IC 95% de {lo} a {hi}) fora da amostra."},
+    "prediction_sentence": {
+        "en": "The LP predicted {pred} (95% CI {lo} to {hi}); re-simulated: {sim}.",
+        "pt-BR": "O modelo (PL) previu {pred} (IC 95% de {lo} a {hi}); simulado novamente: {sim}."},
+    "solver_line": {"en": "LP status {status}, solver {solver}", "pt-BR": "Status do PL {status}, solver {solver}"},
+    "violations_line": {"en": "Contact-rule violations: {n} (baseline {b})",
+                        "pt-BR": "Violações de regras de contato: {n} (prática atual {b})"},
+    "validation_title": {"en": "Net recovery (NPV): predicted and simulated",
+                         "pt-BR": "Recuperação líquida (VPL): prevista e simulada"},
+    # policy table
+    "policy_title": {"en": "The policy, segment by segment", "pt-BR": "A política, segmento a segmento"},
+    "policy_note": {
+        "en": "Shaded rows: chronic late payers (discount capped, never better than their non-chronic peers). "
+              "Expected values per the LP: segment total, per debtor below; the margin is the net recovery of the "
+              "last R$ of discount. Simulated: out-of-sample means of recovery (NPV).",
+        "pt-BR": "Linhas sombreadas: devedores crônicos (desconto limitado, nunca melhor que o dos não crônicos). "
+                 "Valores esperados segundo o PL: total do segmento e, abaixo, por devedor; a margem é a recuperação "
+                 "líquida do último R$ de desconto. Simulado: médias fora da amostra da recuperação (VPL)."},
+    "col_segment": {"en": "Segment", "pt-BR": "Segmento"},
+    "col_debtors": {"en": "Debtors", "pt-BR": "Devedores"},
+    "col_balance": {"en": "Balance", "pt-BR": "Saldo"},
+    "col_offer_mix": {"en": "Offer mix", "pt-BR": "Ofertas"},
+    "col_cadence": {"en": "Cadence", "pt-BR": "Régua de cobrança"},
+    "col_debtors_balance": {"en": "Debtors\nbalance", "pt-BR": "Devedores\nsaldo"},
+    "col_discount_limit": {"en": "Discount limit, margin", "pt-BR": "Limite de desconto, margem"},
+    "col_expected_recovery": {"en": "Expected recovery (NPV)", "pt-BR": "Recuperação esperada (VPL)"},
+    "col_expected_give": {"en": "Expected give-away", "pt-BR": "Descontos esperados"},
+    "col_marginal": {"en": "Net per R$ of\ndiscount (margin)", "pt-BR": "Líquido por R$\nde desconto (margem)"},
+    "col_simulated": {"en": "Simulated: current → optimized", "pt-BR": "Simulado: atual → otimizada"},
+    "chronic": {"en": "chronic", "pt-BR": "crônico"},
+    "total": {"en": "Total", "pt-BR": "Total"},
+    "continued": {"en": "(continued)", "pt-BR": "(continuação)"},
+    "offer_lump": {"en": "{d} off, lump sum", "pt-BR": "{d} de desconto, à\u00a0vista"},
+    "offer_plan": {"en": "{d} off, {n} installments", "pt-BR": "{d} de desconto, {n}x"},
+    "offer_plan_down": {"en": "{d} off, {n} installments ({dp} down)", "pt-BR": "{d} de desconto, {n}x (entrada {dp})"},
+    "cadence_summary": {"en": "{n} contacts, day {first} to {last}", "pt-BR": "{n} contatos, do dia {first} ao {last}"},
+    "cadence_empty": {"en": "no contacts", "pt-BR": "sem contatos"},
+    "per_debtor": {"en": "{v} per debtor", "pt-BR": "{v} por devedor"},
+    "none": {"en": "none", "pt-BR": "nenhum"},
+    # collection curves
+    "curves_title": {"en": "Collection curves: share of the balance recovered",
+                     "pt-BR": "Curvas de recuperação: fração do saldo recuperada"},
+    "curves_note": {"en": "Cumulative cash collected ÷ balance, by day; mean and 95% band over replications.",
+                    "pt-BR": "Valor arrecadado acumulado ÷ saldo, por dia; média e faixa de 95% entre replicações."},
+    "all_segments": {"en": "Whole portfolio", "pt-BR": "Carteira inteira"},
+    "day": {"en": "day", "pt-BR": "dia"},
+    "days": {"en": "days", "pt-BR": "dias"},
+    "recovered_share": {"en": "% of balance recovered", "pt-BR": "% do saldo recuperado"},
+    "curves_corner": {"en": "corner: balance, final %\n(optimized, current)",
+                      "pt-BR": "canto: saldo, % final\n(otimizada, atual)"},
+    "more_segments": {"en": "{n} smaller segments not shown", "pt-BR": "{n} segmentos menores não exibidos"},
+    # frontier
+    "frontier_title": {"en": "Recovery against give-away", "pt-BR": "Recuperação contra descontos concedidos"},
+    "frontier_note": {
+        "en": "Each point of the frontier is the best policy for a give-away budget (LP, expected values). "
+              "Crosses: out-of-sample simulations with 95% intervals.",
+        "pt-BR": "Cada ponto da fronteira é a melhor política para um orçamento de descontos (PL, valores esperados). "
+                 "Cruzes: simulações fora da amostra com intervalos de 95%."},
+    "frontier": {"en": "frontier (LP)", "pt-BR": "fronteira (PL)"},
+    "net_frontier": {"en": "net recovery (LP)", "pt-BR": "recuperação líquida (PL)"},
+    "chosen": {"en": "chosen policy (LP)", "pt-BR": "política escolhida (PL)"},
+    "optimized_sim": {"en": "optimized, simulated", "pt-BR": "otimizada, simulada"},
+    "baseline_sim": {"en": "current practice, simulated", "pt-BR": "prática atual, simulada"},
+    "budget_line": {"en": "give-away budget", "pt-BR": "orçamento de descontos"},
+    "give_away_axis": {"en": "give-away (discounts granted)", "pt-BR": "descontos concedidos"},
+    "recovery_axis": {"en": "recovery (NPV)", "pt-BR": "recuperação (VPL)"},
+    "marginal_title": {"en": "What the last R$ 1,000 of discount buys", "pt-BR": "O que os últimos R$ 1.000 de desconto compram"},
+    "break_even": {"en": "R$ 1,000 back: break-even", "pt-BR": "R$ 1.000 de volta: empate"},
+    "marginal_axis": {"en": "net per R$ 1,000 more budget", "pt-BR": "líquido por R$ 1.000 a mais de orçamento"},
+    # constraints
+    "constraints_title": {"en": "What the constraints cost", "pt-BR": "Quanto custam as restrições"},
+    "constraints_note": {
+        "en": "Shadow prices of the LP: the change in expected net recovery when a limit moves by one unit, "
+              "all else equal. A zero means the limit does not bind at the optimum.",
+        "pt-BR": "Preços-sombra do PL: a variação da recuperação líquida esperada quando um limite muda em uma "
+                 "unidade, todo o resto igual. Zero significa que o limite não restringe no ótimo."},
+    "budget_sentence": {"en": "R$ 1,000 more discount budget → {v} more net recovery",
+                        "pt-BR": "R$ 1.000 a mais de orçamento de descontos → {v} a mais de recuperação líquida"},
+    "budget_unused": {"en": "the budget does not bind: {used} given of {allowed} allowed",
+                      "pt-BR": "o orçamento não restringe: {used} concedidos de {allowed} permitidos"},
+    "budget_used": {"en": "the budget binds: {used} given of {allowed} allowed",
+                    "pt-BR": "o orçamento restringe: {used} concedidos de {allowed} permitidos"},
+    "no_budget": {"en": "no give-away budget in this scenario", "pt-BR": "sem orçamento de descontos neste cenário"},
+    "agent_sentence": {"en": "One more agent → {v} more net recovery",
+                       "pt-BR": "Um agente a mais → {v} a mais de recuperação líquida"},
+    "agent_hour_sentence": {"en": "One more agent-hour → {v}", "pt-BR": "Uma hora de agente a mais → {v}"},
+    "agent_detail": {"en": "{agents} agents, {minutes} minutes each over the horizon; {used} of {total} minutes planned",
+                     "pt-BR": "{agents} agentes, {minutes} minutos cada no horizonte; {used} de {total} minutos planejados"},
+    "no_agents": {"en": "agent capacity is not a constraint in this scenario",
+                  "pt-BR": "a capacidade de agentes não é restrição neste cenário"},
+    "cap_sentence": {"en": "1 p.p. more discount cap for chronic late payers ({segment}) → {v}",
+                     "pt-BR": "1 p.p. a mais no teto de desconto de crônicos ({segment}) → {v}"},
+    "chronic_vs_sentence": {"en": "Letting {segment} get 1 p.p. more than its non-chronic peer → {v}",
+                            "pt-BR": "Permitir a {segment} 1 p.p. a mais que o par não crônico → {v}"},
+    "liquidity_sentence": {"en": "R$ 1,000 less cash required in the first 30 days → {v}",
+                           "pt-BR": "R$ 1.000 a menos de caixa exigido nos primeiros 30 dias → {v}"},
+    "min_recovery_sentence": {"en": "R$ 1,000 less minimum recovery in {segment} → {v}",
+                              "pt-BR": "R$ 1.000 a menos de recuperação mínima em {segment} → {v}"},
+    "binding_title": {"en": "Binding constraints", "pt-BR": "Restrições ativas"},
+    "binding_none": {"en": "No constraint binds besides assigning every segment.",
+                     "pt-BR": "Nenhuma restrição ativa além de atribuir todos os segmentos."},
+    "col_constraint": {"en": "Constraint", "pt-BR": "Restrição"},
+    "col_limit": {"en": "Limit", "pt-BR": "Limite"},
+    "col_value": {"en": "Value at the optimum", "pt-BR": "Valor no ótimo"},
+    "col_shadow": {"en": "Shadow price", "pt-BR": "Preço-sombra"},
+    "col_meaning": {"en": "Worth of relaxing it", "pt-BR": "Valor de relaxá-la"},
+    "shadow_chart_title": {"en": "Worth of relaxing each limit", "pt-BR": "Valor de relaxar cada limite"},
+    "shadow_axis": {"en": "more net recovery (NPV)", "pt-BR": "recuperação líquida a mais (VPL)"},
+    "shadow_budget": {"en": "+R$ 1,000 discount budget", "pt-BR": "+R$ 1.000 de orçamento"},
+    "shadow_agent": {"en": "+1 agent", "pt-BR": "+1 agente"},
+    "shadow_cap": {"en": "+1 p.p. chronic cap: {segment}", "pt-BR": "+1 p.p. teto crônico: {segment}"},
+    "shadow_vs": {"en": "+1 p.p. over peer: {segment}", "pt-BR": "+1 p.p. sobre o par: {segment}"},
+    "shadow_liquidity": {"en": "−R$ 1,000 liquidity target", "pt-BR": "−R$ 1.000 na meta de liquidez"},
+    "shadow_min_recovery": {"en": "−R$ 1,000 minimum recovery: {segment}", "pt-BR": "−R$ 1.000 recuperação mínima: {segment}"},
+    "budget_share_check": {"en": "give-away minus {share} of recovery (NPV)",
+                           "pt-BR": "descontos menos {share} da recuperação (VPL)"},
+    "validation_checks": {"en": "Limits checked in the out-of-sample simulation",
+                          "pt-BR": "Limites verificados na simulação fora da amostra"},
+    "col_simulated_value": {"en": "Simulated (95% CI)", "pt-BR": "Simulado (IC 95%)"},
+    "col_holds": {"en": "Holds", "pt-BR": "Respeitado"},
+    "yes": {"en": "yes", "pt-BR": "sim"},
+    "no": {"en": "no", "pt-BR": "não"},
+    # cash flow
+    "cashflow_title": {"en": "Weekly cash-flow forecast", "pt-BR": "Previsão semanal de caixa"},
+    "cashflow_note": {"en": "Cash collected per week, all segments; mean and 95% band over replications.",
+                      "pt-BR": "Valor arrecadado por semana, todos os segmentos; média e faixa de 95% entre replicações."},
+    "week_of": {"en": "week starting", "pt-BR": "semana iniciada em"},
+    "cash_week": {"en": "cash collected per week", "pt-BR": "valor arrecadado por semana"},
+    "monthly_table": {"en": "Cash collected per month", "pt-BR": "Valor arrecadado por mês"},
+    "col_month": {"en": "Month", "pt-BR": "Mês"},
+    "cumulative": {"en": "cumulative", "pt-BR": "acumulado"},
+    # agents
+    "agents_title": {"en": "Agent utilization and the call queue", "pt-BR": "Ocupação dos agentes e fila de ligações"},
+    "agents_note": {
+        "en": "Working days only. Utilization = minutes used ÷ minutes available; queue = calls waiting at the end of the day.",
+        "pt-BR": "Somente dias úteis. Ocupação = minutos usados ÷ minutos disponíveis; fila = ligações aguardando ao fim do dia."},
+    "utilization": {"en": "agent utilization", "pt-BR": "ocupação dos agentes"},
+    "queue": {"en": "calls waiting", "pt-BR": "ligações na fila"},
+    "agents_summary": {
+        "en": "Minutes used over the horizon: {opt} optimized, {base} current practice, of {avail} available.",
+        "pt-BR": "Minutos usados no horizonte: {opt} na otimizada, {base} na prática atual, de {avail} disponíveis."},
+    # compliance
+    "compliance_title": {"en": "Compliance with the contact rules", "pt-BR": "Conformidade com as regras de contato"},
+    "compliance_note": {
+        "en": "Attempts that the rules stopped (moved to the next allowed day or dropped), per replication. "
+              "Violations count attempts made against a rule and must be zero.",
+        "pt-BR": "Tentativas barradas pelas regras (adiadas para o próximo dia permitido ou descartadas), por replicação. "
+                 "Violações contam tentativas feitas contra uma regra e devem ser zero."},
+    "rule_off": {"en": "(rule off in this scenario)", "pt-BR": "(regra desligada neste cenário)"},
+    "blocked_title": {"en": "Attempts blocked, by rule", "pt-BR": "Tentativas bloqueadas, por regra"},
+    "attempts_title": {"en": "Attempts made, by channel", "pt-BR": "Tentativas feitas, por canal"},
+    "attempts_axis": {"en": "attempts per replication", "pt-BR": "tentativas por replicação"},
+    "violations_badge": {"en": "Violations: {opt} optimized, {base} current practice",
+                         "pt-BR": "Violações: {opt} na otimizada, {base} na prática atual"},
+    # sensitivity
+    "sensitivity_title": {"en": "Sensitivity: net recovery when a behaviour moves ±20%",
+                          "pt-BR": "Sensibilidade: recuperação líquida quando um comportamento varia ±20%"},
+    "sensitivity_note": {
+        "en": "Optimized policy re-simulated with each parameter scaled by 0.8 and 1.2 (same random draws); "
+              "change in net recovery (NPV) from {ref}, with 95% intervals. Sorted by range.",
+        "pt-BR": "Política otimizada simulada novamente com cada parâmetro multiplicado por 0,8 e 1,2 (mesmos sorteios); "
+                 "variação da recuperação líquida (VPL) em relação a {ref}, com intervalos de 95%. Ordenado pela amplitude."},
+    "minus20": {"en": "parameter −20%", "pt-BR": "parâmetro −20%"},
+    "plus20": {"en": "parameter +20%", "pt-BR": "parâmetro +20%"},
+    "minus_pct": {"en": "parameter −{p}", "pt-BR": "parâmetro −{p}"},
+    "plus_pct": {"en": "parameter +{p}", "pt-BR": "parâmetro +{p}"},
+    "effect_axis": {"en": "change in net recovery (NPV)", "pt-BR": "variação da recuperação líquida (VPL)"},
+    # assumptions
+    "assumptions_title": {"en": "Assumptions: every parameter and its source",
+                          "pt-BR": "Premissas: todos os parâmetros e suas fontes"},
+    "assumptions_note": {"en": "As read from the scenario; meanings and sources as written in the scenario schema.",
+                         "pt-BR": "Conforme lidos do cenário; significados e fontes como escritos no esquema do cenário."},
+    "col_key": {"en": "Parameter", "pt-BR": "Parâmetro"},
+    "col_value_short": {"en": "Value", "pt-BR": "Valor"},
+    "col_unit": {"en": "Unit", "pt-BR": "Unidade"},
+    "col_source": {"en": "Source", "pt-BR": "Fonte"},
+    "col_meaning_short": {"en": "Meaning", "pt-BR": "Significado"},
+    "not_available": {"en": "not in this run directory", "pt-BR": "não disponível neste diretório"},
+    "per_replication_ci": {"en": "mean and 95% CI", "pt-BR": "média e IC 95%"},
+    "week": {"en": "week", "pt-BR": "semana"},
+}
+
+_TOKEN = re.compile(r"^([a-z_]+)(?:\[(.*)\])?$")
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if the report speaks it.
+
+    Raises
+    ------
+    ValueError
+        Naming ``lang``, the value received and the languages available.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang: unsupported language (got {lang!r}, expected one of {', '.join(LANGS)})")
+    return lang
+
+
+def t(key: str, lang: str, **fields: object) -> str:
+    """The label ``key`` in ``lang``, with ``{name}`` fields filled from ``fields``.
+
+    Raises
+    ------
+    KeyError
+        For an unknown key (labels never fall back to another language).
+    ValueError
+        For an unsupported ``lang``.
+    """
+    check_lang(lang)
+    text = LABELS[key][lang]
+    return text.format(**fields) if fields else text
+
+
+def _group(digits: str, sep: str) -> str:
+    out = []
+    while len(digits) > 3:
+        out.append(digits[-3:])
+        digits = digits[:-3]
+    out.append(digits)
+    return sep.join(reversed(out))
+
+
+def number(value: float, lang: str, decimals: int = 0) -> str:
+    """``1,234.5`` (en) or ``1.234,5`` (pt-BR); ``-`` for a negative value, ``–`` for NaN."""
+    check_lang(lang)
+    if value is None or not math.isfinite(value):
+        return "–"
+    text = f"{abs(value):.{decimals}f}"
+    whole, _, frac = text.partition(".")
+    thousands, point = (",", ".") if lang == "en" else (".", ",")
+    body = _group(whole, thousands) + (point + frac if frac else "")
+    negative = value < 0 and float(text) != 0.0
+    return ("-" if negative else "") + body
+
+
+def money(value: float, lang: str, decimals: int = 2) -> str:
+    """``R$ 1,234.56`` (en) or ``R$ 1.234,56`` (pt-BR); negatives as ``-R$ 1.234,56``."""
+    text = number(value, lang, decimals)
+    if text == "–":
+        return text
+    if text.startswith("-"):
+        return "-R$ " + text[1:]
+    return "R$ " + text
+
+
+_SCALES: tuple[tuple[float, str, str], ...] = ((1e9, "B", " bi"), (1e6, "M", " mi"), (1e3, "k", " mil"))
+
+
+def compact_scale(value: float) -> float:
+    """The scale (1e9, 1e6, 1e3 or 1) of the compact form of ``value``."""
+    size = abs(value) if value is not None and math.isfinite(value) else 0.0
+    for scale, _en, _pt in _SCALES:
+        if size >= scale * 0.9995:
+            return scale
+    return 1.0
+
+
+def number_compact(value: float, lang: str, digits: int = 2, *, scale: float | None = None,
+                   decimals: int | None = None) -> str:
+    """A short number for axes and tight labels: ``1.2M``/``35k`` (en), ``1,2 mi``/``35 mil`` (pt-BR).
+
+    Parameters
+    ----------
+    value : float
+    lang : str
+    digits : int
+        Significant digits kept (trailing zeros dropped) when ``decimals`` is not given.
+    scale : float, optional
+        Force the scale (1e9, 1e6, 1e3 or 1), e.g. so that every tick of an axis shares one.
+    decimals : int, optional
+        Force the number of decimals (trailing zeros kept).
+    """
+    check_lang(lang)
+    if value is None or not math.isfinite(value):
+        return "–"
+    scale = compact_scale(value) if scale is None else scale
+    suffix = ""
+    for s, en, pt in _SCALES:
+        if s == scale:
+            suffix = en if lang == "en" else pt
+    scaled = value / scale
+    if decimals is not None:
+        text = number(scaled, lang, decimals)
+    elif scale > 1:
+        places = max(0, digits - len(str(int(abs(round(scaled, 6))))))
+        text = number(scaled, lang, places)
+        if places:
+            text = text.rstrip("0").rstrip(".,")
+    else:
+        size = abs(value)
+        text = number(value, lang, 0 if size >= 10 or size == 0 else 1 if size >= 1 else 2)
+        if "." in text or "," in text:
+            text = text.rstrip("0").rstrip(".,")
+    if text in ("-0", "0") and value == 0:
+        text = "0"
+    return text + (suffix if text != "0" else "")
+
+
+def money_compact(value: float, lang: str, digits: int = 2, *, scale: float | None = None,
+                  decimals: int | None = None) -> str:
+    """``R$ 1.2M`` (en) or ``R$ 1,2 mi`` (pt-BR): money for axes and tight labels (see :func:`number_compact`)."""
+    text = number_compact(value, lang, digits, scale=scale, decimals=decimals)
+    if text == "–":
+        return text
+    if text.startswith("-"):
+        return "-R$ " + text[1:]
+    return "R$ " + text
+
+
+def percent(value: float, lang: str, decimals: int = 1) -> str:
+    """A share as a percentage: ``0.125`` → ``12.5%`` (en) or ``12,5%`` (pt-BR)."""
+    text = number(None if value is None else 100.0 * value, lang, decimals)
+    return text if text == "–" else text + "%"
+
+
+def date(value: _dt.date | str, lang: str) -> str:
+    """``24 Nov 2026`` (en) or ``24/11/2026`` (pt-BR); accepts a date or an ISO string."""
+    check_lang(lang)
+    if isinstance(value, str):
+        value = _dt.date.fromisoformat(value[:10])
+    if lang == "pt-BR":
+        return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+    return f"{value.day} {_MONTHS['en'][value.month - 1]} {value.year}"
+
+
+def month(value: _dt.date, lang: str, short: bool = False) -> str:
+    """``Jan 2026`` (en) or ``jan/2026`` (pt-BR); ``short`` drops the year."""
+    check_lang(lang)
+    name = _MONTHS[lang][value.month - 1]
+    if short:
+        return name
+    return f"{name} {value.year}" if lang == "en" else f"{name}/{value.year}"
+
+
+def _lookup(table: dict[str, dict[str, str]], name: str, lang: str) -> str:
+    check_lang(lang)
+    entry = table.get(name)
+    return entry[lang] if entry else name.replace("_", " ")
+
+
+def channel(name: str, lang: str) -> str:
+    """A contact channel's name (unknown names are shown as given)."""
+    return _lookup(CHANNEL_NAMES, name, lang)
+
+
+def rule(name: str, lang: str) -> str:
+    """A contact rule's name (unknown names are shown as given)."""
+    return _lookup(RULE_NAMES, name, lang)
+
+
+def metric(name: str, lang: str) -> str:
+    """A headline metric's name (unknown names are shown as given)."""
+    return _lookup(METRIC_NAMES, name, lang)
+
+
+def parameter(name: str, lang: str) -> str:
+    """A behavioural parameter's name (unknown names are shown as given)."""
+    return _lookup(PARAMETER_NAMES, name, lang)
+
+
+def outcome(name: str, lang: str) -> str:
+    """A debtor outcome's name (unknown names are shown as given)."""
+    return _lookup(OUTCOME_NAMES, name, lang)
+
+
+def constraint(name: str, lang: str) -> str:
+    """An LP constraint's name: ``chronic_cap[high_late_chronic]`` → ``discount cap ...: high_late_chronic``."""
+    check_lang(lang)
+    match = _TOKEN.match(name)
+    if not match:
+        return name
+    family, arg = match.groups()
+    label = _lookup(CONSTRAINT_NAMES, family, lang)
+    return f"{label}: {arg}" if arg else label
+
+
+def unit(name: str, lang: str) -> str:
+    """A unit of the assumptions table (``R$``, ``UF`` and unknown units unchanged)."""
+    check_lang(lang)
+    if lang == "en":
+        return name
+    return UNIT_NAMES.get(name, name)
+
+
+def offer(discount: float, installments: int, lang: str, down_payment_share: float | None = None) -> str:
+    """``45% off, 6 installments`` (en) or ``45% de desconto, 6x`` (pt-BR); ``lump sum`` / ``à vista`` for 1."""
+    d = percent(discount, lang, 0)
+    if installments <= 1:
+        return t("offer_lump", lang, d=d)
+    return t("offer_plan", lang, d=d, n=installments)

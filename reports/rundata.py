@@ -1,0 +1,205 @@
+"""Read a run directory into one object for the report (DESIGN §7); never simulate.
+
+:func:`load_run` checks that every file the report needs is there and well formed and
+raises one :class:`~scenarios.errors.InputError` listing every problem found (missing
+file, unreadable file, missing key or column), in the project's error format.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from scenarios.errors import InputError, Problem
+
+__all__ = ["RunData", "load_run", "REQUIRED_FILES", "OPTIONAL_FILES"]
+
+_SIM_DAILY = ("replication", "day", "segment", "date", "collected", "npv")
+_AGENTS = ("replication", "day", "minutes_available", "minutes_used", "calls_waiting")
+
+#: Files the report cannot do without, with the JSON keys or parquet columns it reads.
+REQUIRED_FILES: dict[str, tuple[str, ...]] = {
+    "manifest.json": ("scenario", "portfolio"),
+    "summary.json": ("metrics",),
+    "baseline_summary.json": ("metrics",),
+    "daily.parquet": _SIM_DAILY,
+    "baseline_daily.parquet": _SIM_DAILY,
+    "agents.parquet": _AGENTS,
+    "baseline_agents.parquet": _AGENTS,
+    "segments.parquet": ("segment", "debtors", "balance", "chronic"),
+    "policy.json": ("policy", "segments"),
+    "solution.json": ("status", "constraints"),
+}
+#: Files whose page is left out when they are missing (``acordo optimize`` writes no sensitivity).
+OPTIONAL_FILES: dict[str, tuple[str, ...]] = {
+    "frontier.parquet": ("budget", "give_away", "recovery", "net"),
+    "sensitivity.parquet": ("parameter", "change", "effect", "effect_ci95_low", "effect_ci95_high", "reference"),
+    "assumptions.parquet": ("key", "value", "unit", "source"),
+}
+#: Metrics of ``summary.json`` the report shows.
+_METRICS = ("net_npv", "collected", "collected_npv", "give_away", "cost_npv", "recovery_rate", "violations")
+
+
+@dataclass(frozen=True, eq=False)
+class RunData:
+    """Everything the report reads from one run directory, parsed.
+
+    Attributes
+    ----------
+    directory : Path
+    manifest : dict
+        ``manifest.json``: scenario (name, file, hash), portfolio (debtors, balance,
+        segments), seeds, timings, ``report_date`` and ``lang`` when written by ``acordo run``.
+    summary, baseline_summary : dict
+        ``summary.json`` / ``baseline_summary.json``: policy, replications, seed and
+        ``metrics`` (each ``{"mean", "ci95": [lo, hi]}``).
+    daily, baseline_daily : pl.DataFrame
+        Per replication, day and segment: cash collected, NPV, costs, attempts ...
+    agents, baseline_agents : pl.DataFrame
+        Per replication and day: minutes available and used, calls waiting.
+    segments : pl.DataFrame
+        Per segment: debtors, balance, chronic, risk band (scenario order).
+    policy : dict
+        ``policy.json``: the loadable ``policy`` and per-segment ``segments`` details.
+    solution : dict
+        ``solution.json``: status, objective, constraints with duals, ``validation``.
+    frontier, sensitivity, assumptions : pl.DataFrame or None
+        ``None`` when the file is not in the directory.
+    """
+
+    directory: Path
+    manifest: dict[str, Any] = field(repr=False)
+    summary: dict[str, Any] = field(repr=False)
+    baseline_summary: dict[str, Any] = field(repr=False)
+    daily: pl.DataFrame = field(repr=False)
+    baseline_daily: pl.DataFrame = field(repr=False)
+    agents: pl.DataFrame = field(repr=False)
+    baseline_agents: pl.DataFrame = field(repr=False)
+    segments: pl.DataFrame = field(repr=False)
+    policy: dict[str, Any] = field(repr=False)
+    solution: dict[str, Any] = field(repr=False)
+    frontier: pl.DataFrame | None = field(default=None, repr=False)
+    sensitivity: pl.DataFrame | None = field(default=None, repr=False)
+    assumptions: pl.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def segment_names(self) -> list[str]:
+        """Segments in scenario order."""
+        return self.segments.get_column("segment").to_list()
+
+    @property
+    def scenario_name(self) -> str:
+        """The scenario's name from the manifest."""
+        return str(self.manifest.get("scenario", {}).get("name", ""))
+
+    def metric(self, name: str, baseline: bool = False) -> tuple[float, float, float]:
+        """``(mean, ci95_low, ci95_high)`` of a headline metric of the optimized (or baseline) run."""
+        entry = (self.baseline_summary if baseline else self.summary)["metrics"][name]
+        lo, hi = entry["ci95"]
+        return float(entry["mean"]), float(lo), float(hi)
+
+    def assumption(self, key: str, default: str | None = None) -> str | None:
+        """The value of one row of ``assumptions.parquet`` as written (a string), or ``default``."""
+        if self.assumptions is None:
+            return default
+        hit = self.assumptions.filter(pl.col("key") == key)
+        return hit.get_column("value")[0] if hit.height else default
+
+
+def _read_json(path: Path, keys: tuple[str, ...], problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(Problem(str(path), "", "unreadable JSON", type(exc).__name__, "a JSON object"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(str(path), "", "not a JSON object", type(data).__name__, "a JSON object"))
+        return None
+    for key in keys:
+        if key not in data:
+            problems.append(Problem(str(path), key, "missing key", None, "written by acordo run"))
+    return data
+
+
+def _read_parquet(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> pl.DataFrame | None:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - polars raises several error types for a bad file
+        problems.append(Problem(str(path), "", "unreadable parquet file", type(exc).__name__, "a parquet table"))
+        return None
+    for column in columns:
+        if column not in frame.columns:
+            problems.append(Problem(str(path), column, "missing column", None, "written by acordo run"))
+    return frame
+
+
+def _check_metrics(path: Path, data: dict[str, Any] | None, problems: list[Problem]) -> None:
+    if not data or not isinstance(data.get("metrics"), dict):
+        return
+    for name in _METRICS:
+        entry = data["metrics"].get(name)
+        if not isinstance(entry, dict) or "mean" not in entry or len(entry.get("ci95") or ()) != 2:
+            problems.append(Problem(str(path), f"metrics.{name}", "missing or malformed",
+                                    None, '{"mean": x, "ci95": [lo, hi]}'))
+
+
+def load_run(directory: str | Path) -> RunData:
+    """Read and check the run directory ``directory``.
+
+    Parameters
+    ----------
+    directory : str or Path
+        A directory written by ``acordo run`` (or ``acordo optimize``; its report leaves
+        out the pages whose optional files are missing).
+
+    Returns
+    -------
+    RunData
+
+    Raises
+    ------
+    InputError
+        Listing every missing or malformed file, key and column at once.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise InputError([Problem(str(root), "", "not a run directory", "no such directory",
+                                  "a directory written by acordo run")])
+    problems: list[Problem] = []
+    loaded: dict[str, Any] = {}
+    for name, keys in REQUIRED_FILES.items():
+        path = root / name
+        if not path.is_file():
+            problems.append(Problem(str(path), "", "missing file", None, "written by acordo run"))
+            continue
+        reader = _read_json if name.endswith(".json") else _read_parquet
+        loaded[name] = reader(path, keys, problems)
+    for name in ("summary.json", "baseline_summary.json"):
+        _check_metrics(root / name, loaded.get(name), problems)
+    for name, keys in OPTIONAL_FILES.items():
+        path = root / name
+        loaded[name] = _read_parquet(path, keys, problems) if path.is_file() else None
+    if problems:
+        raise InputError(problems)
+    frontier = loaded["frontier.parquet"]
+    if frontier is not None and frontier.height == 0:
+        frontier = None
+    return RunData(
+        directory=root,
+        manifest=loaded["manifest.json"],
+        summary=loaded["summary.json"],
+        baseline_summary=loaded["baseline_summary.json"],
+        daily=loaded["daily.parquet"],
+        baseline_daily=loaded["baseline_daily.parquet"],
+        agents=loaded["agents.parquet"],
+        baseline_agents=loaded["baseline_agents.parquet"],
+        segments=loaded["segments.parquet"],
+        policy=loaded["policy.json"],
+        solution=loaded["solution.json"],
+        frontier=frontier,
+        sensitivity=loaded["sensitivity.parquet"],
+        assumptions=loaded["assumptions.parquet"],
+    )
