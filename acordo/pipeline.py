@@ -249,7 +249,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     from optimizer.optimize import optimize, validation_seed
     from reports.document import write_report
     from scenarios.assumptions import assumptions_table
-    from simulation.sensitivity import SENSITIVITY_PARAMETERS, sensitivity
+    from simulation.sensitivity import SENSITIVITY_PARAMETERS, agent_value, sensitivity
     check_target(out, force)
     watch = Stopwatch()
     with watch.stage("load"):
@@ -270,12 +270,16 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     SR = sensitivity_replications or max(2, min(R, 5))
     with watch.stage("sensitivity"):
         tick = (lambda k: progress("sensitivity", k, 1 + 2 * len(SENSITIVITY_PARAMETERS))) if progress else None
-        tornado = sensitivity(prepared.model, OfferPlan.from_policy(result.policy, sc), seed=validation_seed(seed),
-                              replications=SR, workers=workers, progress=tick)
+        plan = OfferPlan.from_policy(result.policy, sc)
+        tornado = sensitivity(prepared.model, plan, seed=validation_seed(seed), replications=SR, workers=workers,
+                              progress=tick)
+        marginal = {"one_more_agent": agent_value(prepared.model, plan, seed=validation_seed(seed), replications=SR,
+                                                  workers=workers)}
     with run_directory(out, force) as stage:
         with watch.stage("write"):
             write_optimization(stage, prepared, result)
             tornado.write_parquet(stage / "sensitivity.parquet", statistics=False)
+            write_json(stage / "marginal.json", marginal)
             assumptions_table(sc).write_parquet(stage / "assumptions.parquet", statistics=False)
         extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
                  "sensitivity_replications": SR, "report_date": _report_date()}

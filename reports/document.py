@@ -557,7 +557,15 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
         bullets.append((t("no_budget", lang), ""))
     agent = next((p for p in prices if p["kind"] == "agent"), None)
     agents, minutes = F._agents_per_count(data)
-    if agent is not None:
+    simulated = (data.marginal or {}).get("one_more_agent")
+    if simulated is not None:
+        lo, hi = simulated["ci95"]
+        detail = t("agent_simulated_detail", lang, lo=mv(float(lo)), hi=mv(float(hi)),
+                   r=i18n.number(int(simulated["replications"]), lang))
+        if agent is not None:
+            detail += "; " + t("agent_lp_detail", lang, v=mv(float(agent["value"])))
+        bullets.append((t("agent_sentence", lang, v=mv(float(simulated["mean"]))), detail))
+    elif agent is not None:
         c = agent["constraint"]
         detail = t("agent_hour_sentence", lang, v=mv(60.0 * float(agent["unit_value"])))
         if agents and minutes:
@@ -618,11 +626,12 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
     crow = []
     for c in checks:
         lo, hi = c.get("ci95", [c["simulated"], c["simulated"]])
-        money_like = c["name"] not in ("agent_minutes", "violations")
+        money_like = c["name"] not in ("agent_minutes", "violations", "budget_share")
         fmt = m0 if money_like else (lambda v: i18n.number(v, lang, 0))
         label = i18n.constraint(c["name"], lang)
-        if c["name"] == "budget_share" and given.get("budget_share") is not None:
-            label = t("budget_share_check", lang, share=i18n.percent(float(given["budget_share"]), lang, 0))
+        if c["name"] == "budget_share":  # checked as give-away / recovered NPV against the share
+            fmt = (lambda v: i18n.percent(v, lang, 1))
+            label = t("budget_share_check", lang)
         sense = {"<=": "≤ ", ">=": "≥ "}.get(str(c.get("sense")), "")
         crow.append([label, sense + fmt(float(c["limit"])),
                      f"{fmt(float(c['simulated']))}   {_ci_text(float(lo), float(hi), fmt)}",

@@ -68,6 +68,9 @@ class RunData:
         ``solution.json``: status, objective, constraints with duals, ``validation``.
     frontier, sensitivity, assumptions : pl.DataFrame or None
         ``None`` when the file is not in the directory.
+    marginal : dict or None
+        ``marginal.json``: simulated worth of one more agent (``one_more_agent``: agents,
+        extra, replications, mean, ci95), when present.
     """
 
     directory: Path
@@ -84,6 +87,7 @@ class RunData:
     frontier: pl.DataFrame | None = field(default=None, repr=False)
     sensitivity: pl.DataFrame | None = field(default=None, repr=False)
     assumptions: pl.DataFrame | None = field(default=None, repr=False)
+    marginal: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def segment_names(self) -> list[str]:
@@ -202,4 +206,6 @@ def load_run(directory: str | Path) -> RunData:
         frontier=frontier,
         sensitivity=loaded["sensitivity.parquet"],
         assumptions=loaded["assumptions.parquet"],
+        marginal=_read_json(root / "marginal.json", ("one_more_agent",), problems)
+        if (root / "marginal.json").is_file() else None,
     )

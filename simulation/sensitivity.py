@@ -15,7 +15,7 @@ from simulation.model import OfferPlan, SimModel
 from simulation.montecarlo import run_monte_carlo
 from simulation.results import mean_ci
 
-__all__ = ["SENSITIVITY_PARAMETERS", "perturb", "sensitivity"]
+__all__ = ["SENSITIVITY_PARAMETERS", "perturb", "sensitivity", "agent_value"]
 
 #: Parameters moved by the tornado, with how a relative change is applied.
 SENSITIVITY_PARAMETERS: dict[str, str] = {
@@ -78,3 +78,23 @@ def sensitivity(model: SimModel, plan: OfferPlan, *, seed, replications: int, de
                 progress(1)
     return pl.DataFrame(rows, schema=["parameter", "change", "mean", "ci95_low", "ci95_high", "reference", "effect",
                                       "effect_ci95_low", "effect_ci95_high"], orient="row")
+
+
+def agent_value(model: SimModel, plan: OfferPlan, *, seed, replications: int, extra: int = 1, workers: int = 1,
+                metric: str = "net_npv") -> dict:
+    """What ``extra`` more agents are worth, by simulation (paired: same draws with and without).
+
+    The LP's dual of ``agent_minutes`` is zero when the pool is not short over the horizon
+    as a whole, even if calls queue on busy days; this measures the effect of the queue.
+    Returns ``{"agents", "extra", "replications", "metric", "mean", "ci95"}``.
+    """
+    if extra < 1:
+        raise ValueError(f"extra: out of range (got {extra}, expected >= 1)")
+    sc = model.scenario
+    more = dataclasses.replace(model, scenario=dataclasses.replace(
+        sc, agents=dataclasses.replace(sc.agents, count=sc.agents.count + extra)))
+    ref = run_monte_carlo(model, plan, seed=seed, replications=replications, workers=workers).values(metric)
+    alt = run_monte_carlo(more, plan, seed=seed, replications=replications, workers=workers).values(metric)
+    mean, lo, hi = mean_ci(alt - ref)
+    return {"agents": sc.agents.count, "extra": extra, "replications": replications, "metric": metric,
+            "mean": mean, "ci95": [lo, hi]}
