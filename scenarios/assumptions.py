@@ -6,7 +6,7 @@ import dataclasses
 import polars as pl
 
 from scenarios.errors import show
-from scenarios.params import Spec, fields_of
+from scenarios.params import Spec, fields_of, inherit
 from scenarios.schema import Scenario
 
 __all__ = ["assumptions_table"]
@@ -15,13 +15,13 @@ _SECTIONS = ("calendar", "money", "portfolio", "behaviour", "channels", "agents"
              "escalation", "contact_rules", "optimizer", "monte_carlo")
 
 
-def _walk(obj, prefix: str, rows: list[tuple[str, str, str, str, str]]) -> None:
+def _walk(obj, prefix: str, rows: list[tuple[str, str, str, str, str]], parent: Spec | None = None) -> None:
     for f, tp in fields_of(type(obj)):
         value = getattr(obj, f.name)
         key = f"{prefix}.{f.name}"
-        spec: Spec = f.metadata.get("spec", Spec())
+        spec: Spec = inherit(f.metadata.get("spec", Spec()), parent)
         if dataclasses.is_dataclass(value):
-            _walk(value, key, rows)
+            _walk(value, key, rows, spec)
             continue
         text = show(list(value) if isinstance(value, tuple) else value, 80)
         rows.append((key, text, spec.unit, spec.source, spec.doc))

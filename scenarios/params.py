@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from scenarios.errors import Problems, show, suggest
 
-__all__ = ["param", "Spec", "build", "describe", "fields_of", "type_name"]
+__all__ = ["param", "Spec", "build", "describe", "fields_of", "type_name", "inherit"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,13 @@ def _plural(name: str) -> str:
         return "tables"
     return {"number": "numbers", "whole number": "whole numbers", "text": "texts",
             "true or false": "true/false values"}.get(name, name)
+
+
+def inherit(spec: Spec, parent: Spec | None) -> Spec:
+    """``spec`` with the unit and source of ``parent`` where it has none."""
+    if parent is None:
+        return spec
+    return dataclasses.replace(spec, unit=spec.unit or parent.unit, source=spec.source or parent.source)
 
 
 def _convert(value: Any, tp: Any, key: str, spec: Spec | None, probs: Problems) -> Any:  # noqa: C901
@@ -282,13 +289,17 @@ def build(cls: type, data: dict, prefix: str, probs: Problems, base: Any = None)
     return cls(**values)
 
 
-def describe(cls: type, prefix: str = "") -> Iterator[tuple[str, str, str, str, str, str]]:
-    """Yield (key, type, unit, range, default, meaning+source) for every parameter of ``cls``."""
+def describe(cls: type, prefix: str = "", parent: Spec | None = None) -> Iterator[tuple[str, str, str, str, str, str]]:
+    """Yield (key, type, unit, range, default, meaning+source) for every parameter of ``cls``.
+
+    A nested table's fields without a unit or source of their own take the enclosing
+    field's (``behaviour.reach.call`` is a probability, sourced where ``reach`` is).
+    """
     for f, tp in fields_of(cls):
         key = f"{prefix}.{f.name}" if prefix else f.name
-        spec: Spec = f.metadata.get("spec", Spec())
+        spec: Spec = inherit(f.metadata.get("spec", Spec()), parent)
         if dataclasses.is_dataclass(tp):
-            yield from describe(tp, key)
+            yield from describe(tp, key, spec)
             continue
         if f.default is not MISSING:
             default = show(f.default) if not isinstance(f.default, bool) else str(f.default).lower()
