@@ -289,24 +289,27 @@ def build(cls: type, data: dict, prefix: str, probs: Problems, base: Any = None)
     return cls(**values)
 
 
-def describe(cls: type, prefix: str = "", parent: Spec | None = None) -> Iterator[tuple[str, str, str, str, str, str]]:
+def describe(cls: type, prefix: str = "", parent: Spec | None = None,
+             base: Any = None) -> Iterator[tuple[str, str, str, str, str, str]]:
     """Yield (key, type, unit, range, default, meaning+source) for every parameter of ``cls``.
 
     A nested table's fields without a unit or source of their own take the enclosing
-    field's (``behaviour.reach.call`` is a probability, sourced where ``reach`` is).
+    field's (``behaviour.reach.call`` is a probability, sourced where ``reach`` is), and
+    their defaults are those of the enclosing field's default (``base``).
     """
     for f, tp in fields_of(cls):
         key = f"{prefix}.{f.name}" if prefix else f.name
         spec: Spec = inherit(f.metadata.get("spec", Spec()), parent)
+        value = getattr(base, f.name) if base is not None else _default_of(f)
         if dataclasses.is_dataclass(tp):
-            yield from describe(tp, key, spec)
+            yield from describe(tp, key, spec, None if value is MISSING else value)
             continue
-        if f.default is not MISSING:
-            default = show(f.default) if not isinstance(f.default, bool) else str(f.default).lower()
-        elif f.default_factory is not MISSING:
-            made = f.default_factory()
-            default = show(list(made)) if isinstance(made, tuple) else show(made)
-        else:
+        if value is MISSING:
             default = "required"
+        elif isinstance(value, bool):
+            default = str(value).lower()
+        else:
+            default = show(list(value) if isinstance(value, tuple) else value)
         meaning = spec.doc + (f" Source: {spec.source}." if spec.source else "")
-        yield key, type_name(tp), spec.unit, spec.range_text() if (spec.lo is not None or spec.hi is not None or spec.choices) else "", default, meaning
+        has_range = spec.lo is not None or spec.hi is not None or spec.choices
+        yield key, type_name(tp), spec.unit, spec.range_text() if has_range else "", default, meaning
