@@ -47,11 +47,13 @@ from simulation.replication import TOTALS
 from simulation.results import HEADLINE, mean_ci
 
 __all__ = ["run_compare", "run_sweep", "CompareResult", "SweepResult", "OptimizeTask", "run_task",
-           "compare_tables", "sweep_table", "state_directory", "OPTIMIZE_METRICS"]
+           "compare_tables", "sweep_table", "state_directory", "OPTIMIZE_METRICS", "PAIRED_METRICS"]
 
 Progress = Callable[[str, int, int], None]
 """A progress callback: (label, steps done now, total steps)."""
 
+#: Metrics also given as paired differences against the first cell of the grid.
+PAIRED_METRICS: tuple[str, ...] = ("net_npv", "collected_npv", "give_away", "cost_npv")
 #: Columns added per cell by ``--optimize`` (each with ``_mean``, ``_ci95_low``, ``_ci95_high``).
 OPTIMIZE_METRICS: tuple[str, ...] = ("optimized_net_npv", "optimized_vs_baseline")
 _STATE_VERSION = 1
@@ -445,6 +447,11 @@ def _setting_series(key: str, values: list[Any], texts: list[str]) -> pl.Series:
 def sweep_table(grid: Grid, totals: Sequence[np.ndarray], optimized: Sequence[dict[str, Any]] | None = None) -> pl.DataFrame:
     """``sweep.parquet``: one row per cell, its settings then each headline metric's mean and 95% CI.
 
+    For :data:`PAIRED_METRICS` also ``<metric>_diff_mean`` / ``_diff_ci95_low`` / ``_diff_ci95_high``:
+    the paired difference against the first cell of the grid (the first value of every
+    ``--set``), replication by replication; cells share the seed, so this CI is much
+    narrower than the cells' own.
+
     Parameters
     ----------
     grid : Grid
@@ -475,6 +482,15 @@ def sweep_table(grid: Grid, totals: Sequence[np.ndarray], optimized: Sequence[di
         data[f"{metric}_ci95_low"] = stats[:, 1]
         data[f"{metric}_ci95_high"] = stats[:, 2]
     data["replications"] = np.array([t.shape[0] for t in totals], dtype=np.int64)
+    # paired against the first cell (the first value of every --set): cells share the draws
+    first = totals[0]
+    for metric in PAIRED_METRICS:
+        j = TOTALS.index(metric)
+        stats = np.array([mean_ci(t[:, j] - first[:, j]) if t.shape == first.shape else (np.nan,) * 3
+                          for t in totals]).reshape(len(totals), 3)
+        data[f"{metric}_diff_mean"] = stats[:, 0]
+        data[f"{metric}_diff_ci95_low"] = stats[:, 1]
+        data[f"{metric}_diff_ci95_high"] = stats[:, 2]
     if optimized is not None:
         data["optimizer_status"] = pl.Series([o["status"] for o in optimized], dtype=pl.String)
         for name in OPTIMIZE_METRICS:
