@@ -8,7 +8,6 @@ paired comparison over replications.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import Callable
 

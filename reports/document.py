@@ -622,7 +622,6 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
                    Column(t("col_value", lang), 1.4, "right", False), Column(t("col_shadow", lang), 1.3, "right", False),
                    Column(t("col_meaning", lang), 1.6, "right", False)], table_w)
     checks = (sol.get("validation") or {}).get("constraints") or []
-    given = sol.get("constraints_given") or {}
     crow = []
     for c in checks:
         lo, hi = c.get("ci95", [c["simulated"], c["simulated"]])
@@ -630,7 +629,7 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
         fmt = m0 if money_like else (lambda v: i18n.number(v, lang, 0))
         label = i18n.constraint(c["name"], lang)
         if c["name"] == "budget_share":  # checked as give-away / recovered NPV against the share
-            fmt = (lambda v: i18n.percent(v, lang, 1))
+            fmt = (lambda v: i18n.percent(v, lang, 1))  # noqa: E731
             label = t("budget_share_check", lang)
         sense = {"<=": "≤ ", ">=": "≥ "}.get(str(c.get("sense")), "")
         crow.append([label, sense + fmt(float(c["limit"])),

@@ -16,7 +16,7 @@ from dataclasses import MISSING
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from scenarios.errors import InputError, Problems, show, suggest
+from scenarios.errors import InputError, Problems, suggest
 from scenarios.params import build
 from scenarios.schema import (
     CHANNELS, Agents, Agreements, Behaviour, Calendar, Channels, Condition, ContactRules,

@@ -50,7 +50,7 @@ from typing import Any
 
 import polars as pl
 
-from scenarios.errors import InputError, Problems, show, suggest
+from scenarios.errors import Problems, show, suggest
 from scenarios.pseudonym import pseudonymise
 
 __all__ = [

@@ -8,8 +8,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
-import polars as pl
 import pytest
 
 from reports import i18n
@@ -40,23 +38,6 @@ SECTIONS = {
 }
 
 
-def _segments_parquet(run: Path, portfolio: Path) -> None:
-    """Write ``segments.parquet`` the way ``acordo run`` does, for pipelines that do not yet."""
-    from acordo.pipeline import prepare
-    prepared = prepare(BASE, portfolio)
-    sc = prepared.scenario
-    seg = prepared.inputs.segment_index
-    balance = prepared.inputs.portfolio.frame.get_column("balance").to_numpy()
-    S = len(sc.segments)
-    pl.DataFrame({
-        "segment": list(sc.segment_names),
-        "debtors": np.bincount(seg, minlength=S).astype(np.int64),
-        "balance": np.bincount(seg, weights=balance, minlength=S),
-        "chronic": [s.chronic for s in sc.segments],
-        "risk_band": [s.risk_band for s in sc.segments],
-    }).write_parquet(run / "segments.parquet")
-
-
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory) -> Path:
     """A real run directory of the base scenario on a 3,000-debtor portfolio (``acordo run``)."""
@@ -67,9 +48,6 @@ def run_dir(tmp_path_factory) -> Path:
     assert main(["portfolio", "--n", "3000", "--seed", "5", "--out", str(portfolio)]) == 0
     out = root / "run"
     run_all(BASE, out, portfolio=portfolio, replications=3, sensitivity_replications=2, cache_dir=root / "cache")
-    if not (out / "segments.parquet").exists():
-        _segments_parquet(out, portfolio)
-        write_report(out, "en")
     return out
 
 
