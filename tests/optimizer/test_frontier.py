@@ -8,21 +8,7 @@ import pytest
 from optimizer.frontier import FRONTIER_SCHEMA, frontier
 from optimizer.lp import Constraints, solve_policy
 
-SOLVERS = ("cbc", "highs")
-COLUMNS = ("segment", "offer", "discount", "installments", "n_debtors", "npv", "cost", "give", "minutes", "cash30",
-           "chronic", "risk_band")
-
-# The hand example of test_lp.py: objective 1700 + 1000a + 600b, give-away 500a + 100b.
-AB = [
-    ("A", "a0", 0.0, 1, 100, 10.0, 1.0, 0.0, 1.0, 2.0, False, "X"),
-    ("A", "a1", 0.3, 6, 100, 20.0, 1.0, 5.0, 2.0, 6.0, False, "X"),
-    ("B", "b0", 0.0, 1, 200, 5.0, 1.0, 0.0, 1.0, 1.0, False, "Y"),
-    ("B", "b1", 0.1, 3, 200, 8.0, 1.0, 0.5, 3.0, 3.0, False, "Y"),
-]
-
-
-def table(rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame([dict(zip(COLUMNS, r)) for r in rows])
+from ._tables import AB, SOLVERS, table
 
 
 def random_table(seed: int, n_segments: int = 8, n_offers: int = 6) -> pl.DataFrame:

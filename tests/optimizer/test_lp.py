@@ -23,15 +23,13 @@ from optimizer.solver import (
     status_from_pulp,
 )
 
-SOLVERS = ("cbc", "highs")
-COLUMNS = ("segment", "offer", "discount", "installments", "n_debtors", "npv", "cost", "give", "minutes", "cash30",
-           "chronic", "risk_band")
+from . import _tables
+from ._tables import AB, ABC, SOLVERS
 
 
 def table(rows: list[tuple]) -> pl.DataFrame:
     """Rows as tuples in COLUMNS order, plus a break_rate and an npv_se carried through."""
-    df = pl.DataFrame([dict(zip(COLUMNS, r)) for r in rows])
-    return df.with_columns(pl.lit(0.1).alias("break_rate"), (pl.col("npv") * 0.01).alias("npv_se"))
+    return _tables.table(rows).with_columns(pl.lit(0.1).alias("break_rate"), (pl.col("npv") * 0.01).alias("npv_se"))
 
 
 # Two segments, two offers each (the "A/B" example used throughout):
@@ -43,13 +41,7 @@ def table(rows: list[tuple]) -> pl.DataFrame:
 #   objective = 100*9 + 200*4 + a*100*(19-9) + b*200*(7-4) = 1700 + 1000a + 600b
 #   give-away = 500a + 100b,   minutes = 300 + 100a + 400b,   cash30 = 400 + 400a + 400b
 # Per R$ of give-away a1 returns 1000/500 = 2 and b1 600/100 = 6; per agent minute a1
-# returns 1000/100 = 10 and b1 600/400 = 1.5.
-AB = [
-    ("A", "a0", 0.0, 1, 100, 10.0, 1.0, 0.0, 1.0, 2.0, False, "X"),
-    ("A", "a1", 0.3, 6, 100, 20.0, 1.0, 5.0, 2.0, 6.0, False, "X"),
-    ("B", "b0", 0.0, 1, 200, 5.0, 1.0, 0.0, 1.0, 1.0, False, "Y"),
-    ("B", "b1", 0.1, 3, 200, 8.0, 1.0, 0.5, 3.0, 3.0, False, "Y"),
-]
+# returns 1000/100 = 10 and b1 600/400 = 1.5. (AB and ABC are defined in _tables.py.)
 
 
 def share(sol, segment: str, offer: str) -> float:
@@ -227,10 +219,7 @@ def test_tied_offers_give_a_unique_objective(solver):
 
 # C is chronic, risk band X like A: c0 d=0 npv 6 give 0; c1 d=0.5 npv 12 give 10 (N=100).
 # With mh = 0.1: objective coefficients c0 = 100*5 = 500, c1 = 100*(11 - 0.1*10) = 1000.
-ABC = AB + [
-    ("C", "c0", 0.0, 1, 100, 6.0, 1.0, 0.0, 1.0, 2.0, True, "X"),
-    ("C", "c1", 0.5, 1, 100, 12.0, 1.0, 10.0, 1.0, 6.0, True, "X"),
-]
+# (ABC is defined in _tables.py.)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
