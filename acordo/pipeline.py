@@ -273,7 +273,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
         plan = OfferPlan.from_policy(result.policy, sc)
         tornado = sensitivity(prepared.model, plan, seed=validation_seed(seed), replications=SR, workers=workers,
                               progress=tick)
-        marginal = {"one_more_agent": agent_value(prepared.model, plan, seed=validation_seed(seed), replications=SR,
+        marginal = {"one_more_agent": agent_value(prepared.model, plan, seed=validation_seed(seed), replications=R,
                                                   workers=workers)}
     with run_directory(out, force) as stage:
         with watch.stage("write"):
