@@ -4,10 +4,11 @@ from __future__ import annotations
 import platform
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from acordo.rundir import run_directory, write_json
 from scenarios.inputs import RunInputs, load_inputs
@@ -18,7 +19,8 @@ from simulation.model import OfferPlan, SimModel, build_model
 from simulation.montecarlo import run_monte_carlo
 from simulation.results import SimulationResult
 
-__all__ = ["Stopwatch", "Prepared", "prepare", "simulate_job", "write_simulation", "manifest"]
+__all__ = ["Stopwatch", "Prepared", "prepare", "policy_of", "simulate_job", "manifest", "package_versions",
+           "write_segments", "write_simulation", "write_optimization", "run_simulate", "run_optimize", "run_all"]
 
 Progress = Callable[[str, int, int], None]
 """A progress callback: (stage label, steps done now, total steps of the stage)."""
@@ -30,17 +32,14 @@ class Stopwatch:
 
     timings: dict[str, float] = field(default_factory=dict)
 
-    def stage(self, name: str):
-        """Context manager timing one stage."""
-        watch = self
-
-        class _Stage:
-            def __enter__(self):
-                self.t0 = time.perf_counter()
-
-            def __exit__(self, *exc):
-                watch.timings[name] = round(watch.timings.get(name, 0.0) + time.perf_counter() - self.t0, 3)
-        return _Stage()
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time one stage (added to any earlier time of the same name)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 3)
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,7 +158,6 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
         write_json(stage / "manifest.json", manifest("simulate", prepared, {"seed": seed, "replications": replications},
                                                      watch.timings, {"policy": name, "workers": workers}))
     return result
-
 
 
 def write_optimization(stage: Path, prepared: Prepared, result) -> None:
