@@ -8,6 +8,7 @@ the chain is reported at once, each naming the file the offending key came from.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import math
@@ -16,7 +17,7 @@ from dataclasses import MISSING
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from scenarios.errors import InputError, Problems, suggest
+from scenarios.errors import InputError, Problem, Problems, suggest
 from scenarios.params import build
 from scenarios.schema import (
     CHANNELS, Agents, Agreements, Behaviour, Calendar, Channels, Condition, ContactRules,
@@ -142,8 +143,7 @@ def read_chain(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, di
     return _merge(merged, data, replace), origin, files
 
 
-def _problem(file: str, key: str, problem: str, got: Any, expected: str | None):
-    from scenarios.errors import Problem
+def _problem(file: str, key: str, problem: str, got: Any, expected: str | None) -> Problem:
     return Problem(file, key, problem, None if got is None else str(got), expected)
 
 
@@ -172,7 +172,6 @@ def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None) -
 
 
 def _with(obj: Any, **changes: Any) -> Any:
-    import dataclasses
     return dataclasses.replace(obj, **changes)
 
 
@@ -403,8 +402,8 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
             probs.add(key, "must be text", data[key], "text")
     behaviour = sections["behaviour"] if sections["behaviour"] is not MISSING else None
     segments = _parse_segments(data.get("segments"), behaviour, probs)
-    names = tuple(s.name for s in segments) if segments else tuple((data.get("segments") or {}).keys()) \
-        if isinstance(data.get("segments"), dict) else ()
+    raw_segments = data.get("segments")
+    names = tuple(raw_segments) if isinstance(raw_segments, dict) else ()
     calendar = sections["calendar"]
     horizon = calendar.horizon_days if calendar is not MISSING else None
     cadences = _parse_cadences(data.get("cadences"), names, horizon, probs)
