@@ -408,6 +408,10 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
     horizon = calendar.horizon_days if calendar is not MISSING else None
     cadences = _parse_cadences(data.get("cadences"), names, horizon, probs)
     baseline = parse_policy(data.get("baseline", {}), names, label, "baseline", probs)
+    # a relative portfolio path is relative to the file that names it (a parent, maybe)
+    setter = (origin or {}).get("portfolio.file")
+    if setter and setter != "--set":
+        base_dir = Path(setter).parent
     _cross_checks(sections, probs, base_dir)
     probs.raise_if_any()
     portfolio = sections["portfolio"]

@@ -119,3 +119,14 @@ def test_settings_override_like_set(tmp_path):
 def test_docs_scenario_md_is_in_sync():
     assert (ROOT / "docs" / "scenario.md").read_text(encoding="utf-8") == render(), \
         "docs/scenario.md is stale: run `python -m scenarios.docgen > docs/scenario.md`"
+
+
+def test_portfolio_file_is_relative_to_the_file_that_names_it(tmp_path):
+    from acordo.cli import main
+    parent, child = tmp_path / "parent", tmp_path / "child"
+    parent.mkdir()
+    child.mkdir()
+    assert main(["portfolio", "--n", "50", "--seed", "1", "--out", str(parent / "port.parquet")]) == 0
+    write(parent, f'extends = "{ROOT / "scenarios" / "base.toml"}"\n[portfolio]\nfile = "port.parquet"\n', "p.toml")
+    leaf = write(child, 'extends = "../parent/p.toml"\n[agents]\ncount = 3\n', "c.toml")
+    assert Path(load_scenario(leaf).portfolio.file) == parent / "port.parquet"
