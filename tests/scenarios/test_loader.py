@@ -129,4 +129,4 @@ def test_portfolio_file_is_relative_to_the_file_that_names_it(tmp_path):
     assert main(["portfolio", "--n", "50", "--seed", "1", "--out", str(parent / "port.parquet")]) == 0
     write(parent, f'extends = "{ROOT / "scenarios" / "base.toml"}"\n[portfolio]\nfile = "port.parquet"\n', "p.toml")
     leaf = write(child, 'extends = "../parent/p.toml"\n[agents]\ncount = 3\n', "c.toml")
-    assert Path(load_scenario(leaf).portfolio.file) == parent / "port.parquet"
+    assert Path(load_scenario(leaf).portfolio.file).resolve() == (parent / "port.parquet").resolve()
