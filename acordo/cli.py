@@ -156,7 +156,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     with _Progress(not args.quiet) as progress:
         result = run_compare([_scenario_path(s) for s in args.scenarios], args.out, portfolio=args.portfolio,
                              replications=args.replications, seed=args.seed, workers=args.workers,
-                             cluster=args.cluster, force=args.force, progress=progress)
+                             cluster=args.cluster, force=args.force, progress=progress, lang=args.lang)
     print(result.summary())
     print(f"written: {args.out}")
     return 0
@@ -259,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
     p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--lang", default="en", choices=("en", "pt-BR"), help="language of compare.pdf (default: en)")
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("sweep", help="a grid of what-ifs (--set KEY=V1,V2 ...) in one sweep.parquet, with a heat "

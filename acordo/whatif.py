@@ -250,7 +250,7 @@ def compare_tables(labels: Sequence[str], totals: Sequence[np.ndarray], collecte
 def run_compare(paths: Sequence[str | Path], out: str | Path, *, portfolio: str | Path | None = None,
                 replications: int | None = None, seed: int | None = None, workers: int = 1,
                 cluster: str | None = None, force: bool = False, progress: Progress | None = None,
-                backend: Backend | None = None) -> CompareResult:
+                backend: Backend | None = None, lang: str = "en") -> CompareResult:
     """``acordo compare``: the scenarios on common random numbers, paired against the first.
 
     Parameters
@@ -272,12 +272,18 @@ def run_compare(paths: Sequence[str | Path], out: str | Path, *, portfolio: str 
         ``progress("compare", 1, total)`` after each finished task.
     backend : Backend, optional
         A backend to use (and leave open).
+    lang : {"en", "pt-BR"}
+        Language of ``compare.pdf`` and the figures.
 
     Raises
     ------
     InputError
         Every problem of every scenario (and the portfolio), before anything runs.
+    ValueError
+        For an unsupported ``lang``.
     """
+    from reports.i18n import check_lang
+    check_lang(lang)
     if not paths:
         raise InputError([Problem("compare", "", "no scenario given", None, "one or more scenario files")])
     out = check_target(out, force)
@@ -318,10 +324,8 @@ def run_compare(paths: Sequence[str | Path], out: str | Path, *, portfolio: str 
             table.write_parquet(stage / "compare.parquet", statistics=False)
             curves.write_parquet(stage / "compare_daily.parquet", statistics=False)
             from reports.whatif import write_compare_report
-            subtitle = (f"{R} replications per scenario, seed {seed}: common random numbers, differences paired "
-                        f"by replication against {labels[0]}. Scenarios: "
-                        + "; ".join(f"{lab} = {sc.name}" for lab, sc in zip(labels, scenarios)))
-            write_compare_report(stage, table, curves, title="What-if comparison", subtitle=subtitle)
+            write_compare_report(stage, table, curves, lang=lang, seed=seed, replications=R,
+                                 scenarios=[(lab, sc.name, sc.source) for lab, sc in zip(labels, scenarios)])
         extra = {"scenarios": [{"label": lab, "name": sc.name, "file": sc.source, "hash": sc.digest}
                                for lab, sc in zip(labels, scenarios)], **described}
         write_json(stage / "manifest.json", manifest("compare", _as_prepared(first), {"seed": seed, "replications": R},

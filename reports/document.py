@@ -83,11 +83,11 @@ def _page(title: str, data: RunData, lang: str, note: str | None = None) -> _Pag
     return _Page(fig, title, top)
 
 
-def _footer(page: _Page, n: int, total: int, data: RunData, lang: str) -> None:
+def _footer(page: _Page, n: int, total: int, data: RunData, lang: str, title_key: str = "report_title") -> None:
     W, H = PAGE_SIZE
     fig = page.fig
     sc = data.manifest.get("scenario", {})
-    left = f"acordo · {t('report_title', lang)} · {sc.get('file', '')}"
+    left = f"acordo · {t(title_key, lang)} · {sc.get('file', '')}"
     if sc.get("hash"):
         left += f" ({sc['hash']})"
     fig.text(_MARGIN_X / W, 0.28 / H, left, fontsize=7, color=F.COLORS["muted"], va="baseline")

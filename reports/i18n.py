@@ -380,6 +380,36 @@ LABELS: dict[str, dict[str, str]] = {
     "not_available": {"en": "not in this run directory", "pt-BR": "não disponível neste diretório"},
     "per_replication_ci": {"en": "mean and 95% CI", "pt-BR": "média e IC 95%"},
     "week": {"en": "week", "pt-BR": "semana"},
+    # what-if comparison (acordo compare)
+    "compare_title": {"en": "What-if comparison", "pt-BR": "Comparação de cenários"},
+    "compare_scenarios": {"en": "Scenarios", "pt-BR": "Cenários"},
+    "compare_reference": {"en": "reference", "pt-BR": "referência"},
+    "compare_simulation": {"en": "Simulation", "pt-BR": "Simulação"},
+    "compare_simulation_line": {
+        "en": "{replications} replications per scenario, seed {seed}; common random numbers: replication r of "
+              "every scenario sees the same random draws",
+        "pt-BR": "{replications} replicações por cenário, semente {seed}; números aleatórios comuns: a replicação r "
+                 "de todos os cenários usa os mesmos sorteios"},
+    "compare_table_title": {"en": "Headline metrics", "pt-BR": "Indicadores principais"},
+    "compare_diff_col": {"en": "{name} − {ref}\ndifference, 95% CI", "pt-BR": "{name} − {ref}\ndiferença, IC 95%"},
+    "compare_note": {
+        "en": "Means over {replications} replications, 95% confidence intervals in brackets. Differences are "
+              "paired by replication against {ref}; * marks a difference whose 95% CI excludes zero.",
+        "pt-BR": "Médias de {replications} replicações, intervalos de confiança de 95% entre colchetes. As diferenças "
+                 "são pareadas por replicação contra {ref}; * indica uma diferença cujo IC 95% não inclui zero."},
+    "compare_charts_title": {"en": "Collections over time, and the differences",
+                             "pt-BR": "Arrecadação ao longo do tempo e as diferenças"},
+    "compare_charts_note": {
+        "en": "Left: cumulative cash collected by each scenario, mean and 95% band over replications. Right: each "
+              "scenario's difference against {ref}, paired by replication, with its 95% CI; pale bars: the interval "
+              "includes zero.",
+        "pt-BR": "À esquerda: valor arrecadado acumulado de cada cenário, média e faixa de 95% entre replicações. "
+                 "À direita: diferença de cada cenário em relação a {ref}, pareada por replicação, com IC 95%; "
+                 "barras claras: o intervalo inclui zero."},
+    "compare_curves_title": {"en": "Cumulative cash collected, mean and 95% band",
+                             "pt-BR": "Valor arrecadado acumulado, média e faixa de 95%"},
+    "compare_diff_title": {"en": "Difference vs {ref} (paired, 95% CI)",
+                           "pt-BR": "Diferença em relação a {ref} (pareada, IC 95%)"},
 }
 
 _TOKEN = re.compile(r"^([a-z_]+)(?:\[(.*)\])?$")

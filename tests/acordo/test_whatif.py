@@ -275,3 +275,25 @@ def test_a_cell_whose_segments_miss_debtors_is_refused_up_front(tmp_path, portfo
     assert len(lines) == 1 and lines[0].startswith("--set: segments: debtors in no segment (got ")
     assert "in the cell segments.low_early.rule.score=[700, inf]" in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_pdf_in_portuguese(tmp_path, portfolio):
+    """``--lang pt-BR``: translated labels and amounts as ``R$ 1.234,56`` (pdftotext reads the PDF)."""
+    import re
+    import shutil
+    import subprocess
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler) is not installed")
+    out = tmp_path / "cmp"
+    assert main(["compare", str(BASE), "crediario", "--out", str(out), "--portfolio", str(portfolio),
+                 "--replications", "3", "--seed", str(SEED), "--lang", "pt-BR", "--quiet"]) == 0
+    text = subprocess.run(["pdftotext", "-layout", str(out / "compare.pdf"), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    for label in ("Comparação de cenários", "Cenários", "semente 5", "Indicadores principais",
+                  "Recuperação líquida (VPL)", "Descontos concedidos", "Valor arrecadado acumulado", "página 2 de 2"):
+        assert label in text, label
+    assert "Net recovery" not in text and "Headline metrics" not in text
+    # whole reais with '.' thousands (R$ 1.513.378) and cents with a decimal comma somewhere (R$ 12,30 or R$ 1,5 mi)
+    assert re.search(r"R\$ \d{1,3}(\.\d{3})+(?![\d,])", text)
+    assert re.search(r"R\$ \d+,\d", text)
+    assert not re.search(r"R\$ \d{1,3}(,\d{3})+\b", text)  # no English thousands separators
