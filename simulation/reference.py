@@ -17,11 +17,12 @@ in their order by fractional times:
            D late payments and breaks, E cadence steps and the formal-notice letter
 ``t+0.3``  every debtor with a pending attempt: F contacts, in channel order letter,
            email, sms, whatsapp, call; a non-call attempt that passes the rules is made
-           at once (reach, opt-out, engagement and H negotiation inline); a call that
-           passes is pushed on the agent pool's heap as ``(-priority, row)``
-``t+0.5``  the agent-pool process: G walks the heap within the day's minutes; for each
-           call made it runs the debtor's contact outcome (reach, opt-out, conversation,
-           engagement, H negotiation); calls that do not fit stay pending
+           at once (reach, opt-out, engagement and H negotiation inline); a pending call
+           is pushed, unchecked, on the agent pool's heap as ``(-priority, row)``
+``t+0.5``  the agent-pool process: G walks the heap while minutes last, checking each
+           call against the contact rules as it reaches it; for each call made it runs
+           the debtor's contact outcome (reach, opt-out, conversation, engagement, H
+           negotiation); the call that does not fit and those behind it stay pending
 ``t+0.8``  debtors on an escalation day: I listing and agency hand-over
 ``H``      the horizon (after ``env.run(until=H)``): write-off, active agreements
 =========  ==========================================================================
@@ -48,7 +49,7 @@ Reading of the specification where it leaves a choice (each is listed in the rep
   cash paid under the agreement, late fees included ("what was paid");
 - the "7-day window" excludes letters, both for the cap and for the fatigue count ``n7``;
 - ``conversations`` and the ``conversation`` flag of an attempt are call conversations;
-- with ``unlimited_agents`` every queued call is made, whatever the day's minutes; the
+- with ``unlimited_agents`` every queued call that passes the rules is made, whatever the day's minutes; the
   agent table still reports the nominal capacity ``agents.count * agent_minutes[t]``;
 - a call fits when ``used + minutes <= capacity + 1e-9``;
 - the costs by kind in the totals are nominal, ``cost_npv`` and per-debtor ``cost`` are
