@@ -20,8 +20,12 @@ def _frame(n: int, seed: int):
     return validate_frame(generate_portfolio(n, np.random.default_rng(seed)), "synthetic", "SP").frame
 
 
-def small_model(n: int = 3000, seed: int = 11, **settings) -> SimModel:
-    """The base scenario with dotted-key ``settings`` (``agents__count=4`` → ``agents.count``) on n debtors."""
-    scenario = load_scenario(BASE, settings={k.replace("__", "."): v for k, v in settings.items()})
-    frame = _frame(n, seed)
+def model_of(settings: dict | None, frame) -> SimModel:
+    """The base scenario with dotted-key ``settings`` (as ``--set``) on ``frame``, segmented."""
+    scenario = load_scenario(BASE, settings=settings or {})
     return build_model(scenario, frame, assign_segments(scenario, frame))
+
+
+def small_model(n: int = 3000, seed: int = 11, **settings) -> SimModel:
+    """:func:`model_of` on ``n`` synthetic debtors; ``agents__count=4`` stands for ``agents.count``."""
+    return model_of({k.replace("__", "."): v for k, v in settings.items()}, _frame(n, seed))

@@ -25,11 +25,11 @@ import polars as pl
 import pytest
 
 import scenarios
-from scenarios.loader import load_scenario
-from scenarios.segmentation import assign_segments
 from simulation.draws import replication_streams
-from simulation.model import OfferPlan, SimModel, build_model
+from simulation.model import OfferPlan, SimModel
 from simulation.reference import simulate_reference
+
+from ._models import model_of
 
 BASE = Path(scenarios.__file__).parent / "base.toml"
 
@@ -80,9 +80,7 @@ def make_model(settings: dict[str, Any] | None = None, frame: pl.DataFrame | Non
     every cadence of the base file, ``{"segments": {...}}`` every segment (see
     :func:`one_segment`), while ``{"escalation.letter_day": 0}`` changes one key.
     """
-    scenario = load_scenario(BASE, settings=settings or {})
-    frame = make_frame(n, seed) if frame is None else frame
-    return build_model(scenario, frame, assign_segments(scenario, frame))
+    return model_of(settings, make_frame(n, seed) if frame is None else frame)
 
 
 def one_segment(cadence: list[tuple[int, str]] | None = None, **behaviour: Any) -> dict[str, Any]:
