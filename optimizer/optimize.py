@@ -20,6 +20,7 @@ from optimizer.lp import Constraints, PolicySolution, solve_policy
 from scenarios.schema import OfferShare, Policy, SegmentPolicy
 from simulation.model import OfferPlan, SimModel
 from simulation.montecarlo import run_monte_carlo
+from simulation.replication import DAILY_METRICS
 from simulation.results import SimulationResult, mean_ci
 
 __all__ = ["OptimizationResult", "constraints_for", "policy_from_solution", "optimize", "baseline_values",
@@ -189,22 +190,22 @@ def _validation(solution: PolicySolution, constraints: Constraints, opt: Simulat
     checks = []
     give, rec = opt.values("give_away"), opt.values("collected_npv")
     if constraints.budget is not None:
-        checks.append(("budget", constraints.budget, give))
+        checks.append(("budget", "R$", "<=", constraints.budget, give))
     if constraints.budget_share is not None:
-        checks.append(("budget_share", constraints.budget_share, give / np.maximum(rec, 1e-9)))
+        checks.append(("budget_share", "share", "<=", constraints.budget_share, give / np.maximum(rec, 1e-9)))
     if constraints.agent_minutes is not None:
-        checks.append(("agent_minutes", constraints.agent_minutes, opt.values("agent_minutes_used")))
+        checks.append(("agent_minutes", "minutes", "<=", constraints.agent_minutes, opt.values("agent_minutes_used")))
     if constraints.liquidity_target is not None:
-        cash30 = opt.daily[:, :30, :, 0].sum(axis=(1, 2))
-        checks.append(("liquidity", constraints.liquidity_target, cash30))
-    checks.append(("violations", 0.0, opt.values("violations")))
+        cash30 = opt.daily[:, :30, :, DAILY_METRICS.index("collected")].sum(axis=(1, 2))
+        checks.append(("liquidity", "R$", ">=", constraints.liquidity_target, cash30))
+    checks.append(("violations", "count", "<=", 0.0, opt.values("violations")))
     out_checks = []
-    for name, limit, values in checks:
+    for name, unit, sense, limit, values in checks:
         mean, lo, hi = mean_ci(values)
-        ge = name == "liquidity"
+        ge = sense == ">="
         holds = mean >= limit - 1e-6 * max(1, abs(limit)) if ge else mean <= limit + 1e-6 * max(1, abs(limit))
         significant = (hi < limit) if ge else (lo > limit + 1e-6 * max(1, abs(limit)))
-        out_checks.append({"name": name, "sense": ">=" if ge else "<=", "limit": limit, "simulated": mean,
+        out_checks.append({"name": name, "unit": unit, "sense": sense, "limit": limit, "simulated": mean,
                            "ci95": [lo, hi], "holds": bool(holds), "significantly_violated": bool(significant)})
     return {
         "replications": opt.replications,

@@ -625,12 +625,9 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
     crow = []
     for c in checks:
         lo, hi = c.get("ci95", [c["simulated"], c["simulated"]])
-        money_like = c["name"] not in ("agent_minutes", "violations", "budget_share")
-        fmt = m0 if money_like else (lambda v: i18n.number(v, lang, 0))
-        label = i18n.constraint(c["name"], lang)
-        if c["name"] == "budget_share":  # checked as give-away / recovered NPV against the share
-            fmt = (lambda v: i18n.percent(v, lang, 1))  # noqa: E731
-            label = t("budget_share_check", lang)
+        unit = c.get("unit", "R$")
+        fmt = {"R$": m0, "share": lambda v: i18n.percent(v, lang, 1)}.get(unit, lambda v: i18n.number(v, lang, 0))
+        label = t("budget_share_check", lang) if unit == "share" else i18n.constraint(c["name"], lang)
         sense = {"<=": "≤ ", ">=": "≥ "}.get(str(c.get("sense")), "")
         crow.append([label, sense + fmt(float(c["limit"])),
                      f"{fmt(float(c['simulated']))}   {_ci_text(float(lo), float(hi), fmt)}",
