@@ -191,6 +191,25 @@ def _budget(text: str) -> float:
     return value
 
 
+def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replications: str | None = None,
+                 seed: str | None = None, portfolio: str = "CSV or Parquet portfolio overriding the scenario's") -> None:
+    """The options every job command shares: output, portfolio, seeds, processes, --force, --quiet."""
+    p.add_argument("--out", required=True, help="run directory to create")
+    p.add_argument("--portfolio", help=portfolio)
+    p.add_argument("--replications", type=_positive_int("--replications"), help=replications)
+    p.add_argument("--seed", type=_seed, help=seed)
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help="processes (results do not change)")
+    if cluster:
+        p.add_argument("--cluster", metavar="local|tcp://HOST:8786",
+                       help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def _lang_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--lang", default="en", choices=("en", "pt-BR"), help=f"{what} (default: en)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="acordo", description="Collections policy simulator and optimizer.")
@@ -211,55 +230,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="Monte Carlo of a policy on a scenario")
     p.add_argument("scenario")
-    p.add_argument("--out", required=True, help="run directory to create")
-    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
     p.add_argument("--policy", help="policy file (TOML like [baseline], or policy.json); default: the baseline")
-    p.add_argument("--replications", type=_positive_int("--replications"))
-    p.add_argument("--seed", type=_seed)
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help="processes (results do not change)")
-    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
-    p.add_argument("--quiet", action="store_true", help="no progress display")
+    _job_options(p)
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("optimize", help="per-segment offer policy by LP, with shadow prices, frontier and an out-of-sample check")
     p.add_argument("scenario")
-    p.add_argument("--out", required=True, help="run directory to create")
-    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
     p.add_argument("--integer", action="store_true", help="one offer per segment (MILP) instead of offer mixes")
     p.add_argument("--budget", type=_budget, help="give-away budget in R$ (overrides optimizer.budget)")
-    p.add_argument("--seed", type=_seed)
-    p.add_argument("--replications", type=_positive_int("--replications"), help="out-of-sample replications")
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
-    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
-    p.add_argument("--quiet", action="store_true", help="no progress display")
+    _job_options(p, replications="out-of-sample replications")
     p.set_defaults(func=_cmd_optimize)
 
     p = sub.add_parser("run", help="baseline → optimize → out-of-sample check → sensitivity → report, in one run directory")
     p.add_argument("scenario")
-    p.add_argument("--out", required=True, help="run directory to create")
-    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
-    p.add_argument("--lang", default="en", choices=("en", "pt-BR"), help="report language (default: en)")
-    p.add_argument("--seed", type=_seed)
-    p.add_argument("--replications", type=_positive_int("--replications"))
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
-    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
-    p.add_argument("--quiet", action="store_true", help="no progress display")
+    _lang_option(p, "report language")
+    _job_options(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("compare", help="scenarios side by side on common random numbers, with paired 95% CIs "
                                        "of each difference against the first")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (or bundled names); the first "
                                                                     "is the reference")
-    p.add_argument("--out", required=True, help="run directory to create")
-    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding every scenario's")
-    p.add_argument("--replications", type=_positive_int("--replications"))
-    p.add_argument("--seed", type=_seed, help="root seed shared by every scenario (default: the first one's)")
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help="processes (results do not change)")
-    p.add_argument("--cluster", metavar="local|tcp://HOST:8786",
-                   help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
-    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
-    p.add_argument("--quiet", action="store_true", help="no progress display")
-    p.add_argument("--lang", default="en", choices=("en", "pt-BR"), help="language of compare.pdf (default: en)")
+    _job_options(p, seed="root seed shared by every scenario (default: the first one's)", cluster=True,
+                 portfolio="CSV or Parquet portfolio overriding every scenario's")
+    _lang_option(p, "language of compare.pdf")
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("sweep", help="a grid of what-ifs (--set KEY=V1,V2 ...) in one sweep.parquet, with a heat "
@@ -267,22 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario")
     p.add_argument("--set", action="append", required=True, metavar="KEY=V1,V2",
                    help="a dotted scenario key and its values (TOML literals, comma-separated); repeat for a grid")
-    p.add_argument("--out", required=True, help="run directory to create")
-    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
     p.add_argument("--optimize", action="store_true", help="also run the optimizer in each cell")
-    p.add_argument("--replications", type=_positive_int("--replications"))
-    p.add_argument("--seed", type=_seed)
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help="processes (results do not change)")
-    p.add_argument("--cluster", metavar="local|tcp://HOST:8786",
-                   help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
     p.add_argument("--resume", action="store_true", help="finish an interrupted sweep, redoing only missing tasks")
-    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
-    p.add_argument("--quiet", action="store_true", help="no progress display")
+    _job_options(p, cluster=True)
     p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("report", help="(re)build report.pdf and figures/ of a run directory, without simulating")
     p.add_argument("dir", help="a run directory made by `acordo run`")
-    p.add_argument("--lang", default="en", choices=("en", "pt-BR"), help="report language (default: en)")
+    _lang_option(p, "report language")
     p.set_defaults(func=_cmd_report)
     return parser
 
