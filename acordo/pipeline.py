@@ -265,14 +265,16 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
         if stage_name in result.timings:
             watch.timings[f"optimize.{stage_name}"] = result.timings[stage_name]
     _raise_if_unsolved(prepared, result)
-    SR = sensitivity_replications or max(2, min(R, 5))
+    SR = min(sensitivity_replications or max(2, min(R, 5)), R)  # a prefix of the re-simulation's replications
     with watch.stage("sensitivity"):
         tick = (lambda k: progress("sensitivity", k, 1 + 2 * len(SENSITIVITY_PARAMETERS))) if progress else None
         plan = OfferPlan.from_policy(result.policy, sc)
-        tornado = sensitivity(prepared.model, plan, seed=validation_seed(seed), replications=SR, workers=workers,
-                              progress=tick)
+        # the optimized policy was re-simulated on these seeds already: its runs are the reference
+        reference = result.optimized.values("net_npv")
+        tornado = sensitivity(prepared.model, plan, seed=validation_seed(seed), replications=SR,
+                              workers=workers, reference=reference, progress=tick)
         marginal = {"one_more_agent": agent_value(prepared.model, plan, seed=validation_seed(seed), replications=R,
-                                                  workers=workers)}
+                                                  workers=workers, reference=reference)}
     with run_directory(out, force) as stage:
         with watch.stage("write"):
             write_optimization(stage, prepared, result)

@@ -53,17 +53,30 @@ def perturb(model: SimModel, parameter: str, factor: float) -> SimModel:
     return dataclasses.replace(model, params=params, reach=reach, engage=engage)
 
 
+def _reference(model: SimModel, plan: OfferPlan, seed, replications: int, workers: int, metric: str,
+               reference: np.ndarray | None) -> np.ndarray:
+    """The unperturbed metric per replication: given (already simulated with ``seed``), or simulated."""
+    if reference is not None:
+        if len(reference) < replications:
+            raise ValueError(f"reference: {len(reference)} replications given (expected at least {replications})")
+        return np.asarray(reference[:replications], dtype=np.float64)
+    return run_monte_carlo(model, plan, seed=seed, replications=replications, workers=workers).values(metric)
+
+
 def sensitivity(model: SimModel, plan: OfferPlan, *, seed, replications: int, delta: float = 0.2,
                 parameters=tuple(SENSITIVITY_PARAMETERS), metric: str = "net_npv", workers: int = 1,
+                reference: np.ndarray | None = None,
                 progress: Callable[[int], None] | None = None) -> pl.DataFrame:
     """Per parameter and direction: the metric's mean and 95% CI, and the change from the reference.
 
     Returns columns parameter, change (-delta or +delta), mean, ci95_low, ci95_high,
     reference (the unperturbed mean) and effect (mean - reference, paired by replication).
+    ``reference``: the unperturbed metric per replication when already simulated with the
+    same seed (replication ``r`` of a longer run is replication ``r`` here), else simulated.
     """
     if not 0 < delta < 1:
         raise ValueError(f"delta: out of range (got {delta}, expected 0 < delta < 1)")
-    ref = run_monte_carlo(model, plan, seed=seed, replications=replications, workers=workers).values(metric)
+    ref = _reference(model, plan, seed, replications, workers, metric, reference)
     if progress:
         progress(1)
     rows = []
@@ -81,7 +94,7 @@ def sensitivity(model: SimModel, plan: OfferPlan, *, seed, replications: int, de
 
 
 def agent_value(model: SimModel, plan: OfferPlan, *, seed, replications: int, extra: int = 1, workers: int = 1,
-                metric: str = "net_npv") -> dict:
+                metric: str = "net_npv", reference: np.ndarray | None = None) -> dict:
     """What ``extra`` more agents are worth, by simulation (paired: same draws with and without).
 
     The LP's dual of ``agent_minutes`` is zero when the pool is not short over the horizon
@@ -93,7 +106,7 @@ def agent_value(model: SimModel, plan: OfferPlan, *, seed, replications: int, ex
     sc = model.scenario
     more = dataclasses.replace(model, scenario=dataclasses.replace(
         sc, agents=dataclasses.replace(sc.agents, count=sc.agents.count + extra)))
-    ref = run_monte_carlo(model, plan, seed=seed, replications=replications, workers=workers).values(metric)
+    ref = _reference(model, plan, seed, replications, workers, metric, reference)
     alt = run_monte_carlo(more, plan, seed=seed, replications=replications, workers=workers).values(metric)
     mean, lo, hi = mean_ci(alt - ref)
     return {"agents": sc.agents.count, "extra": extra, "replications": replications, "metric": metric,
