@@ -386,6 +386,9 @@ class Scenario:
     baseline: Policy
     monte_carlo: MonteCarlo
     digest: str = field(default="", compare=False)
+    #: Where a parameter's value comes from when the file says so (``[sources]``, e.g. written by
+    #: ``acordo calibrate``): dotted key -> source text; it replaces the schema's source.
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def segment_names(self) -> tuple[str, ...]:
