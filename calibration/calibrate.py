@@ -30,7 +30,11 @@ BEHAVIOUR_KEYS: tuple[str, ...] = (
     + tuple(f"reach.{c}" for c in CHANNELS) + tuple(f"engage.{c}" for c in CHANNELS) + ("fatigue",)
     + ACCEPT_KEYS + ("keep_first", "keep", "late_pay_daily", "agency_hazard")
 )
-_POOLED = tuple(k for k in BEHAVIOUR_KEYS if k not in ACCEPT_KEYS)
+#: Pooled across segments one by one. Self-cure and acceptance are fitted jointly (their
+#: parameters are strongly correlated), so they are not pooled one by one: each segment's
+#: joint fit stands, with its own (wider, for small segments) intervals.
+_POOLED = tuple(k for k in BEHAVIOUR_KEYS if k not in ACCEPT_KEYS and not k.startswith("self_cure")
+                and k != "uplift_negativado")
 
 
 def behaviour_values(b: Behaviour) -> dict[str, float]:

@@ -83,6 +83,20 @@ class Estimate:
         """Whether the 95% interval contains ``truth``."""
         return self.identified and self.lo <= truth <= self.hi
 
+    def z(self, truth: float) -> float:
+        """``(truth - estimate) / se`` on the interval's scale (nan when there is no standard error)."""
+        if not (self.identified and math.isfinite(self.theta) and math.isfinite(self.se) and self.se > 0):
+            return math.nan
+        if self.scale == "log":
+            x = math.log(truth) if truth > 0 else -math.inf
+        elif self.scale == "logit":
+            x = math.log(truth / (1 - truth)) if 0 < truth < 1 else math.copysign(math.inf, truth - 0.5)
+        elif self.scale == "neglog":
+            x = -1.0 / truth
+        else:
+            x = truth
+        return (x - self.theta) / self.se
+
 
 def _inv(theta: np.ndarray | float, scale: str):
     if scale == "log":

@@ -83,7 +83,17 @@ def selfcure_data(data: CalibData) -> SelfCureData:
         c_wo = np.where(c_wo < _NEVER, c_wo - 1, c_wo)
         ell = _first(ev.filter(pl.col("kind") == "negativacao"), n)
         if month_ev:
-            c_agency = np.where(c_agency < _NEVER, c_agency - 1, c_agency)
+            # a listing or hand-over known to the month: the scenario's escalation day when it falls in
+            # that month, else the middle of the month (listing) or its first day (hand-over, conservative)
+            esc = sc.escalation
+            ell_hi = _first(ev.filter(pl.col("kind") == "negativacao"), n, "t_hi")
+            ag_hi = _first(ev.filter(pl.col("kind") == "agency"), n, "t_hi")
+            known = (ell < _NEVER) & (ell <= esc.negativacao_day) & (esc.negativacao_day <= ell_hi)
+            ell = np.where(ell < _NEVER, np.where(known, esc.negativacao_day, (ell + ell_hi) // 2), ell)
+            known = (c_agency < _NEVER) & (c_agency <= esc.agency_day) & (esc.agency_day <= ag_hi)
+            c_agency = np.where(c_agency < _NEVER, np.where(known, esc.agency_day, c_agency - 1), c_agency)
+            notes.append("month-level listing and hand-over dates placed on the scenario's escalation day "
+                         "when it falls in that month")
     else:
         esc = sc.escalation
         c_agency = np.full(n, esc.agency_day if esc.agency_day else _NEVER, np.int64)
