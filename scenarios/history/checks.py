@@ -162,10 +162,12 @@ class TableCheck:
 
     def _choice(self, col: Column) -> pl.Series:
         text = self.df[col.name].cast(pl.String)
+        uniq = text.drop_nulls().unique()  # work on the few distinct values, not on every row
         if col.name == "state":
-            canon = text.str.strip_chars().str.to_uppercase()
+            canon_u = uniq.str.strip_chars().str.to_uppercase()
         else:
-            canon = text.str.to_lowercase().str.strip_chars().replace(ALIASES)
+            canon_u = uniq.str.to_lowercase().str.strip_chars().replace(ALIASES)
+        canon = text if canon_u.equals(uniq) else text.replace_strict(uniq, canon_u, default=None)
         bad = canon.is_not_null() & ~canon.is_in(list(col.choices))
         word = {"channel": "unknown channel", "state": "unknown UF code"}.get(col.name, "unknown value")
         self.report(bad, col.name, word, text, col.expected())

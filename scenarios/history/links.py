@@ -35,15 +35,21 @@ def _key(accounts: pl.DataFrame) -> pl.DataFrame:
 
 def _assign(frame: pl.DataFrame, key: pl.DataFrame, unique: bool) -> pl.DataFrame:
     """``account`` and ``_entry`` of each row of an event table (null when none fits)."""
+    if unique:  # join on a 64-bit hash of the id (fast), checked against the ids themselves
+        base = frame.select("debtor_id", _hi(frame).alias("_hi"), pl.col("debtor_id").hash(7).alias("_h"))
+        hkey = key.with_columns(pl.col("debtor_id").hash(7).alias("_h")).rename({"debtor_id": "_id"})
+        out = base.join(hkey, on="_h", how="left", maintain_order="left")
+        if out.height == base.height and bool(out.select((pl.col("_id").is_null()
+                                                         | (pl.col("_id") == pl.col("debtor_id"))).all()).item()):
+            return out.select("account", "_entry", "_hi")
+        base = base.drop("_h")  # a hash collision: join on the ids
+        return base.join(key, on="debtor_id", how="left", maintain_order="left").select("account", "_entry", "_hi")
     base = frame.select("debtor_id", _hi(frame).alias("_hi")).with_row_index("_r")
-    if unique:
-        out = base.join(key, on="debtor_id", how="left", maintain_order="left")
-    else:
-        out = (base.drop_nulls("_hi").sort("_hi")
-               .join_asof(key.drop_nulls("_entry").sort("_entry"), left_on="_hi", right_on="_entry",
-                          by="debtor_id", strategy="backward", check_sortedness=False))
-        out = base.join(out.select("_r", "account", "_entry"), on="_r", how="left", maintain_order="left")
-    return out.sort("_r").select("account", "_entry", "_hi")
+    out = (base.drop_nulls("_hi").sort("_hi")
+           .join_asof(key.drop_nulls("_entry").sort("_entry"), left_on="_hi", right_on="_entry",
+                      by="debtor_id", strategy="backward", check_sortedness=False))
+    out = base.join(out.select("_r", "account", "_entry"), on="_r", how="left", maintain_order="left")
+    return out.select("account", "_entry", "_hi")
 
 
 def check_accounts(frames: dict[str, pl.DataFrame], check: TableCheck) -> None:
@@ -56,22 +62,26 @@ def check_accounts(frames: dict[str, pl.DataFrame], check: TableCheck) -> None:
                  "each account once; a re-entry has a later entry_date")
 
 
-def check_links(frames: dict[str, pl.DataFrame], checks: dict[str, TableCheck]) -> None:
-    """Unknown debtors, rows dated before entry, accepted offers without agreement, agreement statuses."""
+def check_links(frames: dict[str, pl.DataFrame], checks: dict[str, TableCheck]) -> dict[str, pl.Series]:
+    """Unknown debtors, rows dated before entry, accepted offers without agreement, agreement statuses.
+
+    Returns the ``account`` of every row of each event table (for :func:`attach_accounts`).
+    """
     acc = frames["accounts"]
     key = _key(acc)
     unique = acc["debtor_id"].n_unique() == acc.height
     known = acc["debtor_id"].drop_nulls().unique().implode()
+    links: dict[str, pl.Series] = {}
     for name in _EVENT_TABLES:
         if name not in frames:
             continue
         frame, chk = frames[name], checks[name]
         ids = frame["debtor_id"]
-        unknown = ids.is_not_null() & ~ids.is_in(known)
-        chk.report(unknown, "debtor_id", "for a debtor not in accounts", None, "a debtor_id of accounts")
-        if "date" not in frame.columns:
-            continue
         link = _assign(frame, key, unique)
+        links[name] = link["account"]
+        missing = link["account"].is_null() & ids.is_not_null()
+        unknown = missing & ~ids.is_in(known) if bool(missing.any()) else missing
+        chk.report(unknown, "debtor_id", "for a debtor not in accounts", None, "a debtor_id of accounts")
         early = (~unknown & ids.is_not_null() & frame["date"].is_not_null()
                  & (link["account"].is_null() | (link["_hi"] < link["_entry"])))
         chk.report(early, "date", "before the debtor entered collections", None, "on or after entry_date in accounts")
@@ -79,6 +89,7 @@ def check_links(frames: dict[str, pl.DataFrame], checks: dict[str, TableCheck]) 
         _offers_without_agreement(frames["offers"], frames["agreements"], checks["offers"])
     if "agreements" in frames:
         _agreement_status(frames["agreements"], checks["agreements"])
+    return links
 
 
 def _offers_without_agreement(offers: pl.DataFrame, agreements: pl.DataFrame, check: TableCheck) -> None:
@@ -133,16 +144,26 @@ def censor(frames: dict[str, pl.DataFrame], as_of: _dt.date) -> tuple[dict[str, 
     return out, dropped, keep
 
 
-def attach_accounts(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Add ``account`` (the ``accounts`` row) to every event table."""
+def attach_accounts(frames: dict[str, pl.DataFrame], links: dict[str, pl.Series],
+                    keep: dict[str, np.ndarray]) -> dict[str, pl.DataFrame]:
+    """Add ``account`` (the ``accounts`` row) to every event table, after :func:`censor`.
+
+    ``links`` are the accounts found before censoring; they still hold when no account was
+    left out, else they are found again.
+    """
     acc = frames["accounts"]
-    key = _key(acc)
-    unique = acc["debtor_id"].n_unique() == acc.height
     out = {"accounts": acc}
+    same = bool(keep["accounts"].all())
+    key = None if same else _key(acc)
+    unique = same or acc["debtor_id"].n_unique() == acc.height
     for name, frame in frames.items():
-        if name != "accounts":
-            link = _assign(frame, key, unique)
-            out[name] = frame.with_columns(link["account"])
+        if name == "accounts":
+            continue
+        if same:
+            account = links[name] if keep[name].all() else links[name].filter(pl.Series(keep[name]))
+        else:
+            account = _assign(frame, key, unique)["account"]
+        out[name] = frame.with_columns(account.alias("account"))
     return out
 
 

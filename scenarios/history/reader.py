@@ -35,17 +35,23 @@ class _Pseudonyms:
         self.key = key if key is not None else pseudonym_key()
         self.raw = pl.Series("raw", [], pl.String)
         self.pseudo = pl.Series("pseudo", [], pl.String)
+        self.hashed_any = False
 
     def __call__(self, raw: pl.Series) -> pl.Series:
+        if not self.hashed_any and bool(raw.str.contains(_READY).all()):  # already pseudonyms (simulated)
+            return raw.alias("debtor_id")
         uniq = raw.drop_nulls().unique()
         new = uniq.filter(~uniq.is_in(self.raw.implode()))
         if new.len():
             ready = new.str.contains(_READY)
             todo = new.filter(~ready)
             hashed = pl.Series("pseudo", pseudonymise(todo.to_list(), self.key), pl.String)
+            self.hashed_any = self.hashed_any or todo.len() > 0
             self.raw = pl.concat([self.raw, new.filter(ready).alias("raw"), todo.alias("raw")])
             self.pseudo = pl.concat([self.pseudo, new.filter(ready).alias("pseudo"), hashed])
-        return raw.replace_strict(self.raw, self.pseudo, default=None, return_dtype=pl.String).alias("debtor_id")
+        mapping = pl.DataFrame({"debtor_id": self.raw, "_p": self.pseudo})
+        return (raw.alias("debtor_id").to_frame().join(mapping, on="debtor_id", how="left", maintain_order="left")
+                .get_column("_p").alias("debtor_id"))
 
 
 def history_files(source: str | Path | Sequence[str | Path], probs: Problems) -> dict[str, Path]:
@@ -142,14 +148,14 @@ def read_history(source: str | Path | Sequence[str | Path], *, as_of: _dt.date |
     frames, month_level = _frames(checks)
     if not any(all_probs):  # the tables against each other, once each is sound
         check_accounts(frames, checks["accounts"])
-        check_links(frames, checks)
+        links = check_links(frames, checks)
     problems = [p for tp in all_probs for p in tp.items]
     if problems:
         raise InputError(problems)
     if stop is None:
         stop = _latest(frames, month_level)
     frames, dropped, keep = censor(frames, stop)
-    frames = attach_accounts(frames)
+    frames = attach_accounts(frames, links, keep)
     if "kind" not in frames["payments"].columns:
         frames["payments"] = infer_payment_kinds(frames, stop)
     frames = {k: _order(k, v) for k, v in frames.items()}
@@ -215,8 +221,7 @@ def _latest(frames: dict[str, pl.DataFrame], month_level: set[str]) -> _dt.date:
             if frame[col].dtype != pl.Date:
                 continue
             flag = f"{col}_month"
-            month = frame[flag] if flag in frame.columns else pl.Series([False] * frame.height)
-            value = latest(frame[col], month)
+            value = latest(frame[col], frame[flag]) if flag in frame.columns else frame[col].max()
             if value is not None and (best is None or value > best):
                 best = value
     return best if best is not None else _dt.date.today()
