@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-import numpy as np
 import polars as pl
 
 from scenarios.errors import Problems, show
@@ -177,7 +176,3 @@ class TableCheck:
     def _text(self, col: Column) -> pl.Series:  # pragma: no cover - no spec column is free text
         return self.df[col.name].cast(pl.String)
 
-
-def lines_of(table: Table) -> np.ndarray:
-    """The file lines of a table's rows (a copy)."""
-    return np.asarray(table.lines).copy()

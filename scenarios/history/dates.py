@@ -13,7 +13,7 @@ import datetime as _dt
 
 import polars as pl
 
-__all__ = ["parse_dates", "MONTH_COLUMN_MIN", "month_end"]
+__all__ = ["parse_dates", "latest", "MONTH_COLUMN_MIN"]
 
 #: Fewest dates for an all-first-of-the-month column to count as month-level.
 MONTH_COLUMN_MIN = 20
@@ -70,11 +70,6 @@ def parse_dates(values: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
     if present.len() >= MONTH_COLUMN_MIN and bool((present.dt.day() == 1).all()):
         month = dates.is_not_null()
     return dates.alias(name), month.alias(name), invalid.alias(name)
-
-
-def month_end(dates: pl.Series) -> pl.Series:
-    """The last day of each date's month."""
-    return dates.dt.month_end()
 
 
 def latest(dates: pl.Series, month: pl.Series) -> _dt.date | None:
