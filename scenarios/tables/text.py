@@ -27,7 +27,7 @@ def read_csv(path: Path, probs: Problems, sep: str | None, encoding: str | None)
         probs.add("", "could not be read", got=type(exc).__name__, raw_got=True, expected="a readable file")
         return None, None, {}
     expected_text = "CSV text in UTF-8, Latin-1 or Windows-1252"
-    if not data.strip():
+    if not data or data.isspace():
         probs.add("", "file is empty", got=f"{len(data)} bytes", raw_got=True, expected="a header row and rows")
         return None, None, {}
     if data[:4] == b"PK\x03\x04":
@@ -40,14 +40,15 @@ def read_csv(path: Path, probs: Problems, sep: str | None, encoding: str | None)
     text, used = _decode(data, encoding, probs)
     if text is None:
         return None, None, {}
-    if _CONTROL.search(text):
+    if _CONTROL.search(text, 0, 1 << 20):  # garbage shows in the first megabyte
         probs.add("", "not a text file: it contains control characters", expected=expected_text)
         return None, None, {}
     text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     if sep is None:
         sep = _detect_sep(first)
-    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    header = next(csv.reader(io.StringIO(text[:1 << 16]), delimiter=sep), [])  # the header record
     names = [h.strip().lstrip("\ufeff") for h in header]
     if not check_header(names, probs):
         return None, None, {}

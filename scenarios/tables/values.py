@@ -87,9 +87,11 @@ def parse_booleans(values: pl.Series) -> pl.Series:
     """Text (``true/false``, ``1/0``, ``yes/no``, ``sim/não``) or numbers 1/0 to Boolean; others null."""
     if values.dtype == pl.Boolean:
         return values
-    if values.dtype == pl.String:
-        return values.str.strip_chars().str.to_lowercase().replace_strict(_BOOL_WORDS, default=None,
-                                                                           return_dtype=pl.Boolean)
+    if values.dtype == pl.String:  # map the few distinct spellings, not every row
+        uniq = values.drop_nulls().unique()
+        canon = uniq.str.strip_chars().str.to_lowercase().replace_strict(_BOOL_WORDS, default=None,
+                                                                         return_dtype=pl.Boolean)
+        return values.replace_strict(uniq, canon, default=None, return_dtype=pl.Boolean)
     if values.dtype.is_numeric() or values.dtype == pl.Null:
         f = values.cast(pl.Float64)
         return pl.select(pl.when(f == 1).then(True).when(f == 0).then(False).otherwise(None)

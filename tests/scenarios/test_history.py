@@ -242,3 +242,12 @@ def test_agreement_closed_without_status_date(tmp_path):
                                                 f"{CPF1},2025-02-01,0.1,3,broken,\n"))
     assert lines == [f"{tmp_path / 'bad' / 'agreements.csv'}: status_date: 1 row empty for a kept or broken "
                      f"agreement: line 2; debtor {P1} (expected the date it was kept or broken)"]
+
+
+def test_files_given_one_by_one_and_an_excel_table(good, tmp_path):
+    folder, h = good
+    pl.read_csv(folder / "payments.csv", infer_schema=False).write_excel(tmp_path / "payments.xlsx")
+    again = read_history([folder / "accounts.csv", tmp_path / "payments.xlsx"])
+    assert set(again.tables) == {"accounts", "payments"}
+    assert again.payments.drop("kind", "kind_inferred").equals(h.payments.drop("kind", "kind_inferred"))
+    assert again.lines["payments"].tolist() == [2, 3, 4, 5, 6]  # sheet rows

@@ -111,3 +111,14 @@ def test_the_reader_reads_it_back_consistently(exported, tmp_path):
         tables[name].write_parquet(tmp_path / f"{name}.parquet")
     inferred = read_history(tmp_path).payments
     assert inferred["kind"].to_list() == tables["payments"]["kind"].to_list()
+
+
+def test_cli_flag_writes_history(exported, capsys):
+    from acordo.cli import main
+    d, portfolio, _, _ = exported
+    code = main(["simulate", str(BASE), "--portfolio", str(portfolio), "--out", str(d / "cli"), "--replications", "1",
+                 "--seed", "11", "--history", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    assert sorted(p.name for p in (d / "cli" / "history").iterdir()) == [
+        "accounts.parquet", "agreements.parquet", "contacts.parquet", "events.parquet", "offers.parquet",
+        "payments.parquet"]
