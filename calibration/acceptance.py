@@ -26,7 +26,7 @@ from scipy.special import ndtr
 from statsmodels.tools.numdiff import approx_hess2
 
 from calibration.data import CalibData
-from calibration.estimates import Estimate, from_scale, not_identified
+from calibration.estimates import quietly, Estimate, from_scale, not_identified
 from simulation.engine import plan_installments
 
 __all__ = ["ACCEPT_KEYS", "offer_frame", "fit_acceptance", "accept_probability"]
@@ -82,6 +82,7 @@ def _negll(theta, arr):
     return -float((weight * ll).sum())
 
 
+@quietly
 def fit_acceptance(of: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float]
                    ) -> tuple[list[Estimate], np.ndarray | None, np.ndarray | None]:
     """Joint maximum likelihood of the six acceptance and capacity parameters.

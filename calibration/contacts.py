@@ -19,7 +19,7 @@ import polars as pl
 import statsmodels.api as sm
 
 from calibration.data import CHANNEL_ORDER, CalibData
-from calibration.estimates import Estimate, from_scale, not_identified
+from calibration.estimates import quietly, Estimate, from_scale, not_identified
 from scenarios.schema import CHANNELS
 
 __all__ = ["contact_frame", "fit_reach", "fit_engage", "fit_optout", "proportion"]
@@ -46,6 +46,7 @@ def contact_frame(data: CalibData) -> pl.DataFrame:
     return c.with_columns(n7=pl.Series(n7.astype(np.int64)))
 
 
+@quietly
 def proportion(successes: int, trials: int) -> tuple[float, float]:
     """Log-odds and its standard error from an intercept-only binomial GLM (statsmodels)."""
     fit = sm.GLM(np.array([[successes, trials - successes]]), np.ones((1, 1)), family=sm.families.Binomial()).fit()
@@ -67,6 +68,7 @@ def _binomial(segment: str, key: str, s: int, n: int, prior: float, what: str, n
     return from_scale(segment, key, theta, se, n, f"binomial GLM, logit Wald interval{note}", prior, "logit", (0, 1))
 
 
+@quietly
 def fit_reach(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float]) -> list[Estimate]:
     """``reach.<channel>`` for every channel."""
     sub = cf if seg is None else cf.filter(pl.col("seg") == seg)
@@ -77,6 +79,7 @@ def fit_reach(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, 
             for c in CHANNELS]
 
 
+@quietly
 def fit_optout(cf: pl.DataFrame, prior: float) -> Estimate:
     """``contact_rules.opt_out_probability`` (portfolio-wide, as in the model)."""
     key = "contact_rules.opt_out_probability"
@@ -87,6 +90,7 @@ def fit_optout(cf: pl.DataFrame, prior: float) -> Estimate:
                      "reached non-letter contacts")
 
 
+@quietly
 def fit_engage(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float]) -> list[Estimate]:
     """``engage.<channel>`` and ``fatigue`` jointly: binomial GLM, log link, on channel and n7."""
     sub = cf if seg is None else cf.filter(pl.col("seg") == seg)

@@ -10,6 +10,7 @@ An :class:`Estimate` is one parameter of one segment (or of the whole portfolio,
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from contextlib import contextmanager
@@ -18,9 +19,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["quiet", "Estimate", "PORTFOLIO", "not_identified", "from_scale", "pool", "Z95", "status_of"]
+__all__ = ["quiet", "quietly", "Estimate", "PORTFOLIO", "not_identified", "from_scale", "pool", "Z95", "status_of"]
 
 PORTFOLIO = "portfolio"
+
+
+def quietly(fn):
+    """Decorator: run ``fn`` inside :func:`quiet`."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with quiet():
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 @contextmanager

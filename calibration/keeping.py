@@ -21,7 +21,7 @@ import polars as pl
 import statsmodels.api as sm
 
 from calibration.data import CalibData
-from calibration.estimates import Estimate, from_scale, not_identified
+from calibration.estimates import quietly, Estimate, from_scale, not_identified
 
 __all__ = ["installment_frame", "fit_keeping", "agency_frame", "fit_agency"]
 
@@ -68,6 +68,7 @@ def _log_glm(y: np.ndarray, X: np.ndarray, offset: np.ndarray, start: np.ndarray
     return sm.GLM(y, X, family=fam, offset=offset).fit(start_params=start)
 
 
+@quietly
 def fit_keeping(inst: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float]) -> list[Estimate]:
     """``keep_first``, ``keep`` and ``late_pay_daily`` of one segment (or all)."""
     sub = inst if seg is None else inst.filter(pl.col("seg") == seg)
@@ -133,6 +134,7 @@ def agency_frame(data: CalibData) -> pl.DataFrame | None:
     return pl.DataFrame({"seg": data.seg[idx], "days": days, "collected": got})
 
 
+@quietly
 def fit_agency(af: pl.DataFrame | None, seg: int | None, segment: str, prior: float) -> Estimate:
     """``agency_hazard``: collections over days at the agency (binomial GLM, logit)."""
     key = "agency_hazard"

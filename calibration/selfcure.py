@@ -21,7 +21,7 @@ from scipy import optimize
 from statsmodels.tools.numdiff import approx_hess2
 
 from calibration.data import CalibData
-from calibration.estimates import Estimate, from_scale, not_identified
+from calibration.estimates import quietly, Estimate, from_scale, not_identified
 
 __all__ = ["SelfCureData", "selfcure_data", "fit_selfcure", "survival_curves"]
 
@@ -144,6 +144,7 @@ def _loglik(theta, g, X, use_u):
     return float((w * ll).sum())
 
 
+@quietly
 def fit_selfcure(sd: SelfCureData, mask: np.ndarray, segment: str, prior: dict[str, float],
                  method_note: str = "") -> list[Estimate]:
     """Maximum likelihood of ``self_cure_h0``, ``self_cure_tau`` and ``uplift_negativado`` on ``mask``."""
