@@ -137,8 +137,13 @@ def write_simulation(stage: Path, prepared: Prepared, result: SimulationResult, 
 
 def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path | None = None,
                  policy_path: str | Path | None = None, replications: int | None = None, seed: int | None = None,
-                 workers: int = 1, force: bool = False, progress: Progress | None = None) -> SimulationResult:
-    """``acordo simulate``: everything validated first, then simulated, then written atomically."""
+                 workers: int = 1, force: bool = False, progress: Progress | None = None,
+                 history: bool = False) -> SimulationResult:
+    """``acordo simulate``: everything validated first, then simulated, then written atomically.
+
+    With ``history``, replication 0 is simulated once more with a recorder (the same streams
+    give the same events) and written to ``history/`` in the format of ``docs/history.md``.
+    """
     from acordo.rundir import check_target
     check_target(out, force)
     watch = Stopwatch()
@@ -151,10 +156,19 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     with watch.stage("simulate"):
         result = simulate_job(prepared, policy, name, seed=seed, replications=replications, workers=workers,
                               progress=progress)
+    tables = None
+    if history:
+        from simulation.draws import replication_streams
+        from simulation.history import simulate_history, write_history
+        with watch.stage("history"):
+            tables = simulate_history(prepared.model, OfferPlan.from_policy(policy, prepared.scenario),
+                                      replication_streams(seed, replications)[0], prepared.inputs.portfolio.frame)
     with run_directory(out, force) as stage:
         with watch.stage("write"):
             write_simulation(stage, prepared, result)
             write_segments(stage, prepared)
+            if tables is not None:
+                write_history(stage / "history", tables)
         write_json(stage / "manifest.json", manifest("simulate", prepared, {"seed": seed, "replications": replications},
                                                      watch.timings, {"policy": name, "workers": workers}))
     return result

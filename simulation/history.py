@@ -31,7 +31,7 @@ import polars as pl
 from scenarios.pseudonym import pseudonymise
 from scenarios.schema import CHANNELS
 
-__all__ = ["HistoryRecorder", "history_tables", "write_history", "HISTORY_TABLES", "PAYMENT_KINDS",
+__all__ = ["HistoryRecorder", "history_tables", "simulate_history", "write_history", "HISTORY_TABLES", "PAYMENT_KINDS",
            "EVENT_KINDS", "AGREEMENT_STATUSES"]
 
 #: Tables of a history, in the order of ``docs/history.md``.
@@ -218,6 +218,24 @@ def history_tables(recorder: HistoryRecorder, model, portfolio: pl.DataFrame) ->
                            _labels(_cat(e, 2, np.int8), EVENT_KINDS).alias("kind")])
     return {"accounts": accounts, "payments": payments, "contacts": contacts, "offers": offers,
             "agreements": agreements, "events": events}
+
+
+def simulate_history(model, plan, streams, portfolio: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Simulate one replication with a recorder and return its history tables.
+
+    Parameters
+    ----------
+    model : simulation.model.SimModel
+    plan : simulation.model.OfferPlan
+    streams : simulation.draws.Streams
+        The replication's streams; replication 0's reproduce the Monte Carlo's first run.
+    portfolio : polars.DataFrame
+        The validated portfolio frame the model was built from.
+    """
+    from simulation.engine import simulate_replication
+    recorder = HistoryRecorder(model.n)
+    simulate_replication(model, plan, streams, recorder=recorder)
+    return history_tables(recorder, model, portfolio)
 
 
 def write_history(directory: str | Path, tables: dict[str, pl.DataFrame]) -> list[Path]:

@@ -37,7 +37,7 @@ def _run_one(r: int) -> ReplicationResult:
 def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.SeedSequence, replications: int,
                     workers: int = 1,
                     policy_name: str = "policy", unlimited_agents: bool = False,
-                    progress: Callable[[int], None] | None = None) -> SimulationResult:
+                    progress: Callable[[int], None] | None = None, recorder=None) -> SimulationResult:
     """Simulate ``replications`` replications of ``plan`` and collect them.
 
     Parameters
@@ -56,6 +56,9 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.S
         Infinite call capacity.
     progress : callable, optional
         Called with 1 after each finished replication.
+    recorder : simulation.history.HistoryRecorder, optional
+        Records replication 0's events: it is simulated once more in this process with the
+        recorder (the same streams give the same events).
     """
     if replications < 1:
         raise ValueError(f"replications: must be >= 1 (got {replications})")
@@ -80,5 +83,8 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.S
                 if progress:
                     progress(1)
     label = seed if isinstance(seed, int) else int(seed.entropy)
+    if recorder is not None:
+        simulate_replication(model, plan, replication_streams(seed, replications)[0],
+                             unlimited_agents=unlimited_agents, recorder=recorder)
     return SimulationResult.from_replications(model.scenario, policy_name, label, reps, model.seg)
 
