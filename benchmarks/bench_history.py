@@ -1,12 +1,15 @@
 """History budgets (issue: calibration from the team's own history).
 
-- ``acordo simulate --history`` on 1,000,000 debtors: the export (recording in the engine,
-  building the tables, writing Parquet) at most 30 s on top of the simulation;
+- ``acordo simulate --history`` on 1,000,000 debtors: the export at most 30 s on top of the
+  simulation. The pipeline simulates replication 0 once more in-process with the recorder
+  (the same streams give the same events), builds the tables and writes Parquet: all three
+  count;
 - reading that history back (``scenarios.history.read_history``, every check): reported,
   as the first stage of ``acordo calibrate``'s 60 s budget.
 
 Measured in a child process on the base scenario (agents scaled to the book), one
-replication simulated without and then with the recorder on the same streams.
+replication simulated without and then with the recorder on the same streams. The machine
+may be shared: timings then include other processes' load (``load_1min`` is reported).
 """
 from __future__ import annotations
 
@@ -51,7 +54,8 @@ with tempfile.TemporaryDirectory() as tmp:
     h = read_history(Path(tmp) / "history")
     t5 = time.perf_counter()
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) / 1024
-print(json.dumps({"simulate_s": t1 - t0, "recorded_s": t2 - t1, "tables_write_s": t3 - t2, "read_s": t5 - t4,
+import os
+print(json.dumps({"load": os.getloadavg()[0], "simulate_s": t1 - t0, "recorded_s": t2 - t1, "tables_write_s": t3 - t2, "read_s": t5 - t4,
                   "rows": rows, "same": plain.totals == recorded.totals, "peak_mb": peak}))
 '''
 
@@ -63,9 +67,12 @@ def _measure(n: int) -> dict:
 
 def run() -> Iterator[dict]:
     m = _measure(1_000_000)
-    overhead = max(0.0, m["recorded_s"] - m["simulate_s"]) + m["tables_write_s"]
+    overhead = m["recorded_s"] + m["tables_write_s"]
     yield {"name": "history_export_1M_on_top_of_simulation", "value": round(overhead, 3), "unit": "s",
-           "budget": 30.0, "ok": bool(overhead <= 30.0)}
+           "budget": 30.0, "ok": bool(overhead <= 30.0),
+           "detail": {"replication_with_recorder_s": round(m["recorded_s"], 3),
+                      "replication_without_s": round(m["simulate_s"], 3),
+                      "tables_and_parquet_s": round(m["tables_write_s"], 3), "load_1min": m["load"]}}
     yield {"name": "history_export_1M_recording_changes_nothing", "value": int(m["same"]), "unit": "bool",
            "budget": 1, "ok": bool(m["same"])}
     yield {"name": "history_export_1M_rows", "value": sum(m["rows"].values()), "unit": "rows", "budget": None,
