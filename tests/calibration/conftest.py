@@ -46,9 +46,9 @@ def truth_of(scenario) -> dict[str, dict[str, float]]:
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory):
-    """The base scenario, 60,000 debtors, the offer experiment: prepared, history folder, History."""
+    """The base scenario, 50,000 debtors, the offer experiment: prepared, history folder, History."""
     folder = tmp_path_factory.mktemp("world") / "history"
-    prepared, tables = simulate_history(BASE, 60_000, 20261201, {"baseline.offers": EXPERIMENT}, folder)
+    prepared, tables = simulate_history(BASE, 50_000, 20261201, {"baseline.offers": EXPERIMENT}, folder)
     return prepared, folder, read_history(folder), tables
 
 
