@@ -4,17 +4,11 @@ A million debtors cannot each be a Python process. Here every simpy event carrie
 numpy array of debtors: a payment cohort due on a day, a cadence step of a segment, an
 escalation step, the agency's collections of a day. One daily process runs what touches
 every open debtor each day (self-cure, late installments, the contact queue). Within a
-day, events are ordered by fractional times:
-
-======  =========================================================
- t+0.00  A  self-cure (daily process)
- t+0.05  B  agency collections (cohort events)
- t+0.10  C  payments due (cohort events)
- t+0.20  D  late installments and breaks (daily process)
- t+0.30  E  cadence steps and the formal-notice letter (cohort events)
- t+0.40  F-H contacts, the call queue, negotiation (daily process)
- t+0.80  I  escalation: listing, agency hand-over (events)
-======  =========================================================
+day, events are put in order by the table of phases of :mod:`simulation.day` (the
+"A day" section of ``docs/model.md``): the daily process wakes at A (self-cure), D (late
+installments) and F (contacts, then G, the call queue, in the same wake-up); cohort events
+sit at the offsets of B (agency), C (payments due), E (cadence, letter), I (escalation),
+and the 7-day window moves on at W0.
 
 The model is specified in ``docs/model.md``; ``simulation/reference.py`` implements the
 same specification one debtor at a time, and the tests check that they agree.
@@ -27,6 +21,7 @@ import numpy as np
 import simpy
 
 from scenarios.schema import CHANNELS
+from simulation.day import at
 from simulation.draws import Streams, normal, uniform
 from simulation.model import CH, OUTCOMES, OfferPlan, SimModel
 from simulation.replication import BLOCK_RULES, DAILY_METRICS, ReplicationResult, totals_from
@@ -176,13 +171,13 @@ class _Engine:
         self.buckets: dict[tuple[str, int], list[np.ndarray]] = defaultdict(list)
 
     # ------------------------------------------------------------------ scheduling
-    def _schedule(self, kind: str, day: int, offset: float, rows: np.ndarray, handler) -> None:
-        """Add ``rows`` to the cohort event ``kind`` of ``day`` (creating its simpy event)."""
+    def _schedule(self, kind: str, day: int, phase: str, rows: np.ndarray, handler) -> None:
+        """Add ``rows`` to the cohort event ``kind`` of ``day`` at ``phase`` (creating its simpy event)."""
         if day >= self.H or rows.size == 0:
             return
         key = (kind, day)
         if key not in self.buckets:
-            ev = self.env.timeout(max(0.0, day + offset - self.env.now))
+            ev = self.env.timeout(max(0.0, at(day, phase) - self.env.now))
             ev.callbacks.append(lambda _e, key=key, handler=handler: handler(key[1], self._pop(key)))
         self.buckets[key].append(rows)
 
@@ -281,7 +276,7 @@ class _Engine:
         if going.size:
             due = self.ag_due0[going] + 30 * self.ag_k[going].astype(np.int32)
             for day in np.unique(due):
-                self._schedule("pay", int(day), 0.10, going[due == day], self._payments_due)
+                self._schedule("pay", int(day), "payments", going[due == day], self._payments_due)
 
     # ------------------------------------------------------------------ D: late installments
     def _late(self, t: int) -> None:
@@ -411,7 +406,7 @@ class _Engine:
             self.ptr[rows] = (self.ptr[rows] + 1) % max(self.K, 1)
             self.recent7[rows] += 1
             viol += int((self.recent7[rows] > self.K).sum())
-            self._schedule("forget", t + 7, 0.0, rows, self._forget)
+            self._schedule("forget", t + 7, "window", rows, self._forget)
         else:
             n7 = (self.hist[rows] > t - 7).sum(axis=1)
         self.counters["violations"] += viol
@@ -478,7 +473,7 @@ class _Engine:
         self.ag_paid[a] = 0.0
         self.ag_disc[a] = B - A
         self._count(a, t, "agreements")
-        self._schedule("pay", t + offers.first_due_days, 0.10, a, self._payments_due)
+        self._schedule("pay", t + offers.first_due_days, "payments", a, self._payments_due)
 
     def _contacts(self, t: int) -> None:
         for c in _CHANNEL_ORDER:
@@ -557,7 +552,7 @@ class _Engine:
         ok = day < self.H
         rows, day = rows[ok], day[ok].astype(np.int64)
         for dd in np.unique(day):
-            self._schedule("agency", int(dd), 0.05, rows[day == dd], self._agency_collect)
+            self._schedule("agency", int(dd), "agency", rows[day == dd], self._agency_collect)
 
     def _drop_all_pending(self, rows: np.ndarray) -> None:
         for c in range(len(CHANNELS)):
@@ -567,25 +562,25 @@ class _Engine:
     # ------------------------------------------------------------------ the run
     def _daily(self):
         for t in range(self.H):
-            yield self.env.timeout(t - self.env.now)
+            yield self.env.timeout(at(t, "self_cure") - self.env.now)
             self._self_cure(t)
-            yield self.env.timeout(t + 0.20 - self.env.now)
+            yield self.env.timeout(at(t, "late") - self.env.now)
             self._late(t)
-            yield self.env.timeout(t + 0.40 - self.env.now)
-            self._contacts(t)
+            yield self.env.timeout(at(t, "contacts") - self.env.now)
+            self._contacts(t)  # F, then G in the same wake-up
 
     def run(self) -> ReplicationResult:
         esc = self.sc.escalation
         for s, steps in enumerate(self.m.cadence):
             for day, c in steps:
                 if day < self.H:
-                    self._at(day + 0.30, self._cadence_step, day, s, c)
+                    self._at(at(day, "cadence"), self._cadence_step, day, s, c)
         if 0 < esc.letter_day < self.H:
-            self._at(esc.letter_day + 0.30, self._letter_notice, esc.letter_day)
+            self._at(at(esc.letter_day, "cadence"), self._letter_notice, esc.letter_day)
         if 0 < esc.negativacao_day < self.H:
-            self._at(esc.negativacao_day + 0.80, self._negativacao, esc.negativacao_day)
+            self._at(at(esc.negativacao_day, "escalation"), self._negativacao, esc.negativacao_day)
         if 0 < esc.agency_day < self.H:
-            self._at(esc.agency_day + 0.80, self._agency, esc.agency_day)
+            self._at(at(esc.agency_day, "escalation"), self._agency, esc.agency_day)
         self.env.process(self._daily())
         self.env.run(until=self.H)
         return self._finish()

@@ -9,28 +9,31 @@ small portfolios.
 
 Time and the order of the phases
 --------------------------------
-Day ``t`` is the simpy interval ``[t, t + 1)``; the phases of ``docs/model.md`` are put
-in their order by fractional times:
+Day ``t`` is the simpy interval ``[t, t + 1)``; the phases come from the table of
+:mod:`simulation.day` (the "A day" section of ``docs/model.md``), scheduled as follows:
 
-=========  ==========================================================================
-``t+0.1``  every debtor's process: A self-cure, B agency collection, C payments due,
-           D late payments and breaks, E cadence steps and the formal-notice letter
-``t+0.3``  every debtor with a pending attempt: F contacts, in channel order letter,
-           email, sms, whatsapp, call; a non-call attempt that passes the rules is made
-           at once (reach, opt-out, engagement and H negotiation inline); a pending call
-           is pushed, unchecked, on the agent pool's heap as ``(-priority, row)``
-``t+0.5``  the agent-pool process: G walks the heap while minutes last, checking each
-           call against the contact rules as it reaches it; for each call made it runs
-           the debtor's contact outcome (reach, opt-out, conversation, engagement, H
-           negotiation); the call that does not fit and those behind it stay pending
-``t+0.8``  debtors on an escalation day: I listing and agency hand-over
-``H``      the horizon (after ``env.run(until=H)``): write-off, active agreements
-=========  ==========================================================================
+================  =====================================================================
+``at(t, A)``      every debtor's process: A self-cure, B agency collection, C payments
+                  due, D late payments and breaks, E cadence steps and the letter, in
+                  one wake-up (in the table's order)
+``at(t, F)``      every debtor with a pending attempt: F contacts, in channel order
+                  letter, email, sms, whatsapp, call; a non-call attempt that passes the
+                  rules is made at once (reach, opt-out, engagement and H negotiation
+                  inline); a pending call is pushed, unchecked, on the agent pool's heap
+                  as ``(-priority, row)``
+``at(t, G)``      the agent-pool process: G walks the heap while minutes last, checking
+                  each call against the contact rules as it reaches it; for each call
+                  made it runs the debtor's contact outcome (reach, opt-out, conversation,
+                  engagement, H negotiation); the call that does not fit and those behind
+                  it stay pending
+``at(t, I)``      debtors on an escalation day: I listing and agency hand-over
+``H``             the horizon (after ``env.run(until=H)``): write-off, active agreements
+================  =====================================================================
 
 Debtors do not interact except through the agent pool, so the order of debtors within
 one phase (simpy's FIFO order of equal times) cannot change a result; the fractional
 times only keep phases apart. A process that has nothing to do in a phase skips its
-wake-up (no pending attempt: no ``t+0.3``; not an escalation day: no ``t+0.8``); a
+wake-up (no pending attempt: no F wake-up; not an escalation day: no I wake-up); a
 debtor that has paid ends its process, one handed to the agency sleeps until its
 collection day.
 
@@ -68,14 +71,12 @@ import numpy as np
 import simpy
 
 from scenarios.schema import CHANNELS
+from simulation.day import at
 from simulation.draws import Streams, normal, uniform
 from simulation.model import CH, OUTCOMES, OfferPlan, SimModel
 from simulation.replication import BLOCK_RULES, DAILY_METRICS, ReplicationResult, totals_from
 
-__all__ = ["simulate_reference", "PHASE_TIMES", "audit_attempts"]
-
-#: Fractional simpy times of the phases within a day (see the module docstring).
-PHASE_TIMES: dict[str, float] = {"A-E": 0.1, "F": 0.3, "G": 0.5, "I": 0.8}
+__all__ = ["simulate_reference", "audit_attempts"]
 
 OPEN, AGREEMENT, AGENCY, PAID = 0, 1, 2, 3
 SMS, EMAIL, WHATSAPP, CALL, LETTER = (CH[c] for c in ("sms", "email", "whatsapp", "call", "letter"))
@@ -242,7 +243,7 @@ class _Reference:
         escalation_days = {day for day in (esc.negativacao_day, esc.agency_day) if 0 < day}
         t = 0
         while t < H:
-            yield env.timeout(t + PHASE_TIMES["A-E"] - env.now)
+            yield env.timeout(at(t, "self_cure") - env.now)
             self._self_cure(dbt, t)          # A
             self._agency_collection(dbt, t)  # B
             self._payment_due(dbt, t)        # C
@@ -252,10 +253,10 @@ class _Reference:
                 return
             self._cadence(dbt, t)            # E
             if dbt.pending:
-                yield env.timeout(t + PHASE_TIMES["F"] - env.now)
+                yield env.timeout(at(t, "contacts") - env.now)
                 self._contacts(dbt, t)       # F (and H inline); calls go to the pool (G)
             if t in escalation_days:
-                yield env.timeout(t + PHASE_TIMES["I"] - env.now)
+                yield env.timeout(at(t, "escalation") - env.now)
                 self._escalation(dbt, t)     # I
             if dbt.status == AGENCY:         # nothing happens until the agency collects
                 if dbt.collect_day is None or dbt.collect_day >= H:
@@ -417,7 +418,7 @@ class _Reference:
         allowed = self.model.calendar.allowed
         shortest = max(min(call.minutes_conversation, call.minutes_no_answer), 1e-9)
         for t in range(self.H):
-            yield env.timeout(t + PHASE_TIMES["G"] - env.now)
+            yield env.timeout(at(t, "calls") - env.now)
             nominal = sc.agents.count * float(self.model.calendar.agent_minutes[t])
             capacity = float("inf") if self.unlimited else nominal
             used = 0.0
