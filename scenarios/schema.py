@@ -384,7 +384,7 @@ class Cycles:
     enabled: bool = param(False, "", "Simulate several cycles: settled and self-cured debtors stay customers and may become delinquent again; calendar.horizon_days is then the relationship's horizon (365-1095).",
                           source="judgement")
     collection_days: int = param(180, "days", "Days a cycle stays in collection; then open and agency debtors are written off and lost.",
-                                 lo=1, hi=1095, source="DESIGN §3 (180 days)")
+                                 lo=1, hi=1095, source="judgement: the one-cycle horizon of 180 days")
     entry_days_past_due: int = param(30, "days", "Days past due of a customer entering a new cycle.", lo=0, hi=360,
                                      source="judgement: accounts go to collections at ~30 days past due")
 

@@ -192,6 +192,7 @@ class _Engine:
         self.past_window = np.zeros(N, bool)
         self.lost = np.zeros(N, bool)
         self.margin_npv = np.zeros(N)
+        self.arrears_npv = np.zeros(N)
         self.lost_margin = np.zeros(N)
         self.first_net = np.full(N, np.nan)
         self.offered = np.zeros(N)
@@ -237,6 +238,7 @@ class _Engine:
         old = self.seg[rows]
         self.prior[rows] += 1
         B = self.m.balance[rows] * cyc.balance_share[old]
+        self.arrears_npv[rows] += B * self.df[t]
         new = resegment(self.m, rows, self.prior[rows], B, cyc.entry_dpd, old)
         self.seg[rows] = new
         self.chronic[rows] = self.prior[rows] >= cyc.threshold
@@ -797,7 +799,8 @@ class _Engine:
             "cost": self.cost, "give": self.give, "minutes": self.minutes, "cash30": self.cash30,
             "agreements": agreements.astype(np.int16), "broken": self.broken, "offer": self.offer_j.astype(np.int32),
             # several cycles and the reservation discount (not in DEBTOR_FIELDS)
-            "cycles": self.n_cycles, "margin_npv": self.margin_npv, "lost_margin_npv": self.lost_margin,
+            "cycles": self.n_cycles, "margin_npv": self.margin_npv, "arrears_npv": self.arrears_npv,
+            "lost_margin_npv": self.lost_margin,
             "first_cycle_net": self.first_net, "waited": self.waited, "lost": self.lost, "segment": self.seg,
         }
         for rule in BLOCK_RULES:

@@ -163,6 +163,7 @@ class _Debtor:
     reentry: int | None = None
     lost: bool = False
     margin_npv: float = 0.0
+    arrears_npv: float = 0.0
     lost_margin: float = 0.0
     first_net: float | None = None
     offered: float = 0.0
@@ -616,6 +617,7 @@ class _Reference:
         old = dbt.seg
         dbt.prior += 1
         B = float(m.balance[dbt.row] * cyc.balance_share[old])
+        dbt.arrears_npv += B * self._disc(t)
         s = int(resegment(m, np.array([dbt.row]), np.array([dbt.prior]), np.array([B]), cyc.entry_dpd,
                           np.array([old]))[0])
         dbt.seg = s
@@ -684,6 +686,7 @@ class _Reference:
             # several cycles and the reservation discount (not in DEBTOR_FIELDS)
             "cycles": np.array([x.cycles for x in ds], dtype=np.int16),
             "margin_npv": np.array([x.margin_npv for x in ds], dtype=np.float64),
+            "arrears_npv": np.array([x.arrears_npv for x in ds], dtype=np.float64),
             "lost_margin_npv": np.array([x.lost_margin for x in ds], dtype=np.float64),
             "first_cycle_net": np.array([x.collected_npv - x.cost if x.first_net is None else x.first_net for x in ds],
                                         dtype=np.float64),
