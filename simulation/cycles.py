@@ -15,12 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.errors import Problems
-from scenarios.segmentation import assign_segments
 from simulation.model import SimModel
 
 __all__ = ["PAID_IN_FULL", "SETTLED", "BROKEN", "END_KINDS", "CycleRules", "daily_hazard", "reentry_delay",
-           "resegment"]
+           "Resegmenter"]
 
 #: How a cycle ended (the re-delinquency hazard depends on it).
 PAID_IN_FULL, SETTLED, BROKEN = 0, 1, 2
@@ -92,20 +90,62 @@ class CycleRules:
         return self.cum_df.size - 2
 
 
-def resegment(model: SimModel, rows: np.ndarray, prior: np.ndarray, balance: np.ndarray, entry_dpd: int,
-              old_seg: np.ndarray) -> np.ndarray:
-    """The segment of debtors ``rows`` entering a new cycle.
+class Resegmenter:
+    """The segment of debtors entering a new cycle (the segment rules, evaluated with numpy).
 
-    The segment rules are applied to the debtor's portfolio row with the new balance,
-    ``entry_dpd`` days past due and the prior delinquencies counted so far; a debtor that
-    no rule (or more than one) matches keeps its segment.
+    The rules of ``scenarios.segmentation`` are applied to the debtor's portfolio row with
+    the new balance, ``entry_dpd`` days past due and the prior delinquencies counted so far
+    (``chronic`` is ``prior >= chronic_threshold``; a range is ``lo <= x < hi``, a set
+    matches the value as text, nulls never match); a debtor that no rule, or more than one,
+    matches keeps its segment. The portfolio columns are read once.
     """
-    if model.frame is None or rows.size == 0:
-        return np.asarray(old_seg, dtype=np.int32).copy()
-    import polars as pl
-    frame = model.frame[np.asarray(rows, dtype=np.int64)].with_columns(
-        pl.Series("balance", np.asarray(balance, dtype=np.float64)),
-        pl.Series("days_past_due", np.full(rows.size, entry_dpd, dtype=np.int64)),
-        pl.Series("prior_delinquencies", np.asarray(prior, dtype=np.int64)))
-    seg = assign_segments(model.scenario, frame, "re-entry", Problems(model.scenario.source))
-    return np.where(seg >= 0, seg, old_seg).astype(np.int32)
+
+    _NEW = ("balance", "days_past_due", "prior_delinquencies", "chronic")
+
+    def __init__(self, model: SimModel):
+        self.model = model
+        self.segments = model.scenario.segments
+        self.threshold = model.scenario.portfolio.chronic_threshold
+        self.columns: dict[str, np.ndarray] = {}
+        used = {c.column for s in self.segments for c in s.rule} - set(self._NEW)
+        if model.frame is not None:
+            for name in used:
+                if name in model.frame.columns:
+                    self.columns[name] = model.frame.get_column(name).to_numpy()
+        self.ok = model.frame is not None and all(c in self.columns for c in used)
+
+    def _condition(self, cond, rows: np.ndarray, new: dict[str, np.ndarray]) -> np.ndarray:
+        col = new[cond.column] if cond.column in new else self.columns[cond.column][rows]
+        if cond.flag is not None:
+            return np.asarray(col == cond.flag, dtype=bool) & ~_null(col)
+        if cond.values is not None:
+            text = col if col.dtype.kind in "UO" else col.astype(str)
+            return np.isin(text, np.array(cond.values, dtype=object)) & ~_null(col)
+        with np.errstate(invalid="ignore"):
+            x = col.astype(np.float64)
+            return (x >= cond.lo) & (x < cond.hi)
+
+    def __call__(self, rows: np.ndarray, prior: np.ndarray, balance: np.ndarray, entry_dpd: int,
+                 old_seg: np.ndarray) -> np.ndarray:
+        """New segment of ``rows`` (``old_seg`` where no single rule matches)."""
+        old_seg = np.asarray(old_seg, dtype=np.int32)
+        if not self.ok or rows.size == 0:
+            return old_seg.copy()
+        prior = np.asarray(prior)
+        new = {"balance": np.asarray(balance, dtype=np.float64),
+               "days_past_due": np.full(rows.size, entry_dpd, dtype=np.float64),
+               "prior_delinquencies": prior.astype(np.float64), "chronic": prior >= self.threshold}
+        matched = np.ones((rows.size, len(self.segments)), dtype=bool)
+        for j, seg in enumerate(self.segments):
+            for cond in seg.rule:
+                matched[:, j] &= self._condition(cond, rows, new)
+        one = matched.sum(axis=1) == 1
+        return np.where(one, matched.argmax(axis=1), old_seg).astype(np.int32)
+
+
+def _null(col: np.ndarray) -> np.ndarray:
+    if col.dtype.kind == "f":
+        return np.isnan(col)
+    if col.dtype.kind == "O":
+        return np.array([v is None for v in col], dtype=bool)
+    return np.zeros(col.shape, dtype=bool)

@@ -21,7 +21,7 @@ import numpy as np
 import simpy
 
 from scenarios.schema import CHANNELS
-from simulation.cycles import BROKEN, PAID_IN_FULL, SETTLED, CycleRules, reentry_delay, resegment
+from simulation.cycles import BROKEN, PAID_IN_FULL, SETTLED, CycleRules, Resegmenter, reentry_delay
 from simulation.day import at
 from simulation.draws import Streams, normal, uniform
 from simulation.model import CH, OUTCOMES, OfferPlan, SimModel
@@ -181,6 +181,7 @@ class _Engine:
         """State of several cycles, escalating offers and the reservation discount."""
         N, P = self.N, model.params
         self.plan = plan
+        self.resegment = Resegmenter(model) if self.multi else None
         self.entry = np.zeros(N, np.int32)
         self.n_cycles = np.ones(N, np.int16)
         prior = model.prior if model.prior is not None else np.where(model.chronic, self.cyc.threshold, 0)
@@ -239,7 +240,7 @@ class _Engine:
         self.prior[rows] += 1
         B = self.m.balance[rows] * cyc.balance_share[old]
         self.arrears_npv[rows] += B * self.df[t]
-        new = resegment(self.m, rows, self.prior[rows], B, cyc.entry_dpd, old)
+        new = self.resegment(rows, self.prior[rows], B, cyc.entry_dpd, old)
         self.seg[rows] = new
         self.chronic[rows] = self.prior[rows] >= cyc.threshold
         self.ckf[rows] = np.where(self.chronic[rows], P["chronic_keep_factor"][new], 1.0)

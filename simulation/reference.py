@@ -71,7 +71,7 @@ import numpy as np
 import simpy
 
 from scenarios.schema import CHANNELS
-from simulation.cycles import BROKEN, PAID_IN_FULL, SETTLED, CycleRules, reentry_delay, resegment
+from simulation.cycles import BROKEN, PAID_IN_FULL, SETTLED, CycleRules, Resegmenter, reentry_delay
 from simulation.day import at
 from simulation.draws import Streams, normal, uniform
 from simulation.model import CH, OUTCOMES, OfferPlan, SimModel
@@ -215,6 +215,7 @@ class _Reference:
         self.env = simpy.Environment()
         self.plan = plan
         self.cyc = CycleRules.of(model)
+        self.resegment = Resegmenter(model)
         self.expects = any(x != 0 for k in ("expect_offered", "expect_received", "expect_announced") for x in self.P[k])
         self.debtors = self._draw_debtors(plan)
 
@@ -618,8 +619,8 @@ class _Reference:
         dbt.prior += 1
         B = float(m.balance[dbt.row] * cyc.balance_share[old])
         dbt.arrears_npv += B * self._disc(t)
-        s = int(resegment(m, np.array([dbt.row]), np.array([dbt.prior]), np.array([B]), cyc.entry_dpd,
-                          np.array([old]))[0])
+        s = int(self.resegment(np.array([dbt.row]), np.array([dbt.prior]), np.array([B]), cyc.entry_dpd,
+                               np.array([old]))[0])
         dbt.seg = s
         dbt.chronic = dbt.prior >= cyc.threshold
         dbt.entry, dbt.cycles, dbt.dpd = t, dbt.cycles + 1, cyc.entry_dpd
