@@ -8,7 +8,9 @@ day, events are put in order by the table of phases of :mod:`simulation.day` (th
 "A day" section of ``docs/model.md``): the daily process wakes at A (self-cure), D (late
 installments) and F (contacts, then G, the call queue, in the same wake-up); cohort events
 sit at the offsets of B (agency), C (payments due), E (cadence, letter), I (escalation),
-and the 7-day window moves on at W0.
+and the 7-day window moves on at W0. With several cycles, re-entry cohorts (R) and the
+end of each cohort's collection window (X) are cohort events too, and a re-entry cohort
+schedules its own cadence, letter and escalation days.
 
 The model is specified in ``docs/model.md``; ``simulation/reference.py`` implements the
 same specification one debtor at a time, and the tests check that they agree.

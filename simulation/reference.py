@@ -27,6 +27,10 @@ Day ``t`` is the simpy interval ``[t, t + 1)``; the phases come from the table o
                   engagement, H negotiation); the call that does not fit and those behind
                   it stay pending
 ``at(t, I)``      debtors on an escalation day: I listing and agency hand-over
+``at(t, X)``      several cycles: debtors at the end of their cycle's collection window
+                  (or whose agreement broke after it): X write-off
+``at(t, R)``      several cycles: a customer whose re-delinquency day has come enters a
+                  new cycle (R), then goes on with A-E that day
 ``H``             the horizon (after ``env.run(until=H)``): write-off, active agreements
 ================  =====================================================================
 
