@@ -61,11 +61,26 @@ class LongRunComparison:
         ``future_se``); and ``long_run_gain`` = ``longrun_long_run - myopic_long_run``
         per debtor with its standard error (an upper bound: the two share draws).
     longrun, myopic : PolicySolution
+    coefficients : pl.DataFrame
+        The (long-run) coefficient table both were solved on.
     """
 
     table: pl.DataFrame = field(repr=False)
     longrun: PolicySolution = field(repr=False)
     myopic: PolicySolution = field(repr=False)
+    coefficients: pl.DataFrame = field(repr=False)
+
+    def offers_table(self) -> pl.DataFrame:
+        """Every offer either policy chooses: its shares and its one-cycle and long-run value per debtor."""
+        def shares(sol: PolicySolution, name: str) -> pl.DataFrame:
+            return sol.shares.select("segment", "offer", pl.col("share").alias(name))
+        data = self.coefficients.select(
+            "segment", "offer", "discount", "installments", "first_cycle_net",
+            (pl.col("npv") - pl.col("cost")).alias("long_run"), "future", "future_se")
+        data = data.join(shares(self.longrun, "longrun_share"), on=["segment", "offer"], how="left").join(
+            shares(self.myopic, "myopic_share"), on=["segment", "offer"], how="left").with_columns(
+            pl.col("longrun_share").fill_null(0.0), pl.col("myopic_share").fill_null(0.0))
+        return data.filter((pl.col("longrun_share") > _TOL) | (pl.col("myopic_share") > _TOL))
 
     def totals(self) -> dict[str, float]:
         """Portfolio net (R$) of each policy, valued one-cycle and long-run."""
@@ -114,4 +129,4 @@ def compare_long_run(coef: pl.DataFrame, constraints: Constraints | None = None,
         (pl.col("longrun_long_run") - pl.col("myopic_long_run")).alias("long_run_gain"),
         (pl.col("longrun_long_run_se") ** 2 + pl.col("myopic_long_run_se") ** 2).sqrt().alias("long_run_gain_se"),
     )
-    return LongRunComparison(table, longrun, myopic)
+    return LongRunComparison(table, longrun, myopic, coef)

@@ -71,6 +71,14 @@ def test_summary_states_values_with_their_uncertainty(comparison):
     assert "chronic" in text and "±" in text and "portfolio long-run net" in text
 
 
+def test_offers_table_lists_each_chosen_offer_side_by_side(comparison):
+    _, cmp = comparison
+    offers = cmp.offers_table()
+    chronic = offers.filter(offers["segment"] == "chronic")
+    assert abs(chronic["longrun_share"].sum() - 1) < 1e-6 and abs(chronic["myopic_share"].sum() - 1) < 1e-6
+    assert {"first_cycle_net", "long_run", "future", "future_se"} <= set(offers.columns)
+
+
 def test_myopic_table_values_offers_by_the_first_cycle(comparison):
     coef, _ = comparison
     my = myopic_coefficients(coef)
