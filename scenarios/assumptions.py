@@ -31,7 +31,8 @@ def assumptions_table(scenario: Scenario) -> pl.DataFrame:
     """One row per parameter: key, value, unit, source, meaning.
 
     Segment behaviour is listed where it differs from the shared ``[behaviour]`` block
-    (``segments.NAME.behaviour.KEY``), with the source of the shared parameter.
+    (``segments.NAME.behaviour.KEY``), with the source of the shared parameter. A source
+    the scenario gives in ``[sources]`` (e.g. a calibration) replaces the schema's.
     """
     rows: list[tuple[str, str, str, str, str]] = []
     for section in _SECTIONS:
@@ -51,6 +52,9 @@ def assumptions_table(scenario: Scenario) -> pl.DataFrame:
     for name, steps in scenario.cadences.items():
         rows.append((f"cadences.{name}", ", ".join(f"d{s.day} {s.channel}" for s in steps), "day channel", "scenario",
                      "contact cadence (régua)"))
+    own_sources = getattr(scenario, "sources", {}) or {}
+    if own_sources:
+        rows = [(k, v, u, own_sources.get(k, src), doc) for k, v, u, src, doc in rows]
     return pl.DataFrame(rows, schema=["key", "value", "unit", "source", "meaning"], orient="row")
 
 

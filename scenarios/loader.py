@@ -35,7 +35,7 @@ SECTIONS: dict[str, type] = {
     "escalation": Escalation, "contact_rules": ContactRules, "optimizer": OptimizerSettings,
     "monte_carlo": MonteCarlo, "cycles": Cycles, "baseline": Policy,
 }
-_SPECIAL = ("name", "description", "extends", "replace", "segments", "cadences")
+_SPECIAL = ("name", "description", "extends", "replace", "segments", "cadences", "sources")
 TOP_KEYS = tuple(SECTIONS) + _SPECIAL
 _SEGMENT_KEYS = ("description", "risk_band", "max_discount", "rule", "behaviour")
 #: Columns a rule may always name (DESIGN §6, plus the derived ``chronic`` flag and ``product``).
@@ -409,6 +409,10 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
     horizon = calendar.horizon_days if calendar is not MISSING else None
     cadences = _parse_cadences(data.get("cadences"), names, horizon, probs)
     baseline = parse_policy(data.get("baseline", {}), names, label, "baseline", probs)
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
+        probs.add("sources", "must be a table of texts", sources, '"dotted.key" = "where the value comes from"')
+        sources = {}
     # a relative portfolio path is relative to the file that names it (a parent, maybe)
     setter = (origin or {}).get("portfolio.file")
     if setter and setter != "--set":
@@ -425,7 +429,7 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
         segments=segments, channels=sections["channels"], agents=sections["agents"], cadences=cadences,
         offers=sections["offers"], agreements=sections["agreements"], escalation=sections["escalation"],
         contact_rules=sections["contact_rules"], optimizer=sections["optimizer"], baseline=baseline,
-        monte_carlo=sections["monte_carlo"], cycles=sections["cycles"],
+        monte_carlo=sections["monte_carlo"], cycles=sections["cycles"], sources=dict(sources),
     )
 
 

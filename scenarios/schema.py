@@ -422,6 +422,9 @@ class Scenario:
     monte_carlo: MonteCarlo
     cycles: Cycles = field(default_factory=lambda: Cycles())
     digest: str = field(default="", compare=False)
+    #: Where a parameter's value comes from when the file says so (``[sources]``, e.g. written by
+    #: ``acordo calibrate``): dotted key -> source text; it replaces the schema's source.
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def segment_names(self) -> tuple[str, ...]:
