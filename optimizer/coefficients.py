@@ -30,7 +30,7 @@ from simulation.model import OfferPlan, SimModel
 
 __all__ = ["CatalogueOffer", "catalogue", "estimate_coefficients", "offer_id", "default_cache_dir"]
 
-COEFFICIENT_VERSION = "2"
+COEFFICIENT_VERSION = "3"
 
 
 def offer_id(discount: float, installments: int) -> str:
@@ -119,6 +119,12 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     and agency costs), give (give-away), minutes (agent minutes), cash30 (cash in the first
     30 days), break_rate (broken / agreements), agree_rate, each with its standard error
     ``<name>_se``, and ``samples`` (simulated debtors behind the row).
+
+    Several cycles (``cycles.enabled``): ``npv`` is the long-run NPV the offer brings (collected
+    over every cycle, plus the customer margin earned between cycles, less the new arrears of
+    later cycles), ``cost`` every cycle's, so the LP's ``npv - cost`` charges the simulated
+    moral hazard; ``future`` (with ``future_se``) is the part of ``npv - cost`` after the first
+    cycle (0 with one cycle) and ``first_cycle_net`` the one-cycle value ``npv - cost - future``.
     """
     sc = model.scenario
     sample = sample or sc.optimizer.sample_per_segment
@@ -151,7 +157,7 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     n = np.array([o.installments for o in offers])[offer_index]
     dp = np.array([o.down for o in offers])[offer_index]
     plan = OfferPlan(fixed=(d, n, dp))
-    fields = ("collected_npv", "cost", "give", "minutes", "cash30")
+    fields = ("collected_npv", "cost", "give", "minutes", "cash30", "future")
     K = len(offers)
     sums = {f: np.zeros((replications, K)) for f in fields}
     sq = {f: np.zeros((replications, K)) for f in fields}
@@ -160,8 +166,12 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     count = np.bincount(offer_index, minlength=K).astype(np.float64)
     for r, streams in enumerate(replication_streams(sim_seq, replications)):
         res = simulate_replication(batch, plan, streams, unlimited_agents=unlimited_agents, queue_by_offer=False)
+        dv = res.debtors
+        longrun = dv["margin_npv"] - dv["arrears_npv"]  # several cycles: 0 with one cycle
+        values = {**dv, "collected_npv": dv["collected_npv"] + longrun,
+                  "future": dv["collected_npv"] - dv["cost"] + longrun - dv["first_cycle_net"]}
         for f in fields:
-            v = res.debtors[f]
+            v = values[f]
             sums[f][r] = np.bincount(offer_index, weights=v, minlength=K)
             sq[f][r] = np.bincount(offer_index, weights=v * v, minlength=K)
         agreements += np.bincount(offer_index, weights=(res.debtors["agreements"] > 0).astype(float), minlength=K)
@@ -170,7 +180,7 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
             progress(r + 1, replications)
     total = count * replications
     cols: dict[str, object] = {}
-    for f, name in zip(fields, ("npv", "cost", "give", "minutes", "cash30")):
+    for f, name in zip(fields, ("npv", "cost", "give", "minutes", "cash30", "future")):
         mean = sums[f].sum(axis=0) / np.maximum(total, 1)
         var = sq[f].sum(axis=0) / np.maximum(total, 1) - mean ** 2
         cols[name] = mean
@@ -187,6 +197,7 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
         "chronic": [sc.segments[o.segment].chronic for o in offers],
         "risk_band": [sc.segments[o.segment].risk_band or names[o.segment] for o in offers],
         **cols,
+        "first_cycle_net": cols["npv"] - cols["cost"] - cols["future"],
         "agree_rate": agreements / np.maximum(total, 1),
         "break_rate": np.where(agreements > 0, broken / np.maximum(agreements, 1), 0.0),
         "samples": total.astype(np.int64),

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping
 from scenarios.errors import InputError, Problem, Problems, suggest
 from scenarios.params import build
 from scenarios.schema import (
-    CHANNELS, Agents, Agreements, Behaviour, Calendar, Channels, Condition, ContactRules,
+    CHANNELS, Agents, Agreements, Behaviour, Calendar, Channels, Condition, ContactRules, Cycles,
     Escalation, Money, MonteCarlo, OfferCatalogue, OptimizerSettings, Policy, PortfolioSource,
     Scenario, Segment, Step,
 )
@@ -33,7 +33,7 @@ SECTIONS: dict[str, type] = {
     "calendar": Calendar, "money": Money, "portfolio": PortfolioSource, "behaviour": Behaviour,
     "channels": Channels, "agents": Agents, "offers": OfferCatalogue, "agreements": Agreements,
     "escalation": Escalation, "contact_rules": ContactRules, "optimizer": OptimizerSettings,
-    "monte_carlo": MonteCarlo, "baseline": Policy,
+    "monte_carlo": MonteCarlo, "cycles": Cycles, "baseline": Policy,
 }
 _SPECIAL = ("name", "description", "extends", "replace", "segments", "cadences", "sources")
 TOP_KEYS = tuple(SECTIONS) + _SPECIAL
@@ -340,6 +340,7 @@ def parse_policy(data: Any, segment_names: Iterable[str], label: str, prefix: st
         policy = build(Policy, data, prefix, probs)
         if policy is not MISSING:
             _check_policy(policy, segment_names, prefix, probs)
+            _check_escalation(policy, prefix, probs)
     if own:
         probs.raise_if_any()
     return policy
@@ -418,6 +419,7 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
         base_dir = Path(setter).parent
     _cross_checks(sections, probs, base_dir)
     probs.raise_if_any()
+    sections["optimizer"] = _multi_cycle_moral_hazard(sections["optimizer"], sections["cycles"], origin or {})
     portfolio = sections["portfolio"]
     if portfolio.file and base_dir is not None and not Path(portfolio.file).is_absolute():
         portfolio = _with(portfolio, file=str((base_dir / portfolio.file)))
@@ -427,8 +429,38 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
         segments=segments, channels=sections["channels"], agents=sections["agents"], cadences=cadences,
         offers=sections["offers"], agreements=sections["agreements"], escalation=sections["escalation"],
         contact_rules=sections["contact_rules"], optimizer=sections["optimizer"], baseline=baseline,
-        monte_carlo=sections["monte_carlo"], sources=dict(sources),
+        monte_carlo=sections["monte_carlo"], cycles=sections["cycles"], sources=dict(sources),
     )
+
+
+def _multi_cycle_moral_hazard(opt: OptimizerSettings, cycles: Cycles, origin: Mapping[str, str]) -> OptimizerSettings:
+    """With several cycles the simulator measures moral hazard: the constant charge defaults to 0.
+
+    It is kept only when the file that enables the cycles (or ``--set``) also sets it.
+    """
+    if not cycles.enabled:
+        return opt
+    setter = origin.get("optimizer.moral_hazard_cost")
+    if setter is not None and (setter == "--set" or setter == origin.get("cycles.enabled")):
+        return opt
+    return _with(opt, moral_hazard_cost=0.0)
+
+
+def _check_escalation(policy: Policy, prefix: str, probs: Problems) -> bool:
+    """Escalating offers: as many discounts as days, days increasing."""
+    ok = True
+    pre = f"{prefix}." if prefix else ""
+    mixes = [(f"{pre}offers", policy.offers)] + [(f"{pre}segments.{k}.offers", v.offers) for k, v in policy.segments.items()]
+    for key, offers in mixes:
+        for i, o in enumerate(offers):
+            if len(o.escalate_days) != len(o.escalate_discounts):
+                probs.add(f"{key}[{i}].escalate_discounts", "one discount per escalation day", len(o.escalate_discounts),
+                          f"{len(o.escalate_days)} (escalate_days)")
+                ok = False
+            elif any(b <= a for a, b in zip(o.escalate_days, o.escalate_days[1:])):
+                probs.add(f"{key}[{i}].escalate_days", "must increase", list(o.escalate_days), "increasing days")
+                ok = False
+    return ok
 
 
 def _cross_checks(s: dict[str, Any], probs: Problems, base_dir: Path | None) -> None:

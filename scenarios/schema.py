@@ -17,7 +17,7 @@ __all__ = [
     "CHANNELS", "UF_CODES", "Calendar", "Money", "PortfolioSource", "ChannelRates",
     "Behaviour", "Condition", "Segment", "ChannelCost", "CallChannel", "Channels", "Agents",
     "Step", "OfferCatalogue", "Agreements", "Escalation", "Hours", "ContactRules",
-    "OptimizerSettings", "OfferShare", "SegmentPolicy", "Policy", "MonteCarlo", "Scenario",
+    "OptimizerSettings", "OfferShare", "SegmentPolicy", "Policy", "Cycles", "MonteCarlo", "Scenario",
 ]
 
 #: Contact channels, in the order used by every array of the simulator.
@@ -125,6 +125,25 @@ class Behaviour:
                                        lo=0.0, hi=1.0, source="judgement")
     agency_hazard: float = param(0.0025, "probability per day", "Hazard that the agency collects the open balance in full.",
                                  lo=0.0, hi=1.0, source="judgement")
+    # several delinquency cycles (used only when cycles.enabled) and the reservation discount
+    redelinquency_paid: float = param(0.02, "probability per month", "Re-delinquency hazard of a customer whose last cycle ended paid in full (self-cure, agency).",
+                                      lo=0.0, hi=1.0, source="judgement (cured consumer accounts: ~20% re-default within a year)")
+    redelinquency_settled: float = param(0.03, "probability per month", "Re-delinquency hazard after a kept agreement with no discount.",
+                                         lo=0.0, hi=1.0, source="judgement")
+    redelinquency_discount_slope: float = param(0.0, "log-hazard per unit of discount", "After a kept agreement with discount d the hazard is redelinquency_settled * exp(slope * d).",
+                                                lo=-20.0, hi=20.0, source="judgement; announced relief raised delinquency ~10% (Mayer et al. 2014)")
+    redelinquency_broken: float = param(0.05, "probability per month", "Re-delinquency hazard when the last cycle had a broken agreement.",
+                                        lo=0.0, hi=1.0, source="judgement")
+    redelinquency_balance: float = param(1.0, "share of the first balance", "Balance of a new cycle, as a share of the debtor's balance in the portfolio.",
+                                         lo=0.0, lo_open=True, hi=100.0, source="judgement")
+    customer_margin_monthly: float = param(15.0, "R$ per month", "Margin a customer in good standing brings (lost when written off or opted out).",
+                                           lo=0.0, hi=1e6, source="judgement (card/crediário customer margin)")
+    expect_offered: float = param(0.0, "weight", "Reservation discount: weight of the largest discount offered to the debtor before.",
+                                  lo=0.0, hi=2.0, source="judgement (0 = acceptance ignores history)")
+    expect_received: float = param(0.0, "weight", "Reservation discount: weight of the largest discount received in an earlier kept agreement.",
+                                   lo=0.0, hi=2.0, source="judgement")
+    expect_announced: float = param(0.0, "weight", "Reservation discount: weight of the segment's announced generosity (announcement effect).",
+                                    lo=0.0, hi=2.0, source="judgement; Feirão Limpa Nome effect")
 
 
 @dataclass(frozen=True)
@@ -330,6 +349,10 @@ class OfferShare:
     installments: int = param(1, "payments", "Number of installments (1 = lump sum).", lo=1, hi=120)
     share: float = param(1.0, "share of segment", "Share of the segment given this offer.", lo=0.0, hi=1.0)
     down_payment_share: float = param(-1.0, "share", "Down payment (-1 = the catalogue's).", lo=-1.0, hi=0.9)
+    escalate_days: tuple[int, ...] = param(default_factory=tuple, unit="days in collection",
+                                           doc="Days of the cycle from which the discount escalates (increasing).", lo=1, hi=1094)
+    escalate_discounts: tuple[float, ...] = param(default_factory=tuple, unit="share of balance",
+                                                  doc="The discount from each of escalate_days on.", lo=0.0, hi=0.99)
 
 
 @dataclass(frozen=True)
@@ -352,6 +375,18 @@ class Policy:
         """The offer mix of ``segment``."""
         own = self.segments.get(segment)
         return own.offers if own is not None and own.offers else self.offers
+
+
+@dataclass(frozen=True)
+class Cycles:
+    """Several delinquency cycles: the customer relationship over 12-36 months (off by default)."""
+
+    enabled: bool = param(False, "", "Simulate several cycles: settled and self-cured debtors stay customers and may become delinquent again; calendar.horizon_days is then the relationship's horizon (365-1095).",
+                          source="judgement")
+    collection_days: int = param(180, "days", "Days a cycle stays in collection; then open and agency debtors are written off and lost.",
+                                 lo=1, hi=1095, source="judgement: the one-cycle horizon of 180 days")
+    entry_days_past_due: int = param(30, "days", "Days past due of a customer entering a new cycle.", lo=0, hi=360,
+                                     source="judgement: accounts go to collections at ~30 days past due")
 
 
 @dataclass(frozen=True)
@@ -385,6 +420,7 @@ class Scenario:
     optimizer: OptimizerSettings
     baseline: Policy
     monte_carlo: MonteCarlo
+    cycles: Cycles = field(default_factory=lambda: Cycles())
     digest: str = field(default="", compare=False)
     #: Where a parameter's value comes from when the file says so (``[sources]``, e.g. written by
     #: ``acordo calibrate``): dotted key -> source text; it replaces the schema's source.

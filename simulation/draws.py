@@ -25,7 +25,7 @@ __all__ = ["KINDS", "Streams", "uniform", "normal", "replication_streams"]
 
 #: The kinds of random event, each with its own stream.
 KINDS: tuple[str, ...] = ("lump", "monthly", "cure", "offer", "reach", "optout", "engage",
-                          "accept", "pay", "agency")
+                          "accept", "pay", "agency", "redelinquency")
 
 _C1 = np.uint64(0x9E3779B97F4A7C15)
 _C2 = np.uint64(0xD1B54A32D192ED03)

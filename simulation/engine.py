@@ -4,17 +4,13 @@ A million debtors cannot each be a Python process. Here every simpy event carrie
 numpy array of debtors: a payment cohort due on a day, a cadence step of a segment, an
 escalation step, the agency's collections of a day. One daily process runs what touches
 every open debtor each day (self-cure, late installments, the contact queue). Within a
-day, events are ordered by fractional times:
-
-======  =========================================================
- t+0.00  A  self-cure (daily process)
- t+0.05  B  agency collections (cohort events)
- t+0.10  C  payments due (cohort events)
- t+0.20  D  late installments and breaks (daily process)
- t+0.30  E  cadence steps and the formal-notice letter (cohort events)
- t+0.40  F-H contacts, the call queue, negotiation (daily process)
- t+0.80  I  escalation: listing, agency hand-over (events)
-======  =========================================================
+day, events are put in order by the table of phases of :mod:`simulation.day` (the
+"A day" section of ``docs/model.md``): the daily process wakes at A (self-cure), D (late
+installments) and F (contacts, then G, the call queue, in the same wake-up); cohort events
+sit at the offsets of B (agency), C (payments due), E (cadence, letter), I (escalation),
+and the 7-day window moves on at W0. With several cycles, re-entry cohorts (R) and the
+end of each cohort's collection window (X) are cohort events too, and a re-entry cohort
+schedules its own cadence, letter and escalation days.
 
 The model is specified in ``docs/model.md``; ``simulation/reference.py`` implements the
 same specification one debtor at a time, and the tests check that they agree.
@@ -27,13 +23,18 @@ import numpy as np
 import simpy
 
 from scenarios.schema import CHANNELS
+from simulation.cycles import BROKEN, PAID_IN_FULL, SETTLED, CycleRules, Resegmenter, reentry_delay
+from simulation.day import at
 from simulation.draws import Streams, normal, uniform
 from simulation.model import CH, OUTCOMES, OfferPlan, SimModel
+from simulation.reservation import (accept_probability, announced_by_segment, discount_on, expected_discount,
+                                    steps_of)
 from simulation.replication import BLOCK_RULES, DAILY_METRICS, ReplicationResult, totals_from
 
 __all__ = ["simulate_replication", "price_installment", "plan_installments"]
 
-OPEN, AGREEMENT, AGENCY, PAID = 0, 1, 2, 3
+OPEN, AGREEMENT, AGENCY, PAID, WRITTEN_OFF = 0, 1, 2, 3, 4
+_EXPECT = ("expect_offered", "expect_received", "expect_announced")
 _M = {m: i for i, m in enumerate(DAILY_METRICS)}
 _O = {o: i for i, o in enumerate(OUTCOMES)}
 _CHANNEL_ORDER = (CH["letter"], CH["email"], CH["sms"], CH["whatsapp"])
@@ -95,7 +96,9 @@ class _Engine:
         N, S, H = model.n, model.n_segments, model.calendar.horizon
         self.N, self.S, self.H = N, S, H
         P = model.params
-        seg = model.seg
+        self.cyc = CycleRules.of(model)
+        self.multi = self.cyc.enabled
+        seg = model.seg.copy() if self.multi else model.seg  # several cycles move debtors between segments
         self.seg = seg
         self.rid = model.rid
         # discounting and per-day constants
@@ -173,17 +176,189 @@ class _Engine:
         ch = sc.channels
         self.channel_cost = np.array([ch.sms.cost, ch.email.cost, ch.whatsapp.cost, ch.call.cost, ch.letter.cost])
         self.cost_per_minute = sc.agents.cost_per_hour / 60.0
+        self._init_cycles(model, plan, streams)
         self.env = simpy.Environment()
         self.buckets: dict[tuple[str, int], list[np.ndarray]] = defaultdict(list)
 
+    def _init_cycles(self, model: SimModel, plan: OfferPlan, streams: Streams) -> None:
+        """State of several cycles, escalating offers and the reservation discount."""
+        N, P = self.N, model.params
+        self.plan = plan
+        self.resegment = Resegmenter(model) if self.multi else None
+        self.entry = np.zeros(N, np.int32)
+        self.n_cycles = np.ones(N, np.int16)
+        prior = model.prior if model.prior is not None else np.where(model.chronic, self.cyc.threshold, 0)
+        self.prior = np.asarray(prior, dtype=np.int32).copy()
+        self.chronic = model.chronic.copy()
+        self.ag_d = np.zeros(N)
+        self.ag_base = np.zeros(N, np.int16)
+        self.cyc_broken = np.zeros(N, bool)
+        self.past_window = np.zeros(N, bool)
+        self.lost = np.zeros(N, bool)
+        self.margin_npv = np.zeros(N)
+        self.arrears_npv = np.zeros(N)
+        self.lost_margin = np.zeros(N)
+        self.first_net = np.full(N, np.nan)
+        self.offered = np.zeros(N)
+        self.received = np.zeros(N)
+        self.first_offer = np.full(N, np.nan)
+        self.waited = np.zeros(N, np.int16)
+        self.steps_day, self.steps_d = steps_of(plan, self.seg, self.offer_j)
+        self.ann_seg = announced_by_segment(plan)
+        self.announced = self.ann_seg[self.seg] if self.ann_seg is not None else self.d.copy()
+        self.expects = any(bool(np.any(P[k] != 0)) for k in _EXPECT)
+
+    # ------------------------------------------------------------------ R, X: several cycles
+    def _ended(self, rows: np.ndarray, t: int, kind: int) -> None:
+        """A cycle ended in payment on day ``t``: the customer stays (re-entry drawn) or is lost (opted out)."""
+        if not self.multi or rows.size == 0:
+            return
+        first = rows[self.n_cycles[rows] == 1]
+        self.first_net[first] = self.coll_npv[first] - self.cost[first]
+        kinds = np.where(self.cyc_broken[rows], BROKEN, kind)
+        if kind == SETTLED:
+            self.received[rows] = np.maximum(self.received[rows], self.ag_d[rows])
+        gone = self.opted[rows]
+        lost = rows[gone]
+        self.lost[lost] = True
+        self.lost_margin[lost] += self.cyc.margin(self.seg[lost], t + 1, self.H)
+        keep, kinds = rows[~gone], kinds[~gone]
+        if keep.size == 0:
+            return
+        h = self.cyc.hazard(self.seg[keep], kinds, np.where(kinds == SETTLED, self.ag_d[keep], 0.0))
+        day = t + reentry_delay(uniform(self.st["redelinquency"], self.rid[keep], t, 0), h)
+        self.margin_npv[keep] += self.cyc.margin(self.seg[keep], t + 1, day)
+        soon = day < self.H
+        keep, day = keep[soon], day[soon].astype(np.int64)
+        for dd in np.unique(day):
+            self._schedule("re_entry", int(dd), "re_entry", keep[day == dd], self._re_enter)
+
+    def _re_enter(self, t: int, rows: np.ndarray) -> None:
+        """R: customers entering a new cycle on day ``t``."""
+        rows = np.sort(rows[(self.status[rows] == PAID) & ~self.lost[rows]])
+        if rows.size == 0:
+            return
+        P, cyc, rid = self.m.params, self.cyc, self.rid[rows]
+        old = self.seg[rows]
+        self.prior[rows] += 1
+        B = self.m.balance[rows] * cyc.balance_share[old]
+        self.arrears_npv[rows] += B * self.df[t]
+        new = self.resegment(rows, self.prior[rows], B, cyc.entry_dpd, old)
+        self.seg[rows] = new
+        self.chronic[rows] = self.prior[rows] >= cyc.threshold
+        self.ckf[rows] = np.where(self.chronic[rows], P["chronic_keep_factor"][new], 1.0)
+        self.entry[rows] = t
+        self.n_cycles[rows] += 1
+        self.status[rows] = OPEN
+        self.base[rows] = B
+        self.base_day[rows] = t
+        self.listed[rows] = False
+        self.surv[rows] = 1.0
+        self.U[rows] = uniform(self.st["cure"], rid, t, 0)
+        self.a_cure[rows] = P["self_cure_h0"][new] * np.exp(-(cyc.entry_dpd - t) / P["self_cure_tau"][new])
+        self.a_eff[rows] = self.a_cure[rows]
+        self.L[rows] = B * np.exp(P["lump_mu"][new] + P["lump_sigma"][new] * normal(self.st["lump"], rid, t))
+        self.Mcap[rows] = B * np.exp(P["monthly_mu"][new] + P["monthly_sigma"][new] * normal(self.st["monthly"], rid, t))
+        self.ag_base[rows] = self.ag_count[rows]
+        self.cooldown[rows] = t
+        self.cyc_broken[rows] = False
+        self.past_window[rows] = False
+        self.first_offer[rows] = np.nan
+        self._drop_all_pending(rows)
+        if self.plan.mix is not None:
+            d, n, down, j = self.plan.draw(new, rid, self.st, t)
+            self.d[rows], self.n_off[rows], self.down[rows], self.offer_j[rows] = d, n, down, j
+            if self.steps_day.shape[1]:
+                self.steps_day[rows], self.steps_d[rows] = steps_of(self.plan, new, j)
+            self.announced[rows] = self.ann_seg[new]
+        self._start_cycle(t, rows)
+
+    def _start_cycle(self, e: int, rows: np.ndarray) -> None:
+        """Schedule the cadence, letter, escalation and write-off of the cycle entered on day ``e``."""
+        esc = self.sc.escalation
+        for s in np.unique(self.seg[rows]):
+            rs = rows[self.seg[rows] == s]
+            for day, c in self.m.cadence[s]:
+                self._schedule(f"cadence{c}:{e}", e + day, "cadence", rs,
+                               lambda T, r, c=c, e=e: self._cadence_rows(r, e, c))
+        if esc.letter_day > 0:
+            self._schedule(f"letter:{e}", e + esc.letter_day, "cadence", rows,
+                           lambda T, r, e=e: self._mark(self._in_cycle(r, e), LETTER))
+        if esc.negativacao_day > 0:
+            self._schedule(f"listing:{e}", e + esc.negativacao_day, "escalation", rows,
+                           lambda T, r, e=e: self._negativacao(T, r, e))
+        if esc.agency_day > 0:
+            self._schedule(f"agency_day:{e}", e + esc.agency_day, "escalation", rows,
+                           lambda T, r, e=e: self._agency(T, r, e))
+        self._schedule(f"write_off:{e}", e + self.cyc.collection_days - 1, "write_off", rows,
+                       lambda T, r, e=e: self._window_ends(T, r, e))
+
+    def _in_cycle(self, rows: np.ndarray, e: int) -> np.ndarray:
+        """The OPEN debtors of ``rows`` still in the cycle entered on day ``e``."""
+        rows = np.sort(rows)
+        return rows[(self.status[rows] == OPEN) & (self.entry[rows] == e)]
+
+    def _cadence_rows(self, rows: np.ndarray, e: int, c: int) -> None:
+        """E: a cadence step on ``c`` of the cycle entered on day ``e``."""
+        rows = self._in_cycle(rows, e)
+        self._mark(rows[self.m.available[c, rows]], c)
+
+    def _window_ends(self, t: int, rows: np.ndarray, e: int) -> None:
+        """X: the cycle entered on day ``e`` reaches its collection window's end."""
+        rows = np.sort(rows[self.entry[rows] == e])
+        st = self.status[rows]
+        self.past_window[rows[st == AGREEMENT]] = True
+        self._write_off(t, rows[(st == OPEN) | (st == AGENCY)])
+
+    def _write_off(self, t: int, rows: np.ndarray) -> None:
+        """X: write off ``rows`` at the end of day ``t``: the customers are lost."""
+        if rows.size == 0:
+            return
+        self.counters["written_off_balance"] += float(self._owed(rows, t + 1).sum())
+        self._leave_open(rows, WRITTEN_OFF)
+        self.outcome[rows] = _O["written_off"]
+        self.lost[rows] = True
+        self.lost_margin[rows] += self.cyc.margin(self.seg[rows], t + 1, self.H)
+        first = rows[self.n_cycles[rows] == 1]
+        self.first_net[first] = self.coll_npv[first] - self.cost[first]
+
+    def _broke(self, t: int, rows: np.ndarray) -> None:
+        """Agreements broken on day ``t``: noted for the cycle's end; past the window, written off (X)."""
+        self.cyc_broken[rows] = True
+        if self.multi:
+            self._schedule("write_off_late", t, "write_off", rows[self.past_window[rows]],
+                           lambda T, r: self._write_off(T, np.sort(r[self.status[r] == OPEN])))
+
+    # ------------------------------------------------------------------ H: the offer of the day
+    def _discount(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """The discount offered today (escalating offers by days in collection)."""
+        if self.steps_day.shape[1] == 0:
+            return self.d[rows]
+        return discount_on(self.d[rows], self.steps_day[rows], self.steps_d[rows], t - self.entry[rows])
+
+    def _accept_p(self, rows: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """Acceptance probability of an affordable offer ``d`` (reservation discount when configured)."""
+        P, segs = self.m.params, self.seg[rows]
+        dexp = (expected_discount(P, segs, self.offered[rows], self.received[rows], self.announced[rows])
+                if self.expects else None)
+        return accept_probability(P["accept_alpha"][segs], P["accept_beta"][segs], d, dexp)
+
+    def _offered(self, rows: np.ndarray, d: np.ndarray, accept: np.ndarray) -> None:
+        """Record the offers made today: the first of the cycle, the largest so far, who waited."""
+        first = np.isnan(self.first_offer[rows])
+        self.first_offer[rows[first]] = d[first]
+        a = rows[accept]
+        self.waited[a] += (d[accept] > self.first_offer[a] + 1e-12).astype(np.int16)
+        self.offered[rows] = np.maximum(self.offered[rows], d)
+
     # ------------------------------------------------------------------ scheduling
-    def _schedule(self, kind: str, day: int, offset: float, rows: np.ndarray, handler) -> None:
-        """Add ``rows`` to the cohort event ``kind`` of ``day`` (creating its simpy event)."""
+    def _schedule(self, kind: str, day: int, phase: str, rows: np.ndarray, handler) -> None:
+        """Add ``rows`` to the cohort event ``kind`` of ``day`` at ``phase`` (creating its simpy event)."""
         if day >= self.H or rows.size == 0:
             return
         key = (kind, day)
         if key not in self.buckets:
-            ev = self.env.timeout(max(0.0, day + offset - self.env.now))
+            ev = self.env.timeout(max(0.0, at(day, phase) - self.env.now))
             ev.callbacks.append(lambda _e, key=key, handler=handler: handler(key[1], self._pop(key)))
         self.buckets[key].append(rows)
 
@@ -238,6 +413,7 @@ class _Engine:
         self.U[rows] = -1.0
         self.outcome[rows] = _O["self_cured"]
         self._count(rows, t, "cures")
+        self._ended(rows, t, PAID_IN_FULL)
 
     # ------------------------------------------------------------------ B: agency
     def _agency_collect(self, t: int, rows: np.ndarray) -> None:
@@ -250,6 +426,7 @@ class _Engine:
         self.status[rows] = PAID
         self.outcome[rows] = _O["agency_collected"]
         self._count(rows, t, "agency_collected")
+        self._ended(rows, t, PAID_IN_FULL)
 
     # ------------------------------------------------------------------ C: payments due
     def _payments_due(self, t: int, rows: np.ndarray) -> None:
@@ -282,11 +459,12 @@ class _Engine:
             self.outcome[kept] = _O["agreement_kept"]
             self.give[kept] += self.ag_disc[kept]
             self.daily[t, :, _M["give_away"]] += np.bincount(self.seg[kept], weights=self.ag_disc[kept], minlength=self.S)
+            self._ended(kept, t, SETTLED)
         going = rows[~done]
         if going.size:
             due = self.ag_due0[going] + 30 * self.ag_k[going].astype(np.int32)
             for day in np.unique(due):
-                self._schedule("pay", int(day), 0.10, going[due == day], self._payments_due)
+                self._schedule("pay", int(day), "payments", going[due == day], self._payments_due)
 
     # ------------------------------------------------------------------ D: late installments
     def _late(self, t: int) -> None:
@@ -311,6 +489,7 @@ class _Engine:
             self.cooldown[br] = t + self.sc.agreements.renegotiation_cooldown_days
             self.broken[br] += 1
             self._count(br, t, "breaks")
+            self._broke(t, br)
         rest = rows[~breaking]
         if rest.size:
             k = self.ag_k[rest]
@@ -330,6 +509,8 @@ class _Engine:
     def _cadence_step(self, t: int, s: int, c: int) -> None:
         rows = self.seg_rows[s]
         rows = rows[(self.status[rows] == OPEN) & self.m.available[c, rows]]
+        if self.multi:
+            rows = rows[self.entry[rows] == 0]
         self._mark(rows, c)
 
     def _slots(self, c: int, rows: np.ndarray) -> np.ndarray:
@@ -343,7 +524,8 @@ class _Engine:
         self.n_pending[c] += new.size
 
     def _letter_notice(self, t: int) -> None:
-        self._mark(np.flatnonzero(self.status == OPEN), LETTER)
+        rows = np.flatnonzero(self.status == OPEN)
+        self._mark(rows[self.entry[rows] == 0] if self.multi else rows, LETTER)
 
     # ------------------------------------------------------------------ F-H: contacts
     def _drop(self, c: int, rows: np.ndarray) -> None:
@@ -418,7 +600,7 @@ class _Engine:
             self.ptr[rows] = (self.ptr[rows] + 1) % max(self.K, 1)
             self.recent7[rows] += 1
             viol += int((self.recent7[rows] > self.K).sum())
-            self._schedule("forget", t + 7, 0.0, rows, self._forget)
+            self._schedule("forget", t + 7, "window", rows, self._forget)
         else:
             n7 = (self.hist[rows] > t - 7).sum(axis=1)
         self.counters["violations"] += viol
@@ -459,24 +641,26 @@ class _Engine:
         if rows.size == 0:
             return
         ok = ((self.status[rows] == OPEN) & (t >= self.cooldown[rows])
-              & (self.ag_count[rows] < self.sc.agreements.max_agreements))
+              & (self.ag_count[rows] - self.ag_base[rows] < self.sc.agreements.max_agreements))
         rows = rows[ok]
         if rows.size == 0:
             return
         offers = self.sc.offers
         B = self._owed(rows, t)
-        d = self.d[rows]
+        d = self._discount(rows, t)
         A = B * (1.0 - d)
         first, inst, npay = plan_installments(A, self.n_off[rows], self.down[rows], offers.plan_interest_monthly,
                                               offers.min_installment)
         affordable = (first <= self.L[rows]) & ((npay == 1) | (inst <= self.Mcap[rows]))
-        accept = affordable & (uniform(self.st["accept"], self.rid[rows], t, c) < self.sig[rows])
+        accept = affordable & (uniform(self.st["accept"], self.rid[rows], t, c) < self._accept_p(rows, d))
+        self._offered(rows, d, accept)
         if self.rec is not None:
-            self.rec.offers(t, c, rows, B, self.d[rows], self.n_off[rows], self.down[rows], first, inst, npay, accept)
+            self.rec.offers(t, c, rows, B, d, self.n_off[rows], self.down[rows], first, inst, npay, accept)
         a = rows[accept]
         if a.size == 0:
             return
         first, inst, npay, A, B = first[accept], inst[accept], npay[accept], A[accept], B[accept]
+        self.ag_d[a] = d[accept]
         self._leave_open(a, AGREEMENT)
         self.ag_k[a] = 0
         self.ag_count[a] += 1
@@ -491,7 +675,7 @@ class _Engine:
         self.ag_paid[a] = 0.0
         self.ag_disc[a] = B - A
         self._count(a, t, "agreements")
-        self._schedule("pay", t + offers.first_due_days, 0.10, a, self._payments_due)
+        self._schedule("pay", t + offers.first_due_days, "payments", a, self._payments_due)
 
     def _contacts(self, t: int) -> None:
         for c in _CHANNEL_ORDER:
@@ -549,8 +733,14 @@ class _Engine:
         self.agent[t, 2] = self.n_pending[CALL]
 
     # ------------------------------------------------------------------ I: escalation
-    def _negativacao(self, t: int) -> None:
-        rows = np.flatnonzero((self.status == OPEN) & ~self.listed)
+    def _negativacao(self, t: int, cohort: np.ndarray | None = None, e: int = 0) -> None:
+        if cohort is None:
+            rows = np.flatnonzero((self.status == OPEN) & ~self.listed)
+        else:
+            cohort = np.sort(cohort)
+            rows = cohort[(self.status[cohort] == OPEN) & ~self.listed[cohort]]
+        if self.multi:
+            rows = rows[self.entry[rows] == e]
         self.listed[rows] = True
         if self.rec is not None:
             self.rec.events(t, rows, "negativacao")
@@ -559,8 +749,10 @@ class _Engine:
         self.a_eff[rows] *= up
         self._charge(rows, self.sc.escalation.negativacao_cost, t, "negativacao_cost")
 
-    def _agency(self, t: int) -> None:
-        rows = np.flatnonzero(self.status == OPEN)
+    def _agency(self, t: int, cohort: np.ndarray | None = None, e: int = 0) -> None:
+        rows = np.flatnonzero(self.status == OPEN) if cohort is None else np.sort(cohort[self.status[cohort] == OPEN])
+        if self.multi:
+            rows = rows[self.entry[rows] == e]
         if self.rec is not None:
             self.rec.events(t, rows, "agency")
         self._leave_open(rows, AGENCY)
@@ -574,7 +766,7 @@ class _Engine:
         ok = day < self.H
         rows, day = rows[ok], day[ok].astype(np.int64)
         for dd in np.unique(day):
-            self._schedule("agency", int(dd), 0.05, rows[day == dd], self._agency_collect)
+            self._schedule("agency", int(dd), "agency", rows[day == dd], self._agency_collect)
 
     def _drop_all_pending(self, rows: np.ndarray) -> None:
         for c in range(len(CHANNELS)):
@@ -584,25 +776,28 @@ class _Engine:
     # ------------------------------------------------------------------ the run
     def _daily(self):
         for t in range(self.H):
-            yield self.env.timeout(t - self.env.now)
+            yield self.env.timeout(at(t, "self_cure") - self.env.now)
             self._self_cure(t)
-            yield self.env.timeout(t + 0.20 - self.env.now)
+            yield self.env.timeout(at(t, "late") - self.env.now)
             self._late(t)
-            yield self.env.timeout(t + 0.40 - self.env.now)
-            self._contacts(t)
+            yield self.env.timeout(at(t, "contacts") - self.env.now)
+            self._contacts(t)  # F, then G in the same wake-up
 
     def run(self) -> ReplicationResult:
         esc = self.sc.escalation
         for s, steps in enumerate(self.m.cadence):
             for day, c in steps:
                 if day < self.H:
-                    self._at(day + 0.30, self._cadence_step, day, s, c)
+                    self._at(at(day, "cadence"), self._cadence_step, day, s, c)
         if 0 < esc.letter_day < self.H:
-            self._at(esc.letter_day + 0.30, self._letter_notice, esc.letter_day)
+            self._at(at(esc.letter_day, "cadence"), self._letter_notice, esc.letter_day)
         if 0 < esc.negativacao_day < self.H:
-            self._at(esc.negativacao_day + 0.80, self._negativacao, esc.negativacao_day)
+            self._at(at(esc.negativacao_day, "escalation"), self._negativacao, esc.negativacao_day)
         if 0 < esc.agency_day < self.H:
-            self._at(esc.agency_day + 0.80, self._agency, esc.agency_day)
+            self._at(at(esc.agency_day, "escalation"), self._agency, esc.agency_day)
+        if self.multi:
+            self._schedule("write_off:0", self.cyc.collection_days - 1, "write_off", np.arange(self.N),
+                           lambda T, r: self._window_ends(T, r, 0))
         self.env.process(self._daily())
         self.env.run(until=self.H)
         return self._finish()
@@ -613,16 +808,22 @@ class _Engine:
         self.outcome[open_rows] = _O["written_off"]
         if self.rec is not None:
             self.rec.events(H - 1, open_rows, "write_off")
-        self.counters["written_off_balance"] = float(self._owed(open_rows, H).sum())
+        self.counters["written_off_balance"] += float(self._owed(open_rows, H).sum())
         active = np.flatnonzero(self.status == AGREEMENT)
         self.outcome[active] = _O["agreement_active"]
         share = np.where(self.ag_total[active] > 0, self.ag_paid[active] / np.maximum(self.ag_total[active], 1e-12), 0.0)
         self.give[active] += self.ag_disc[active] * share
         agreements = self.ag_count
+        unset = np.isnan(self.first_net)
+        self.first_net[unset] = self.coll_npv[unset] - self.cost[unset]
         debtors = {
             "outcome": self.outcome, "collected": self.collected, "collected_npv": self.coll_npv,
             "cost": self.cost, "give": self.give, "minutes": self.minutes, "cash30": self.cash30,
             "agreements": agreements.astype(np.int16), "broken": self.broken, "offer": self.offer_j.astype(np.int32),
+            # several cycles and the reservation discount (not in DEBTOR_FIELDS)
+            "cycles": self.n_cycles, "margin_npv": self.margin_npv, "arrears_npv": self.arrears_npv,
+            "lost_margin_npv": self.lost_margin,
+            "first_cycle_net": self.first_net, "waited": self.waited, "lost": self.lost, "segment": self.seg,
         }
         for rule in BLOCK_RULES:
             self.counters.setdefault(f"blocked_{rule}", 0.0)

@@ -27,7 +27,7 @@ OUTCOMES: tuple[str, ...] = ("written_off", "self_cured", "agreement_kept", "age
 SEGMENT_PARAMS: tuple[str, ...] = (
     "self_cure_h0", "self_cure_tau", "uplift_negativado", "fatigue", "accept_alpha", "accept_beta",
     "lump_mu", "lump_sigma", "monthly_mu", "monthly_sigma", "keep_first", "keep", "late_pay_daily",
-    "chronic_keep_factor", "agency_hazard",
+    "chronic_keep_factor", "agency_hazard", "expect_offered", "expect_received", "expect_announced",
 )
 
 
@@ -58,6 +58,10 @@ class SimModel:
         How many real debtors each simulated debtor stands for in the agent pool (a call
         uses ``minutes * call_weight`` of the day's minutes); None means 1. The
         optimizer's batches, where every sampled debtor is copied once per offer, set it.
+    prior : ndarray (N,) int32 or None
+        Prior delinquencies (the chronic count; several cycles add to it).
+    frame : polars.DataFrame or None
+        The portfolio rows (for re-segmenting debtors entering a new cycle).
     """
 
     scenario: Scenario
@@ -74,6 +78,8 @@ class SimModel:
     engage: np.ndarray = field(repr=False)
     cadence: tuple[tuple[tuple[int, int], ...], ...] = field(repr=False)
     call_weight: np.ndarray | None = field(default=None, repr=False)
+    prior: np.ndarray | None = field(default=None, repr=False)
+    frame: pl.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -90,7 +96,9 @@ class SimModel:
         return SimModel(self.scenario, self.calendar, self.rid[rows], self.seg[rows], self.balance[rows],
                         self.dpd[rows], self.state[rows], self.chronic[rows], self.available[:, rows],
                         self.params, self.reach, self.engage, self.cadence,
-                        None if self.call_weight is None else self.call_weight[rows])
+                        None if self.call_weight is None else self.call_weight[rows],
+                        None if self.prior is None else self.prior[rows],
+                        None if self.frame is None else self.frame[np.asarray(rows, dtype=np.int64)])
 
     def with_balance(self, balance: np.ndarray) -> "SimModel":
         """The same model with other balances (for scaling checks)."""
@@ -139,6 +147,7 @@ def build_model(scenario: Scenario, frame: pl.DataFrame, segment_index: np.ndarr
         dpd=frame.get_column("days_past_due").to_numpy().astype(np.int32),
         state=state.astype(np.int16), chronic=chronic.astype(bool), available=available,
         params=params, reach=reach, engage=engage, cadence=cadence,
+        prior=frame.get_column("prior_delinquencies").to_numpy().astype(np.int32), frame=frame,
     )
 
 
@@ -153,17 +162,21 @@ class OfferPlan:
 
     mix: tuple[tuple[tuple[float, int, float, float], ...], ...] | None = None
     fixed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: Per segment and offer of ``mix``: the escalation steps ((day in cycle, discount), ...).
+    escalation: tuple[tuple[tuple[tuple[int, float], ...], ...], ...] | None = None
 
     @classmethod
     def from_policy(cls, policy: Policy, scenario: Scenario) -> "OfferPlan":
         """The mix of each segment of ``scenario`` under ``policy``."""
         default_down = scenario.offers.down_payment_share
-        mix = []
+        mix, steps = [], []
         for s in scenario.segments:
             offers = policy.offers_for(s.name)
             mix.append(tuple((o.discount, o.installments, default_down if o.down_payment_share < 0
                               else o.down_payment_share, o.share) for o in offers))
-        return cls(mix=tuple(mix))
+            steps.append(tuple(tuple(zip(o.escalate_days, o.escalate_discounts)) for o in offers))
+        escalates = any(st for seg in steps for st in seg)
+        return cls(mix=tuple(mix), escalation=tuple(steps) if escalates else None)
 
     def assign(self, model: SimModel, streams: Streams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per debtor: discount, installments, down payment share and the offer's index in its mix."""
@@ -171,6 +184,11 @@ class OfferPlan:
             d, n_inst, down = (np.asarray(a) for a in self.fixed)
             return (d.astype(np.float64), n_inst.astype(np.int64), down.astype(np.float64),
                     np.zeros(model.n, dtype=np.int32))
+        return self.draw(model.seg, model.rid, streams, 0)
+
+    def draw(self, seg: np.ndarray, rid: np.ndarray, streams: Streams,
+             day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The mix's offer of debtors ``rid`` in segments ``seg``, drawn with ``u(offer, rid, day, 0)``."""
         assert self.mix is not None
         width = max(len(m) for m in self.mix)
         S = len(self.mix)
@@ -186,6 +204,6 @@ class OfferPlan:
             dd[s, :len(offers)] = [o[0] for o in offers]
             nn[s, :len(offers)] = [o[1] for o in offers]
             down[s, :len(offers)] = [o[2] for o in offers]
-        v = uniform(streams["offer"], model.rid, 0, 0)
-        j = (v[:, None] >= cum[model.seg]).sum(axis=1).astype(np.int32)
-        return dd[model.seg, j], nn[model.seg, j], down[model.seg, j], j
+        v = uniform(streams["offer"], rid, day, 0)
+        j = (v[:, None] >= cum[seg]).sum(axis=1).astype(np.int32)
+        return dd[seg, j], nn[seg, j], down[seg, j], j

@@ -9,28 +9,35 @@ small portfolios.
 
 Time and the order of the phases
 --------------------------------
-Day ``t`` is the simpy interval ``[t, t + 1)``; the phases of ``docs/model.md`` are put
-in their order by fractional times:
+Day ``t`` is the simpy interval ``[t, t + 1)``; the phases come from the table of
+:mod:`simulation.day` (the "A day" section of ``docs/model.md``), scheduled as follows:
 
-=========  ==========================================================================
-``t+0.1``  every debtor's process: A self-cure, B agency collection, C payments due,
-           D late payments and breaks, E cadence steps and the formal-notice letter
-``t+0.3``  every debtor with a pending attempt: F contacts, in channel order letter,
-           email, sms, whatsapp, call; a non-call attempt that passes the rules is made
-           at once (reach, opt-out, engagement and H negotiation inline); a pending call
-           is pushed, unchecked, on the agent pool's heap as ``(-priority, row)``
-``t+0.5``  the agent-pool process: G walks the heap while minutes last, checking each
-           call against the contact rules as it reaches it; for each call made it runs
-           the debtor's contact outcome (reach, opt-out, conversation, engagement, H
-           negotiation); the call that does not fit and those behind it stay pending
-``t+0.8``  debtors on an escalation day: I listing and agency hand-over
-``H``      the horizon (after ``env.run(until=H)``): write-off, active agreements
-=========  ==========================================================================
+================  =====================================================================
+``at(t, A)``      every debtor's process: A self-cure, B agency collection, C payments
+                  due, D late payments and breaks, E cadence steps and the letter, in
+                  one wake-up (in the table's order)
+``at(t, F)``      every debtor with a pending attempt: F contacts, in channel order
+                  letter, email, sms, whatsapp, call; a non-call attempt that passes the
+                  rules is made at once (reach, opt-out, engagement and H negotiation
+                  inline); a pending call is pushed, unchecked, on the agent pool's heap
+                  as ``(-priority, row)``
+``at(t, G)``      the agent-pool process: G walks the heap while minutes last, checking
+                  each call against the contact rules as it reaches it; for each call
+                  made it runs the debtor's contact outcome (reach, opt-out, conversation,
+                  engagement, H negotiation); the call that does not fit and those behind
+                  it stay pending
+``at(t, I)``      debtors on an escalation day: I listing and agency hand-over
+``at(t, X)``      several cycles: debtors at the end of their cycle's collection window
+                  (or whose agreement broke after it): X write-off
+``at(t, R)``      several cycles: a customer whose re-delinquency day has come enters a
+                  new cycle (R), then goes on with A-E that day
+``H``             the horizon (after ``env.run(until=H)``): write-off, active agreements
+================  =====================================================================
 
 Debtors do not interact except through the agent pool, so the order of debtors within
 one phase (simpy's FIFO order of equal times) cannot change a result; the fractional
 times only keep phases apart. A process that has nothing to do in a phase skips its
-wake-up (no pending attempt: no ``t+0.3``; not an escalation day: no ``t+0.8``); a
+wake-up (no pending attempt: no F wake-up; not an escalation day: no I wake-up); a
 debtor that has paid ends its process, one handed to the agency sleeps until its
 collection day.
 
@@ -68,16 +75,16 @@ import numpy as np
 import simpy
 
 from scenarios.schema import CHANNELS
+from simulation.cycles import BROKEN, PAID_IN_FULL, SETTLED, CycleRules, Resegmenter, reentry_delay
+from simulation.day import at
 from simulation.draws import Streams, normal, uniform
 from simulation.model import CH, OUTCOMES, OfferPlan, SimModel
+from simulation.reservation import announced_by_segment, steps_of
 from simulation.replication import BLOCK_RULES, DAILY_METRICS, ReplicationResult, totals_from
 
-__all__ = ["simulate_reference", "PHASE_TIMES", "audit_attempts"]
+__all__ = ["simulate_reference", "audit_attempts"]
 
-#: Fractional simpy times of the phases within a day (see the module docstring).
-PHASE_TIMES: dict[str, float] = {"A-E": 0.1, "F": 0.3, "G": 0.5, "I": 0.8}
-
-OPEN, AGREEMENT, AGENCY, PAID = 0, 1, 2, 3
+OPEN, AGREEMENT, AGENCY, PAID, WRITTEN_OFF = 0, 1, 2, 3, 4
 SMS, EMAIL, WHATSAPP, CALL, LETTER = (CH[c] for c in ("sms", "email", "whatsapp", "call", "letter"))
 #: Channel order of phase F.
 F_ORDER: tuple[int, ...] = (LETTER, EMAIL, SMS, WHATSAPP, CALL)
@@ -146,6 +153,27 @@ class _Debtor:
     cash30: float = 0.0
     agreements: int = 0
     broken: int = 0
+    # several cycles, escalating offers, the reservation discount
+    offer_j: int = 0
+    steps: tuple[tuple[int, float], ...] = ()
+    announced: float = 0.0
+    prior: int = 0
+    entry: int = 0
+    cycles: int = 1
+    ag_base: int = 0
+    ag_d: float = 0.0
+    cycle_broken: bool = False
+    past_window: bool = False
+    reentry: int | None = None
+    lost: bool = False
+    margin_npv: float = 0.0
+    arrears_npv: float = 0.0
+    lost_margin: float = 0.0
+    first_net: float | None = None
+    offered: float = 0.0
+    received: float = 0.0
+    first_offer: float | None = None
+    waited: int = 0
 
     def owed(self, t: int, juros: float) -> float:
         """Balance owed on day ``t`` (simple juros de mora since ``base_day``)."""
@@ -189,6 +217,10 @@ class _Reference:
         # attempts made, in the order made: row, day, channel, conversation, opted out by it
         self.log: list[tuple[int, int, int, bool, bool]] = []
         self.env = simpy.Environment()
+        self.plan = plan
+        self.cyc = CycleRules.of(model)
+        self.resegment = Resegmenter(model)
+        self.expects = any(x != 0 for k in ("expect_offered", "expect_received", "expect_announced") for x in self.P[k])
         self.debtors = self._draw_debtors(plan)
 
     # ------------------------------------------------------------------ set-up
@@ -198,6 +230,9 @@ class _Reference:
     def _draw_debtors(self, plan: OfferPlan) -> list[_Debtor]:
         m, P = self.model, self.P
         d, n, down, self.offer_index = plan.assign(m, self.streams)
+        self.announced = announced_by_segment(plan)
+        steps = self._steps(m.seg, self.offer_index)
+        prior = m.prior if m.prior is not None else np.where(m.chronic, self.cyc.threshold, 0)
         out = []
         for i in range(m.n):
             rid, s, b0 = int(m.rid[i]), int(m.seg[i]), float(m.balance[i])
@@ -212,7 +247,15 @@ class _Reference:
                 monthly=b0 * math.exp(P["monthly_mu"][s] + P["monthly_sigma"][s] * z_monthly),
                 cure_u=self._u("cure", rid, 0, 0), d=float(d[i]), n=int(n[i]), down=float(down[i]),
                 priority=b0 * self.reach[s][CALL] * self.engage[s][CALL] * sig, base=b0))
+            dbt = out[-1]
+            dbt.offer_j, dbt.steps, dbt.prior = int(self.offer_index[i]), steps[i], int(prior[i])
+            dbt.announced = float(self.announced[s]) if self.announced is not None else dbt.d
         return out
+
+    def _steps(self, seg: np.ndarray, j: np.ndarray) -> list[tuple[tuple[int, float], ...]]:
+        """Each debtor's escalation steps ((day in cycle, discount), ...)."""
+        days, discs = steps_of(self.plan, np.asarray(seg), np.asarray(j))
+        return [tuple((int(a), float(b)) for a, b in zip(days[i], discs[i]) if a < 2**30) for i in range(len(seg))]
 
     # ------------------------------------------------------------------ money and counts
     def _disc(self, t: int) -> float:
@@ -240,27 +283,43 @@ class _Reference:
         env, H = self.env, self.H
         esc = self.sc.escalation
         escalation_days = {day for day in (esc.negativacao_day, esc.agency_day) if 0 < day}
+        multi, window = self.cyc.enabled, self.cyc.collection_days
         t = 0
         while t < H:
-            yield env.timeout(t + PHASE_TIMES["A-E"] - env.now)
+            if dbt.status in (PAID, WRITTEN_OFF):   # between cycles, or gone
+                dbt.pending.clear()
+                if dbt.reentry is None or dbt.reentry >= H:
+                    return
+                t, dbt.reentry = dbt.reentry, None
+                yield env.timeout(at(t, "re_entry") - env.now)
+                self._re_enter(dbt, t)       # R
+            yield env.timeout(at(t, "self_cure") - env.now)
             self._self_cure(dbt, t)          # A
             self._agency_collection(dbt, t)  # B
             self._payment_due(dbt, t)        # C
             self._late_payment(dbt, t)       # D
             if dbt.status == PAID:
-                dbt.pending.clear()
-                return
+                continue
             self._cadence(dbt, t)            # E
             if dbt.pending:
-                yield env.timeout(t + PHASE_TIMES["F"] - env.now)
+                yield env.timeout(at(t, "contacts") - env.now)
                 self._contacts(dbt, t)       # F (and H inline); calls go to the pool (G)
-            if t in escalation_days:
-                yield env.timeout(t + PHASE_TIMES["I"] - env.now)
+            if t - dbt.entry in escalation_days:
+                yield env.timeout(at(t, "escalation") - env.now)
                 self._escalation(dbt, t)     # I
-            if dbt.status == AGENCY:         # nothing happens until the agency collects
-                if dbt.collect_day is None or dbt.collect_day >= H:
+            if multi and ((t - dbt.entry == window - 1 and dbt.status in (OPEN, AGENCY, AGREEMENT))
+                          or (dbt.past_window and dbt.status == OPEN)):
+                yield env.timeout(at(t, "write_off") - env.now)
+                self._window(dbt, t)         # X
+                if dbt.status == WRITTEN_OFF:
                     return
-                t = dbt.collect_day
+            if dbt.status == AGENCY:         # nothing happens until the agency collects (or the window ends)
+                wake = dbt.collect_day if dbt.collect_day is not None else H
+                if multi and dbt.entry + window - 1 > t:
+                    wake = min(wake, dbt.entry + window - 1)
+                if wake >= H:
+                    return
+                t = wake
                 continue
             t += 1
 
@@ -269,7 +328,7 @@ class _Reference:
         if dbt.status != OPEN:
             return
         s, P = dbt.seg, self.P
-        h = P["self_cure_h0"][s] * math.exp(-(dbt.dpd + t) / P["self_cure_tau"][s])
+        h = P["self_cure_h0"][s] * math.exp(-(dbt.dpd + (t - dbt.entry)) / P["self_cure_tau"][s])
         if dbt.listed:
             h *= P["uplift_negativado"][s]
         h = min(1.0, h)
@@ -278,6 +337,7 @@ class _Reference:
             self._collect(dbt, t, dbt.owed(t, self.juros))
             dbt.status, dbt.outcome = PAID, _OUT["self_cured"]
             self._count(dbt, t, "cures")
+            self._end_cycle(dbt, t, PAID_IN_FULL)
 
     # B
     def _agency_collection(self, dbt: _Debtor, t: int) -> None:
@@ -288,6 +348,7 @@ class _Reference:
         self._charge(dbt, t, amount * self.sc.escalation.agency_commission, "agency_commission")
         dbt.status, dbt.outcome = PAID, _OUT["agency_collected"]
         self._count(dbt, t, "agency_collected")
+        self._end_cycle(dbt, t, PAID_IN_FULL)
 
     # C
     def _payment_due(self, dbt: _Debtor, t: int) -> None:
@@ -311,6 +372,7 @@ class _Reference:
             give = dbt.b_agreed - dbt.a_agreed
             dbt.give += give
             self._count(dbt, t, "give_away", give)
+            self._end_cycle(dbt, t, SETTLED)
         else:
             dbt.due += 30  # 30 days after the due date of the installment just paid
 
@@ -326,6 +388,7 @@ class _Reference:
             dbt.cooldown_until = t + ag.renegotiation_cooldown_days
             dbt.late_since = None
             dbt.broken += 1
+            dbt.cycle_broken = True
             self._count(dbt, t, "breaks")
             return
         s, P = dbt.seg, self.P
@@ -343,11 +406,11 @@ class _Reference:
         if dbt.status != OPEN:
             dbt.pending.clear()
             return
-        for c in self.cadence[dbt.seg].get(t, ()):
+        for c in self.cadence[dbt.seg].get(t - dbt.entry, ()):
             if dbt.available[c]:
                 dbt.pending.add(c)
         letter_day = self.sc.escalation.letter_day
-        if letter_day and t == letter_day:
+        if letter_day and t - dbt.entry == letter_day:
             dbt.pending.add(LETTER)
 
     # F
@@ -417,7 +480,7 @@ class _Reference:
         allowed = self.model.calendar.allowed
         shortest = max(min(call.minutes_conversation, call.minutes_no_answer), 1e-9)
         for t in range(self.H):
-            yield env.timeout(t + PHASE_TIMES["G"] - env.now)
+            yield env.timeout(at(t, "calls") - env.now)
             nominal = sc.agents.count * float(self.model.calendar.agent_minutes[t])
             capacity = float("inf") if self.unlimited else nominal
             used = 0.0
@@ -459,11 +522,16 @@ class _Reference:
     # H
     def _negotiate(self, dbt: _Debtor, t: int, c: int) -> None:
         sc = self.sc
-        if dbt.status != OPEN or t < dbt.cooldown_until or dbt.agreements >= sc.agreements.max_agreements:
+        if (dbt.status != OPEN or t < dbt.cooldown_until
+                or dbt.agreements - dbt.ag_base >= sc.agreements.max_agreements):
             return
         offers = sc.offers
         B = dbt.owed(t, self.juros)
-        A = B * (1.0 - dbt.d)
+        d = dbt.d
+        for day, disc in dbt.steps:          # escalating offers: the last step reached
+            if t - dbt.entry >= day:
+                d = disc
+        A = B * (1.0 - d)
         schedule = [A]
         installment = None
         if dbt.n > 1:
@@ -478,11 +546,22 @@ class _Reference:
                 installment = P
                 schedule = ([D] if dbt.down > 0 else []) + [P] * m
         affordable = schedule[0] <= dbt.lump and (installment is None or installment <= dbt.monthly)
-        if not affordable:
+        s, P = dbt.seg, self.P
+        if not self.expects:
+            p = _sigmoid(P["accept_alpha"][s] + P["accept_beta"][s] * d)
+        else:
+            dexp = (P["expect_offered"][s] * dbt.offered + P["expect_received"][s] * dbt.received
+                    + P["expect_announced"][s] * dbt.announced)
+            p = _sigmoid(P["accept_alpha"][s] + P["accept_beta"][s] * (d - dexp))
+        accepted = affordable and self._u("accept", dbt.rid, t, c) < p
+        if dbt.first_offer is None:
+            dbt.first_offer = d
+        if accepted and d > dbt.first_offer + 1e-12:
+            dbt.waited += 1
+        dbt.offered = max(dbt.offered, d)
+        if not accepted:
             return
-        s = dbt.seg
-        if self._u("accept", dbt.rid, t, c) >= _sigmoid(self.P["accept_alpha"][s] + self.P["accept_beta"][s] * dbt.d):
-            return
+        dbt.ag_d = d
         dbt.status = AGREEMENT
         dbt.pending.clear()
         dbt.agreements += 1
@@ -502,10 +581,11 @@ class _Reference:
         esc = self.sc.escalation
         if dbt.status != OPEN:
             return
-        if esc.negativacao_day and t == esc.negativacao_day and not dbt.listed:
+        t_cycle = t - dbt.entry
+        if esc.negativacao_day and t_cycle == esc.negativacao_day and not dbt.listed:
             dbt.listed = True
             self._charge(dbt, t, esc.negativacao_cost, "negativacao_cost")
-        if esc.agency_day and t == esc.agency_day:
+        if esc.agency_day and t_cycle == esc.agency_day:
             dbt.status = AGENCY
             dbt.pending.clear()
             h = self.P["agency_hazard"][dbt.seg]
@@ -513,6 +593,71 @@ class _Reference:
                 g = self._u("agency", dbt.rid, t, 0)
                 k = 1 if h >= 1 else math.floor(math.log1p(-g) / math.log1p(-h)) + 1
                 dbt.collect_day = t + k
+
+    # ------------------------------------------------------------------ R, X: several cycles
+    def _end_cycle(self, dbt: _Debtor, t: int, kind: int) -> None:
+        """A cycle ended in payment: the customer stays (re-entry day drawn) or is lost (opted out)."""
+        cyc = self.cyc
+        if not cyc.enabled:
+            return
+        if dbt.cycles == 1:
+            dbt.first_net = dbt.collected_npv - dbt.cost
+        seg = np.array([dbt.seg])
+        if kind == SETTLED:
+            dbt.received = max(dbt.received, dbt.ag_d)
+        if dbt.opted_out:
+            dbt.lost = True
+            dbt.lost_margin += float(cyc.margin(seg, t + 1, self.H)[0])
+            return
+        kind = BROKEN if dbt.cycle_broken else kind
+        h = cyc.hazard(seg, np.array([kind]), np.array([dbt.ag_d if kind == SETTLED else 0.0]))
+        g = self._u("redelinquency", dbt.rid, t, 0)
+        day = t + float(reentry_delay(np.array([g]), h)[0])
+        dbt.margin_npv += float(cyc.margin(seg, t + 1, day)[0])
+        dbt.reentry = int(day) if day < self.H else None
+
+    def _re_enter(self, dbt: _Debtor, t: int) -> None:
+        """R: the customer enters a new cycle on day ``t``."""
+        P, cyc, m = self.P, self.cyc, self.model
+        old = dbt.seg
+        dbt.prior += 1
+        B = float(m.balance[dbt.row] * cyc.balance_share[old])
+        dbt.arrears_npv += B * self._disc(t)
+        s = int(self.resegment(np.array([dbt.row]), np.array([dbt.prior]), np.array([B]), cyc.entry_dpd,
+                               np.array([old]))[0])
+        dbt.seg = s
+        dbt.chronic = dbt.prior >= cyc.threshold
+        dbt.entry, dbt.cycles, dbt.dpd = t, dbt.cycles + 1, cyc.entry_dpd
+        dbt.status, dbt.base, dbt.base_day = OPEN, B, t
+        dbt.listed, dbt.surv = False, 1.0
+        dbt.cure_u = self._u("cure", dbt.rid, t, 0)
+        ids = np.array([dbt.rid], dtype=np.int64)
+        dbt.lump = B * math.exp(P["lump_mu"][s] + P["lump_sigma"][s] * float(normal(self.keys["lump"], ids, t)[0]))
+        dbt.monthly = B * math.exp(P["monthly_mu"][s] + P["monthly_sigma"][s]
+                                   * float(normal(self.keys["monthly"], ids, t)[0]))
+        dbt.ag_base, dbt.cooldown_until = dbt.agreements, t
+        dbt.cycle_broken = dbt.past_window = False
+        dbt.first_offer = None
+        dbt.collect_day = None
+        if self.plan.mix is not None:
+            d, n, down, j = self.plan.draw(np.array([s]), ids, self.streams, t)
+            dbt.d, dbt.n, dbt.down, dbt.offer_j = float(d[0]), int(n[0]), float(down[0]), int(j[0])
+            dbt.steps = self._steps(np.array([s]), j)[0]
+            dbt.announced = float(self.announced[s])
+
+    def _window(self, dbt: _Debtor, t: int) -> None:
+        """X: the collection window ends (open and agency debtors are written off), or a late break."""
+        if dbt.status == AGREEMENT:
+            dbt.past_window = True
+            return
+        if dbt.status not in (OPEN, AGENCY):
+            return
+        self.counters["written_off_balance"] += dbt.owed(t + 1, self.juros)
+        dbt.status, dbt.outcome, dbt.lost = WRITTEN_OFF, _OUT["written_off"], True
+        dbt.pending.clear()
+        dbt.lost_margin += float(self.cyc.margin(np.array([dbt.seg]), t + 1, self.H)[0])
+        if dbt.cycles == 1:
+            dbt.first_net = dbt.collected_npv - dbt.cost
 
     # ------------------------------------------------------------------ the run
     def run(self, record_attempts: bool) -> ReplicationResult:
@@ -542,7 +687,17 @@ class _Reference:
             "cash30": np.array([x.cash30 for x in ds], dtype=np.float64),
             "agreements": np.array([x.agreements for x in ds], dtype=np.int16),
             "broken": np.array([x.broken for x in ds], dtype=np.int16),
-            "offer": np.asarray(self.offer_index, dtype=np.int32),
+            "offer": np.array([x.offer_j for x in ds], dtype=np.int32),
+            # several cycles and the reservation discount (not in DEBTOR_FIELDS)
+            "cycles": np.array([x.cycles for x in ds], dtype=np.int16),
+            "margin_npv": np.array([x.margin_npv for x in ds], dtype=np.float64),
+            "arrears_npv": np.array([x.arrears_npv for x in ds], dtype=np.float64),
+            "lost_margin_npv": np.array([x.lost_margin for x in ds], dtype=np.float64),
+            "first_cycle_net": np.array([x.collected_npv - x.cost if x.first_net is None else x.first_net for x in ds],
+                                        dtype=np.float64),
+            "waited": np.array([x.waited for x in ds], dtype=np.int16),
+            "lost": np.array([x.lost for x in ds], dtype=bool),
+            "segment": np.array([x.seg for x in ds], dtype=np.int32),
         }
         rows = np.array([a[0] for a in self.log], dtype=np.int64)
         days = np.array([a[1] for a in self.log], dtype=np.int32)

@@ -1,0 +1,100 @@
+"""Parameter recovery: re-delinquency hazards from a simulated multi-cycle history cover the truth.
+
+The history is drawn from the simulator's law (docs/model.md, "Several cycles"): cycles end
+by self-cure, a kept agreement with discount d (after a broken one, sometimes) or a
+write-off; a customer re-enters after a geometric number of days with the daily hazard of
+the monthly probability of how its last cycle ended. It is written as Parquet files,
+read back with the history reader (re-entries are accounts rows of the same debtor with a
+later entry_date), and fitted.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from calibration.redelinquency import estimate_redelinquency, spells
+from scenarios.history import read_history
+from simulation.cycles import daily_hazard
+
+TRUTH = {"redelinquency_paid": 0.04, "redelinquency_settled": 0.03, "redelinquency_discount_slope": 2.0,
+         "redelinquency_broken": 0.08}
+START, H = _dt.date(2024, 1, 1), 1095
+
+
+def _simulate(n: int, rng: np.random.Generator) -> dict[str, pl.DataFrame]:
+    acc, pay, agr, ev = [], [], [], []
+    def day(t):
+        return START + _dt.timedelta(days=int(t))
+    for i in range(n):
+        debtor, e = f"D{i:06d}", 0
+        while e <= H - 1:
+            bal = float(np.round(rng.lognormal(7.0, 0.8), 2))
+            acc.append((debtor, day(e), bal, 30 if e else int(rng.integers(0, 120))))
+            u = rng.random()
+            if u < 0.3:                                  # self-cure
+                end, kind, d = e + int(rng.geometric(1 / 40)), "paid_in_full", 0.0
+                if end > H - 1:
+                    break
+                pay.append((debtor, day(end), bal, "self_cure"))
+            elif u < 0.75:                               # an agreement kept (after a broken one, sometimes)
+                d = float(rng.choice([0.0, 0.1, 0.2, 0.3, 0.4]))
+                start = e + int(rng.integers(3, 60))
+                kind = "settled"
+                if rng.random() < 0.25:
+                    agr.append((debtor, day(start), d, 1, "broken", day(start + 15)))
+                    start += 45
+                    kind = "broken"
+                end = start + 3
+                if end > H - 1:
+                    break
+                agr.append((debtor, day(start), d, 1, "kept", day(end)))
+                pay.append((debtor, day(end), bal * (1 - d), "agreement"))
+            else:                                        # written off: lost
+                if e + 179 <= H - 1:
+                    ev.append((debtor, day(e + 179), "write_off"))
+                break
+            m = {"paid_in_full": TRUTH["redelinquency_paid"], "broken": TRUTH["redelinquency_broken"],
+                 "settled": min(1.0, TRUTH["redelinquency_settled"] * np.exp(TRUTH["redelinquency_discount_slope"] * d))}[kind]
+            e = end + int(rng.geometric(float(daily_hazard(np.array([m]))[0])))
+    return {
+        "accounts": pl.DataFrame(acc, schema=["debtor_id", "entry_date", "balance", "days_past_due"], orient="row"),
+        "payments": pl.DataFrame(pay, schema=["debtor_id", "date", "amount", "kind"], orient="row"),
+        "agreements": pl.DataFrame(agr, schema=["debtor_id", "date", "discount", "installments", "status", "status_date"],
+                                   orient="row"),
+        "events": pl.DataFrame(ev, schema=["debtor_id", "date", "kind"], orient="row"),
+    }
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("history")
+    for name, frame in _simulate(6000, np.random.default_rng(20261201)).items():
+        frame.write_parquet(folder / f"{name}.parquet")
+    history = read_history(folder, as_of=START + _dt.timedelta(days=H - 1))
+    return history, {e.key: e for e in estimate_redelinquency(history, history.as_of)}
+
+
+def test_history_has_re_entries(fitted):
+    history, _ = fitted
+    assert history.n_accounts > 1.5 * history.n_debtors
+    sp = spells(history, history.as_of)
+    assert set(sp["kind"].unique()) == {"paid_in_full", "settled", "broken"}
+
+
+@pytest.mark.parametrize("key", list(TRUTH))
+def test_intervals_cover_the_truth(fitted, key):
+    _, est = fitted
+    e = est[key]
+    assert e.status == "identified", e
+    assert e.lo <= TRUTH[key] <= e.hi, e
+
+
+def test_slope_not_identified_without_varying_discounts():
+    from calibration.redelinquency import _settled
+    days = np.array([10.0, 40.0, 100.0, 7.0])
+    out = _settled("s", days, np.array([True, True, False, True]), np.full(4, 0.2), 0.03, 1.0)
+    assert out[0].status != "not identified"
+    assert out[1].status == "not identified" and "same discount" in out[1].reason
