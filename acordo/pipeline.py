@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 from acordo.rundir import run_directory, write_json
 from scenarios.inputs import RunInputs, load_inputs
 from scenarios.loader import load_policy, load_scenario
-from scenarios.pseudonym import pseudonymise
+from scenarios.pseudonym import key_kind, pseudonymise
 from scenarios.schema import Policy, Scenario
 from simulation.model import OfferPlan, SimModel, build_model
 from simulation.montecarlo import run_monte_carlo
@@ -83,6 +83,7 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
                       "balance": prepared.inputs.portfolio.total_balance,
                       "segments": prepared.inputs.segment_counts(sc)},
         "seeds": seeds,
+        "pseudonym_key": key_kind(),
         "versions": package_versions(),
         "timings_seconds": timings,
     }
