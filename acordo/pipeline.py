@@ -95,7 +95,13 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
 def policy_of(prepared: Prepared, policy_path: str | Path | None) -> tuple[Policy, str]:
     """The policy to simulate: a ``--policy`` file, else the scenario's baseline."""
     if policy_path:
-        return load_policy(policy_path, prepared.scenario), Path(policy_path).name
+        from scenarios.errors import InputError
+        from scenarios.policyrules import policy_problems
+        policy = load_policy(policy_path, prepared.scenario)
+        problems = policy_problems(policy, prepared.scenario, str(policy_path))
+        if problems:
+            raise InputError(problems)
+        return policy, Path(policy_path).name
     return prepared.scenario.baseline, "baseline"
 
 
