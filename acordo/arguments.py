@@ -16,7 +16,7 @@ from typing import Callable, NoReturn
 
 from scenarios.errors import InputError, Problem
 
-__all__ = ["Parser", "positive_int", "seed", "budget", "check_arguments", "pid_alive"]
+__all__ = ["Parser", "key_cap", "positive_int", "seed", "budget", "check_arguments", "pid_alive"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -52,14 +52,27 @@ def _plain(message: str) -> str:
     return message
 
 
-def positive_int(name: str) -> Callable[[str], int]:
+def key_cap(cls: type, field: str) -> tuple[int, str]:
+    """The upper bound of a scenario key (its schema's ``hi``) and the key's name, for an option that overrides it."""
+    import dataclasses
+
+    from scenarios.loader import SECTIONS
+    section = next(name for name, c in SECTIONS.items() if c is cls)
+    spec = next(f for f in dataclasses.fields(cls) if f.name == field).metadata["spec"]
+    return int(spec.hi), f"{section}.{field}"
+
+
+def positive_int(name: str, cap: tuple[int, str] | None = None) -> Callable[[str], int]:
+    """An option's whole number >= 1, at most the cap of the scenario key it overrides (if any)."""
+    expected = f"1 <= x <= {cap[0]}, the cap of {cap[1]}" if cap else "an integer >= 1"
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: not a whole number (got {text!r}, expected an integer >= 1)")
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name}: out of range (got {value}, expected an integer >= 1)")
+            raise argparse.ArgumentTypeError(f"{name}: not a whole number (got {text!r}, expected {expected})")
+        if value < 1 or (cap is not None and value > cap[0]):
+            raise argparse.ArgumentTypeError(f"{name}: out of range (got {value}, expected {expected})")
         return value
     return parse
 

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 from typing import NoReturn, Sequence
 
-from acordo.arguments import Parser, check_arguments, pid_alive, positive_int
+from acordo.arguments import Parser, check_arguments, key_cap, pid_alive, positive_int
 from acordo.arguments import budget as _budget
 from acordo.arguments import seed as _seed
 from scenarios.errors import InputError, Problem
@@ -179,7 +179,9 @@ def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replicati
     """The options every job command shares: output, portfolio, seeds, processes, --force, --quiet."""
     p.add_argument("--out", required=True, help="run directory to create")
     p.add_argument("--portfolio", help=portfolio)
-    p.add_argument("--replications", type=positive_int("--replications"), help=replications)
+    from scenarios.schema import MonteCarlo
+    p.add_argument("--replications", type=positive_int("--replications", key_cap(MonteCarlo, "replications")),
+                   help=replications)
     p.add_argument("--seed", type=_seed, help=seed)
     p.add_argument("--workers", type=positive_int("--workers"), default=1, help="processes (results do not change)")
     if cluster:
@@ -205,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("portfolio", help="write a synthetic Brazilian portfolio")
-    p.add_argument("--n", type=positive_int("--n"), required=True, help="number of debtors")
+    from scenarios.schema import PortfolioSource
+    p.add_argument("--n", type=positive_int("--n", key_cap(PortfolioSource, "synthetic_n")), required=True, help="number of debtors")
     p.add_argument("--seed", type=_seed, required=True, help="random seed (same seed, same bytes)")
     p.add_argument("--out", required=True, help="output .csv or .parquet")
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
