@@ -137,25 +137,9 @@ def check_arguments(args: argparse.Namespace, scenario_path: Callable[[str], str
 
 
 def _check_text_file(path: str) -> None:
-    """A policy file must be UTF-8 text: a binary file is named as such, never echoed."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(1 << 20)
-    except OSError:
-        return  # "not found or unreadable" is the loader's message
-    kind = None
-    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        kind = "a spreadsheet or other binary file"
-    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        kind = "UTF-16 text"
-    elif b"\x00" in head:
-        kind = "a binary file"
-    else:
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(head) - 4:
-                kind = "not UTF-8 text"
+    """A policy file must be text: a binary file is named as such, never echoed."""
+    from scenarios.textfiles import file_kind
+    kind = file_kind(path)
     if kind:
         raise InputError([Problem(path, "", "not a text file", kind, "a UTF-8 TOML or JSON policy file")])
 
@@ -169,7 +153,7 @@ def _check_cache_dir() -> None:
         probe = probe.parent
     name = "ACORDO_CACHE" if os.environ.get("ACORDO_CACHE") else str(cache)
     if not probe.is_dir():
-        raise InputError([Problem(name, "", "not a directory", repr(str(probe)) + " is a file",
+        raise InputError([Problem(name, "", "not a directory", f"a file, {str(probe)!r}",
                                   "a directory for the coefficient cache")])
     if not os.access(probe, os.W_OK | os.X_OK):
         raise InputError([Problem(name, "", "not writable", repr(str(probe)), "a writable directory")])

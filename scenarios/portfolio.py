@@ -52,6 +52,7 @@ import polars as pl
 
 from scenarios.errors import Problems, show, suggest
 from scenarios.pseudonym import pseudonymise
+from scenarios.textfiles import file_kind
 
 __all__ = [
     "UF_CODES",
@@ -249,6 +250,10 @@ def _read_csv(path: Path, probs: Problems) -> pl.DataFrame | None:
     except OSError as exc:
         probs.add("", "could not be read", got=type(exc).__name__, raw_got=True,
                   expected="a readable CSV file")
+        return None
+    kind = file_kind(path)
+    if kind:
+        probs.add("", "not a text file", got=kind, raw_got=True, expected="a comma-separated UTF-8 text file")
         return None
     if header and b";" in header[0] and b"," not in header[0]:
         text = header[0].decode("utf-8", errors="replace").lstrip("\ufeff")
