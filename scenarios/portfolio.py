@@ -296,6 +296,8 @@ def _unique_header(line: bytes, probs: Problems) -> bool:
         names = [n.strip() for n in next(csv.reader([text]))]
     except (csv.Error, StopIteration):
         return True
+    if any(_data_like(n) for n in names):
+        return True  # a first line of data, not a header: said as such by the column checks
     seen: dict[str, list[int]] = {}
     for i, name in enumerate(names, start=1):
         seen.setdefault(name, []).append(i)

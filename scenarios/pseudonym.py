@@ -37,7 +37,6 @@ KEY_ENV_VAR = "ACORDO_PSEUDONYM_KEY"
 #: Name of the installation's key file in the user's configuration directory.
 KEY_FILE_NAME = "pseudonym.key"
 _KEY_BYTES = 32
-_cached: tuple[Path, bytes] | None = None
 
 
 class KeyCreated(UserWarning):
@@ -82,13 +81,7 @@ def pseudonym_key() -> bytes:
     value = os.environ.get(KEY_ENV_VAR, "")
     if value:
         return value.encode("utf-8")
-    global _cached
-    path = key_file()
-    if _cached is not None and _cached[0] == path:
-        return _cached[1]
-    key = _read_or_create(path)
-    _cached = (path, key)
-    return key
+    return _read_or_create(key_file())
 
 
 def _key_problem(path: Path, problem: str, got: str | None = None) -> InputError:
