@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import warnings
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
+from acordo.arguments import Parser, check_arguments, key_cap, pid_alive, positive_int
+from acordo.arguments import budget as _budget
+from acordo.arguments import seed as _seed
 from scenarios.errors import InputError, Problem
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "Terminated"]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the run directory is cleaned up, the exit code is 143."""
+
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -27,28 +37,6 @@ def _scenario_path(arg: str) -> str:
         if candidate.is_file():
             return str(candidate)
     return arg
-
-
-def _positive_int(name: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: not a whole number (got {text!r}, expected an integer >= 1)")
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name}: out of range (got {value}, expected an integer >= 1)")
-        return value
-    return parse
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed: not a whole number (got {text!r}, expected 0 <= seed < 2**63)")
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"--seed: out of range (got {value}, expected 0 <= seed < 2**63)")
-    return value
 
 
 class _Progress:
@@ -97,14 +85,19 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     import numpy as np
 
     from scenarios.synthetic import generate_portfolio, write_portfolio
-    out = Path(args.out)
-    if out.suffix not in (".csv", ".parquet", ".pq"):
-        raise InputError([Problem("--out", "", "unknown file type", out.suffix or "no suffix", ".csv or .parquet")])
+    from acordo.rundir import blocked_signals, check_output_file
+    out = check_output_file(args.out, args.force, (".csv", ".parquet", ".pq"))
     frame = generate_portfolio(args.n, np.random.default_rng(args.seed), args.product)
-    tmp = out.with_name(f".{out.name}.partial{out.suffix}")
+    for stale in out.parent.glob(f".{out.name}.*.partial{out.suffix}"):
+        pid = stale.name[len(out.name) + 2:].split(".")[0]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            stale.unlink(missing_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial{out.suffix}")
     try:
         write_portfolio(frame, tmp)
-        os.replace(tmp, out)
+        with blocked_signals():
+            check_output_file(out, args.force, (".csv", ".parquet", ".pq"))
+            os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     print(f"{out}: {frame.height:,} debtors, R$ {frame.get_column('balance').sum():,.2f}")
@@ -205,28 +198,21 @@ def _date(name: str) -> Callable[[str], "object"]:
     return parse
 
 
-def _budget(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--budget: not a number (got {text!r}, expected R$ >= 0)")
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"--budget: out of range (got {text}, expected R$ >= 0)")
-    return value
-
-
 def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replications: str | None = None,
                  seed: str | None = None, portfolio: str = "CSV or Parquet portfolio overriding the scenario's") -> None:
     """The options every job command shares: output, portfolio, seeds, processes, --force, --quiet."""
     p.add_argument("--out", required=True, help="run directory to create")
     p.add_argument("--portfolio", help=portfolio)
-    p.add_argument("--replications", type=_positive_int("--replications"), help=replications)
+    from scenarios.schema import MonteCarlo
+    p.add_argument("--replications", type=positive_int("--replications", key_cap(MonteCarlo, "replications")),
+                   help=replications)
     p.add_argument("--seed", type=_seed, help=seed)
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help="processes (results do not change)")
+    p.add_argument("--workers", type=positive_int("--workers"), default=1, help="processes (results do not change)")
     if cluster:
         p.add_argument("--cluster", metavar="local|tcp://HOST:8786",
                        help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
-    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    p.add_argument("--force", action="store_true",
+                   help="replace an earlier acordo run directory at --out (never a file or another directory)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
 
 
@@ -236,8 +222,8 @@ def _lang_option(p: argparse.ArgumentParser, what: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    parser = argparse.ArgumentParser(prog="acordo", description="Collections policy simulator and optimizer.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = Parser(prog="acordo", description="Collections policy simulator and optimizer.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
 
     p = sub.add_parser("validate", help="check a scenario (and its portfolio) and report every problem")
     p.add_argument("scenario", help="scenario TOML file, or the name of a bundled scenario")
@@ -245,9 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("portfolio", help="write a synthetic Brazilian portfolio")
-    p.add_argument("--n", type=_positive_int("--n"), required=True, help="number of debtors")
+    from scenarios.schema import PortfolioSource
+    p.add_argument("--n", type=positive_int("--n", key_cap(PortfolioSource, "synthetic_n")), required=True, help="number of debtors")
     p.add_argument("--seed", type=_seed, required=True, help="random seed (same seed, same bytes)")
     p.add_argument("--out", required=True, help="output .csv or .parquet")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.add_argument("--product", default="mixed", choices=("mixed", "crediario", "cartao", "telecom", "pessoal"),
                    help="product profile (default: mixed)")
     p.set_defaults(func=_cmd_portfolio)
@@ -273,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     _job_options(p)
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("compare", help="scenarios side by side on common random numbers, with paired 95% CIs "
+    p = sub.add_parser("compare", help="scenarios side by side on common random numbers, with paired 95%% CIs "
                                        "of each difference against the first")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (or bundled names); the first "
                                                                     "is the reference")
@@ -300,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="backtest: fit on accounts that entered before this date, predict the others")
     _lang_option(p, "language of calibration.pdf")
     p.add_argument("--out", required=True, help="run directory to create")
-    p.add_argument("--replications", type=_positive_int("--replications"), help="backtest replications (default 20)")
+    p.add_argument("--replications", type=positive_int("--replications"), help="backtest replications (default 20)")
     p.add_argument("--seed", type=_seed, help="backtest seed (default: the scenario's)")
     p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no progress display")
@@ -313,25 +301,62 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _on_sigterm(signum, frame) -> NoReturn:
+    raise Terminated()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"acordo: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Exit codes: 0 success, 2 bad input or an operating-system refusal (one line each),
+    130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 1 internal error.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            check_arguments(args, _scenario_path)
+            return args.func(args)
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
+    except Terminated:
+        print("acordo: terminated; nothing was written", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("acordo: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:
+        where = exc.filename if exc.filename else "acordo"
+        print(Problem(str(where), "", f"operating system refused: {exc.strerror or type(exc).__name__}", None,
+                      None), file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         if os.environ.get("ACORDO_DEBUG"):
             raise
         print(f"acordo: internal error: {exc.__class__.__name__}: {exc} (set ACORDO_DEBUG=1 for the traceback)",
               file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

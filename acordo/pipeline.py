@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 from acordo.rundir import run_directory, write_json
 from scenarios.inputs import RunInputs, load_inputs
 from scenarios.loader import load_policy, load_scenario
-from scenarios.pseudonym import pseudonymise
+from scenarios.pseudonym import key_kind, pseudonymise
 from scenarios.schema import Policy, Scenario
 from simulation.model import OfferPlan, SimModel, build_model
 from simulation.montecarlo import run_monte_carlo
@@ -83,6 +83,7 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
                       "balance": prepared.inputs.portfolio.total_balance,
                       "segments": prepared.inputs.segment_counts(sc)},
         "seeds": seeds,
+        "pseudonym_key": key_kind(),
         "versions": package_versions(),
         "timings_seconds": timings,
     }
@@ -94,7 +95,13 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
 def policy_of(prepared: Prepared, policy_path: str | Path | None) -> tuple[Policy, str]:
     """The policy to simulate: a ``--policy`` file, else the scenario's baseline."""
     if policy_path:
-        return load_policy(policy_path, prepared.scenario), Path(policy_path).name
+        from scenarios.errors import InputError
+        from scenarios.policyrules import policy_problems
+        policy = load_policy(policy_path, prepared.scenario)
+        problems = policy_problems(policy, prepared.scenario, str(policy_path))
+        if problems:
+            raise InputError(problems)
+        return policy, Path(policy_path).name
     return prepared.scenario.baseline, "baseline"
 
 

@@ -9,13 +9,16 @@ simulated debtor stands for ``N_s / (sample x offers of s)`` real debtors in the
 queue ignores the copies' offers so that no offer is favoured with calls. Calls the pool
 cannot make are not made in the estimates either. Segments smaller than the sample are
 cycled with fresh random ids, so every segment's coefficients rest on the same number of
-simulated debtors. Results are cached by scenario hash, portfolio and seed.
+simulated debtors. Results are cached by scenario hash, portfolio, seed and a hash of the
+engine's source code; an entry that does not read back is discarded and recomputed.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -74,9 +77,46 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("ACORDO_CACHE") or Path.home() / ".cache" / "acordo")
 
 
+@functools.lru_cache(maxsize=1)
+def engine_code_hash() -> str:
+    """A hash of the source of the simulation engine and of this module: the cache key changes with the code."""
+    import simulation
+    h = hashlib.sha256()
+    for path in sorted(Path(simulation.__file__).parent.glob("*.py")) + [Path(__file__)]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _read_cache(cache: Path) -> pl.DataFrame | None:
+    """A cached table, or None; an entry that does not read back is discarded, with a warning."""
+    if not cache.is_file():
+        return None
+    try:
+        return pl.read_parquet(cache)
+    except Exception as exc:  # noqa: BLE001 - any unreadable entry is recomputed, never fatal
+        warnings.warn(f"{cache}: unreadable coefficient cache entry ({type(exc).__name__}) discarded; recomputing",
+                      stacklevel=3)
+        cache.unlink(missing_ok=True)
+        return None
+
+
+def _write_cache(cache: Path, table: pl.DataFrame) -> None:
+    """Store a table atomically; a cache that cannot be written is skipped, with a warning."""
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        table.write_parquet(tmp)
+        os.replace(tmp, cache)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        warnings.warn(f"{cache.parent}: coefficient cache not written ({exc.strerror or type(exc).__name__})",
+                      stacklevel=3)
+
+
 def _fingerprint(model: SimModel, offers: list[CatalogueOffer], sample: int, seed_key: str, replications: int) -> str:
     h = hashlib.sha256()
     h.update(COEFFICIENT_VERSION.encode())
+    h.update(engine_code_hash().encode())
     h.update(model.scenario.digest.encode())
     for arr in (model.balance, model.dpd, model.seg, model.state, model.chronic, model.available):
         h.update(np.ascontiguousarray(arr).tobytes())
@@ -135,8 +175,9 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     if cache_dir is not None:
         key = _fingerprint(model, offers, sample, f"{seed_key}|{unlimited_agents}", replications)
         cache = Path(cache_dir) / f"coefficients-{key}.parquet"
-        if cache.exists():
-            return pl.read_parquet(cache)
+        cached = _read_cache(cache)
+        if cached is not None:
+            return cached
     sample_seq, sim_seq = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key).spawn(2)
     rows_by_seg, rids_by_seg = _sample_rows(model, sample, np.random.default_rng(sample_seq))
     parts_rows, parts_rid, parts_offer = [], [], []
@@ -203,9 +244,6 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
         "samples": total.astype(np.int64),
     })
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        table.write_parquet(tmp)
-        os.replace(tmp, cache)
+        _write_cache(cache, table)
     return table
 

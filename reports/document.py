@@ -38,7 +38,7 @@ from matplotlib.ticker import MaxNLocator
 from reports import figures as F
 from reports import i18n
 from reports.i18n import t
-from reports.rundata import RunData, load_run
+from reports.rundata import RunData, as_float, load_run
 
 __all__ = ["PAGE_SIZE", "PNG_DPI", "Column", "write_report", "build_pages", "save_figures", "pdf_metadata"]
 
@@ -350,15 +350,15 @@ def _cover(data: RunData, lang: str) -> _Page:
     if validation.get("difference"):
         d = validation["difference"]
         key = "gain_sentence" if float(d["mean"]) >= 0 else "loss_sentence"
-        sentence = _wrap(t(key, lang, diff=money0(float(d["mean"])), lo=money0(float(d["ci95"][0])),
-                           hi=money0(float(d["ci95"][1]))), 12, left_w)
+        sentence = _wrap(t(key, lang, diff=money0(float(d["mean"])), lo=money0(as_float(d["ci95"][0])),
+                           hi=money0(as_float(d["ci95"][1]))), 12, left_w)
         fig.text(x, y / H, sentence, fontsize=12, fontweight="bold", color=F.COLORS["optimized"], va="top",
                  linespacing=1.3)
         y -= (sentence.count("\n") + 1) * 12 * 1.3 / 72 + 0.12
     pred = validation.get("predicted")
     if pred:
         sentence = _wrap(t("prediction_sentence", lang, pred=money0(float(pred["mean"])),
-                           lo=money0(float(pred["ci95"][0])), hi=money0(float(pred["ci95"][1])),
+                           lo=money0(as_float(pred["ci95"][0])), hi=money0(as_float(pred["ci95"][1])),
                            sim=money0(data.metric("net_npv")[0])), 9, left_w)
         fig.text(x, y / H, sentence, fontsize=9, color=F.COLORS["text"], va="top", linespacing=1.3)
         y -= (sentence.count("\n") + 1) * 9 * 1.3 / 72 + 0.08
@@ -382,7 +382,7 @@ def _cover(data: RunData, lang: str) -> _Page:
         o, olo, ohi = data.metric(name)
         if name == "net_npv" and validation.get("difference"):
             d = validation["difference"]
-            diff = f"{_signed(float(d['mean']), fmt)}\n{_ci_text(float(d['ci95'][0]), float(d['ci95'][1]), fmt)}"
+            diff = f"{_signed(float(d['mean']), fmt)}\n{_ci_text(as_float(d['ci95'][0]), as_float(d['ci95'][1]), fmt)}"
         elif name == "recovery_rate":
             diff = _signed_pp(o - b, lang)
         else:
@@ -398,8 +398,10 @@ def _cover(data: RunData, lang: str) -> _Page:
     fig.text(x, (top + 0.12) / H, t("headline", lang), fontsize=12, fontweight="bold", va="baseline",
              color=F.COLORS["text"])
     end = _draw_table(fig, _MARGIN_X, top, table_w, cols, _layout(cols, rows, table_w, 9.0), 9.0)
-    fig.text(x, (end - 0.1) / H, _wrap(t("headline_note", lang, replications=data.summary.get("replications", "")),
-                                       8, table_w), fontsize=8, color=F.COLORS["muted"], va="top")
+    note = t("headline_note", lang, replications=data.summary.get("replications", ""))
+    if int(data.summary.get("replications") or 0) < 2:
+        note += " " + t("one_replication_note", lang)
+    fig.text(x, (end - 0.1) / H, _wrap(note, 8, table_w), fontsize=8, color=F.COLORS["muted"], va="top")
     return page
 
 
@@ -560,7 +562,7 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
     simulated = (data.marginal or {}).get("one_more_agent")
     if simulated is not None:
         lo, hi = simulated["ci95"]
-        detail = t("agent_simulated_detail", lang, lo=mv(float(lo)), hi=mv(float(hi)),
+        detail = t("agent_simulated_detail", lang, lo=mv(as_float(lo)), hi=mv(as_float(hi)),
                    r=i18n.number(int(simulated["replications"]), lang))
         if agent is not None:
             detail += "; " + t("agent_lp_detail", lang, v=mv(float(agent["value"])))
@@ -630,7 +632,7 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
         label = t("budget_share_check", lang) if unit == "share" else i18n.constraint(c["name"], lang)
         sense = {"<=": "≤ ", ">=": "≥ "}.get(str(c.get("sense")), "")
         crow.append([label, sense + fmt(float(c["limit"])),
-                     f"{fmt(float(c['simulated']))}   {_ci_text(float(lo), float(hi), fmt)}",
+                     f"{fmt(float(c['simulated']))}   {_ci_text(as_float(lo), as_float(hi), fmt)}",
                      t("yes" if c.get("holds") else "no", lang)])
     ccols = _sized([Column(t("col_constraint", lang), 3.4), Column(t("col_limit", lang), 1.6, "right", False),
                     Column(t("col_simulated_value", lang), 3.0, "right", False),

@@ -328,14 +328,14 @@ def fig_headline(data: RunData, lang: str, ax: Axes | None = None) -> Axes:
                          COLORS["accent"]))
         rows.append((i18n.t("optimized", lang), data.metric("net_npv"), COLORS["optimized"]))
         y = np.arange(len(rows))[::-1].astype(float)
-        lows = [r[1][1] for r in rows]
-        highs = [r[1][2] for r in rows]
+        lows = [r[1][1] if np.isfinite(r[1][1]) else r[1][0] for r in rows]  # no interval (one replication)
+        highs = [r[1][2] if np.isfinite(r[1][2]) else r[1][0] for r in rows]
         span = max(highs) - min(lows)
         pad = max(span * 0.35, 0.02 * max(abs(h) for h in highs))
         for yi, (label, (mean, lo, hi), color) in zip(y, rows):
             ax.errorbar([mean], [yi], xerr=[[mean - lo], [hi - mean]], fmt="o", color=color, ms=7, capsize=5,
                         elinewidth=2)
-            ax.annotate(i18n.money_compact(mean, lang, 3), (hi, yi), xytext=(6, 0), textcoords="offset points",
+            ax.annotate(i18n.money_compact(mean, lang, 3), (hi if np.isfinite(hi) else mean, yi), xytext=(6, 0), textcoords="offset points",
                         va="center", ha="left", fontsize=8.5, color=color)
         ax.set_yticks(y)
         ax.set_yticklabels([r[0] for r in rows])

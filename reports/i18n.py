@@ -181,6 +181,12 @@ LABELS: dict[str, dict[str, str]] = {
                         "pt-BR": "{replications} replicações por política, semente {seed}; horizonte de {horizon} dias a partir de {start}"},
     "headline": {"en": "Headline: current practice against the optimized policy",
                  "pt-BR": "Resumo: prática atual contra a política otimizada"},
+    "one_replication_note": {
+        "en": "With one replication no spread can be estimated, so no interval is given (–): "
+              "run with --replications 2 or more.",
+        "pt-BR": "Com uma só replicação não é possível estimar a dispersão; por isso não há intervalo (–): "
+                 "use --replications 2 ou mais.",
+    },
     "headline_note": {
         "en": "Means over {replications} out-of-sample replications (fresh random draws, shared agent pool); "
               "95% confidence intervals in brackets.",

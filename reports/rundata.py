@@ -15,7 +15,7 @@ import polars as pl
 
 from scenarios.errors import InputError, Problem
 
-__all__ = ["RunData", "load_run", "REQUIRED_FILES", "OPTIONAL_FILES"]
+__all__ = ["RunData", "load_run", "as_float", "REQUIRED_FILES", "OPTIONAL_FILES"]
 
 _SIM_DAILY = ("replication", "day", "segment", "date", "collected", "npv")
 _AGENTS = ("replication", "day", "minutes_available", "minutes_used", "calls_waiting")
@@ -102,8 +102,8 @@ class RunData:
     def metric(self, name: str, baseline: bool = False) -> tuple[float, float, float]:
         """``(mean, ci95_low, ci95_high)`` of a headline metric of the optimized (or baseline) run."""
         entry = (self.baseline_summary if baseline else self.summary)["metrics"][name]
-        lo, hi = entry["ci95"]
-        return float(entry["mean"]), float(lo), float(hi)
+        lo, hi = entry["ci95"]  # null bounds: no interval (one replication)
+        return float(entry["mean"]), as_float(lo), as_float(hi)
 
     def assumption(self, key: str, default: str | None = None) -> str | None:
         """The value of one row of ``assumptions.parquet`` as written (a string), or ``default``."""
@@ -209,3 +209,8 @@ def load_run(directory: str | Path) -> RunData:
         marginal=_read_json(root / "marginal.json", ("one_more_agent",), problems)
         if (root / "marginal.json").is_file() else None,
     )
+
+
+def as_float(value: object) -> float:
+    """A JSON number as a float; null (an absent bound) as NaN."""
+    return float("nan") if value is None else float(value)

@@ -7,9 +7,10 @@ import polars as pl
 
 from scenarios.errors import show
 from scenarios.params import Spec, fields_of, inherit
-from scenarios.schema import Scenario
+from scenarios.pseudonym import pseudonymise
+from scenarios.schema import Condition, Scenario
 
-__all__ = ["assumptions_table"]
+__all__ = ["assumptions_table", "rule_text"]
 
 _SECTIONS = ("calendar", "money", "portfolio", "behaviour", "channels", "agents", "offers", "agreements",
              "escalation", "contact_rules", "optimizer", "monte_carlo")
@@ -25,6 +26,20 @@ def _walk(obj, prefix: str, rows: list[tuple[str, str, str, str, str]], parent: 
             continue
         text = show(list(value) if isinstance(value, tuple) else value, 80)
         rows.append((key, text, spec.unit, spec.source, spec.doc))
+
+
+def rule_text(scenario: Scenario, rule: tuple[Condition, ...]) -> str:
+    """A segment rule in words; values listed over ``debtor_id`` or a personal column are pseudonymised."""
+    personal = {"debtor_id", *scenario.portfolio.personal_columns}
+    parts = []
+    for c in rule:
+        if c.column in personal and c.values is not None:
+            c = dataclasses.replace(c, values=tuple(pseudonymise(list(c.values))))
+        elif c.column in personal and c.flag is None:
+            parts.append(f"{c.column} in a range (personal data, not shown)")
+            continue
+        parts.append(c.describe())
+    return " and ".join(parts)
 
 
 def assumptions_table(scenario: Scenario) -> pl.DataFrame:
@@ -47,7 +62,7 @@ def assumptions_table(scenario: Scenario) -> pl.DataFrame:
             short = key.split(".", 1)[1]
             if base[short][1] != text:
                 rows.append((f"segments.{seg.name}.behaviour.{short}", text, unit, f"scenario ({seg.name}); default: {source}", doc))
-        rule = " and ".join(c.describe() for c in seg.rule)
+        rule = rule_text(scenario, seg.rule)
         rows.append((f"segments.{seg.name}.rule", rule, "", "scenario", seg.description or "segment rule"))
     for name, steps in scenario.cadences.items():
         rows.append((f"cadences.{name}", ", ".join(f"d{s.day} {s.channel}" for s in steps), "day channel", "scenario",

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from scenarios.errors import InputError, Problems
+from scenarios.policyrules import policy_problems
 from scenarios.portfolio import Portfolio, load_portfolio, validate_frame
 from scenarios.schema import Scenario
 from scenarios.segmentation import assign_segments
@@ -34,17 +35,23 @@ def load_inputs(scenario: Scenario, portfolio_path: str | Path | None = None) ->
     Raises
     ------
     InputError
-        Every problem of the portfolio file, then of the segment rules against it.
+        Every offer of the baseline that the catalogue's rules forbid, every problem of the
+        portfolio file, then of the segment rules against it.
     """
+    baseline = policy_problems(scenario.baseline, scenario, scenario.source, "baseline")
     path = portfolio_path or scenario.portfolio.file or None
     if path:
-        portfolio = load_portfolio(path, default_state=scenario.calendar.default_state,
-                                   file_label=str(portfolio_path) if portfolio_path else None)
+        try:
+            portfolio = load_portfolio(path, default_state=scenario.calendar.default_state,
+                                       file_label=str(portfolio_path) if portfolio_path else None)
+        except InputError as exc:
+            raise InputError([*baseline, *exc.problems]) from None
     else:
         src = scenario.portfolio
         frame = generate_portfolio(src.synthetic_n, np.random.default_rng(src.synthetic_seed), src.synthetic_product)
         portfolio = validate_frame(frame, f"synthetic portfolio of {scenario.source}", scenario.calendar.default_state)
     probs = Problems(scenario.source)
+    probs.items.extend(baseline)
     label = Path(path).name if path else "the synthetic portfolio"
     index = assign_segments(scenario, portfolio.frame, label=label, probs=probs)
     if probs:

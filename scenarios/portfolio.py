@@ -7,7 +7,7 @@ A portfolio is one row per debtor. It is read from CSV or Parquet, checked, and 
 column                dtype     rule
 ===================== ========= ===========================================================
 debtor_id             String    unique, non-empty (personal data: never shown raw)
-balance               Float64   finite, > 0 (R$)
+balance               Float64   finite, > 0, <= 1e12 (R$)
 days_past_due         Int64     whole number >= 0
 state                 String    one of the 27 UF codes; optional, default from the caller
 score                 Float64   finite, 0..1000; optional (null when absent)
@@ -52,6 +52,7 @@ import polars as pl
 
 from scenarios.errors import Problems, show, suggest
 from scenarios.pseudonym import pseudonymise
+from scenarios.textfiles import file_kind
 
 __all__ = [
     "UF_CODES",
@@ -61,6 +62,7 @@ __all__ = [
     "TRUE_WORDS",
     "FALSE_WORDS",
     "SUFFIXES",
+    "MAX_BALANCE",
     "Portfolio",
     "load_portfolio",
     "validate_frame",
@@ -107,6 +109,8 @@ _SCHEMA: dict[str, pl.DataType] = {
     "has_email": pl.Boolean(),
     "has_whatsapp": pl.Boolean(),
 }
+#: Largest balance accepted (R$): far above any single debt, far below float overflow of the sums.
+MAX_BALANCE = 1e12
 _SHOWN = 3  # offending rows named per message
 _MAX_EXACT_INT = 2.0**53  # beyond this a float no longer holds every whole number
 _BOOL_WORDS = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
@@ -247,10 +251,16 @@ def _read_csv(path: Path, probs: Problems) -> pl.DataFrame | None:
         probs.add("", "could not be read", got=type(exc).__name__, raw_got=True,
                   expected="a readable CSV file")
         return None
+    kind = file_kind(path)
+    if kind:
+        probs.add("", "not a text file", got=kind, raw_got=True, expected="a comma-separated UTF-8 text file")
+        return None
     if header and b";" in header[0] and b"," not in header[0]:
         text = header[0].decode("utf-8", errors="replace").lstrip("\ufeff")
         probs.add("", "file looks semicolon-separated", got=f"header {show(text, 50)}",
                   raw_got=True, expected="comma-separated columns and '.' as decimal point")
+        return None
+    if header and not _unique_header(header[0], probs):
         return None
     try:
         df = _read_csv_text(path, "utf8")
@@ -276,6 +286,41 @@ def _read_csv(path: Path, probs: Problems) -> pl.DataFrame | None:
                   expected="a readable CSV file")
         return None
     return df
+
+
+def _unique_header(line: bytes, probs: Problems) -> bool:
+    """Whether every column of the header line is named once; a repeated name is a problem."""
+    import csv
+    text = line.decode("utf-8", errors="replace").lstrip("\ufeff")
+    try:
+        names = [n.strip() for n in next(csv.reader([text]))]
+    except (csv.Error, StopIteration):
+        return True
+    if any(_data_like(n) for n in names):
+        return True  # a first line of data, not a header: said as such by the column checks
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(names, start=1):
+        seen.setdefault(name, []).append(i)
+    ok = True
+    for name, where in seen.items():
+        if len(where) > 1:
+            key = name if name and not _data_like(name) else f"column {where[0]}"
+            probs.add(key, f"column named {len(where)} times in the header",
+                      got="columns " + ", ".join(map(str, where)), raw_got=True, expected="each column once")
+            ok = False
+    return ok
+
+
+def _data_like(name: str) -> bool:
+    """Whether a header cell looks like a value (a number, a long number such as a CPF) rather than a name."""
+    text = name.strip()
+    if _LONG_NUMBER.search(text):
+        return True
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
 
 
 def _read_csv_text(source: Path | io.BytesIO, encoding: str) -> pl.DataFrame:
@@ -341,7 +386,12 @@ def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Por
     v = _Validator(df, probs)
 
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    headerless = bool(missing) and any(_data_like(c) for c in df.columns)
     got_cols = _column_list(df.columns)
+    if headerless:  # the first line is a row of data (maybe a CPF): never echo it
+        probs.add("", "no header row: the first line looks like data", got=f"a first line of {df.width} values",
+                  raw_got=True, expected="a header row naming " + ", ".join(REQUIRED_COLUMNS))
+        missing = []
     for col in missing:
         hint = suggest(col, [c for c in df.columns if c not in REQUIRED_COLUMNS])
         problem = "required column missing" + (f"; is {hint!r} it, misspelt?" if hint else "")
@@ -356,6 +406,7 @@ def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Por
     bal = v.number("balance", required=True)
     if bal is not None:
         v.report(bal <= 0, "balance", "not positive", bal, "> 0")
+        v.report(bal > MAX_BALANCE, "balance", "implausibly large", bal, "at most 1e12, R$ 1 trillion")
         out["balance"] = bal
     dpd = v.whole("days_past_due", required=True)
     if dpd is not None:

@@ -4,31 +4,43 @@ A debtor id may be a CPF, which is personal data. Nothing that acordo writes or 
 messages, ``debtors.parquet``, reports) carries a raw id: it carries the pseudonym
 ``p_`` + the first 16 hex characters of ``HMAC-SHA256(key, id)``.
 
-The key comes from the environment variable ``ACORDO_PSEUDONYM_KEY``. When it is not set,
-a fixed, public default key is used so that runs are reproducible out of the box.
-
-.. warning::
-   The default key is published in this source file. With it, anyone can rebuild the
-   pseudonym of a guessed id, and the CPF space (10^9 numbers before the check digits) is
-   small enough to try exhaustively. Production users must set ``ACORDO_PSEUDONYM_KEY``
-   to a long random secret (e.g. ``python -c "import secrets; print(secrets.token_hex(32))"``)
-   and keep it out of version control. Changing the key changes every pseudonym.
+The key comes from the environment variable ``ACORDO_PSEUDONYM_KEY`` when it is set.
+Otherwise acordo uses a random key of this installation: 32 random bytes in the file
+``pseudonym.key`` of the user's configuration directory (``~/.config/acordo`` on Linux),
+readable by the user only, created on first use. The same machine therefore gives the same
+pseudonyms run after run (same seed, same outputs), while nobody without the key can rebuild
+the pseudonym of a guessed CPF (the CPF space, about 10^9 numbers, would otherwise be tried
+exhaustively in minutes). Creating the key emits one :class:`KeyCreated` warning saying where
+it is; the command line shows it once on stderr. The manifest of a run records which kind of
+key was used (:func:`key_kind`), never the key. Changing the key changes every pseudonym.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
+import stat
+import warnings
+from pathlib import Path
 from typing import Iterable, overload
 
 import polars as pl
 
-__all__ = ["DEFAULT_KEY", "KEY_ENV_VAR", "PREFIX", "pseudonym_key", "pseudonymise"]
+from scenarios.errors import InputError, Problem
+
+__all__ = ["KEY_ENV_VAR", "KEY_FILE_NAME", "PREFIX", "KeyCreated", "key_file", "key_kind", "pseudonym_key",
+           "pseudonymise"]
 
 #: Environment variable holding the pseudonymisation key (UTF-8 text).
 KEY_ENV_VAR = "ACORDO_PSEUDONYM_KEY"
 
-#: Public default key, used when :data:`KEY_ENV_VAR` is unset or empty. Not a secret.
-DEFAULT_KEY = b"acordo-public-default-pseudonym-key-v1 (set ACORDO_PSEUDONYM_KEY)"
+#: Name of the installation's key file in the user's configuration directory.
+KEY_FILE_NAME = "pseudonym.key"
+_KEY_BYTES = 32
+
+
+class KeyCreated(UserWarning):
+    """Emitted once, when the installation's pseudonym key file is created."""
 
 #: Prefix of every pseudonym; 16 hex characters follow.
 PREFIX = "p_"
@@ -39,23 +51,79 @@ _IPAD = bytes(0x36 for _ in range(_BLOCK))
 _OPAD = bytes(0x5C for _ in range(_BLOCK))
 
 
+def key_file() -> Path:
+    """Where the installation's key lives: ``pseudonym.key`` in the user's configuration directory."""
+    import platformdirs
+    return Path(platformdirs.user_config_dir("acordo", appauthor=False)) / KEY_FILE_NAME
+
+
+def key_kind() -> str:
+    """Which key pseudonyms are made with: ``"environment"`` or ``"installation"`` (for manifests)."""
+    return "environment" if os.environ.get(KEY_ENV_VAR, "") else "installation"
+
+
 def pseudonym_key() -> bytes:
     """Return the pseudonymisation key.
 
     Returns
     -------
     bytes
-        The UTF-8 bytes of the environment variable ``ACORDO_PSEUDONYM_KEY`` when it is set
-        and non-empty, else :data:`DEFAULT_KEY`.
+        The UTF-8 bytes of ``ACORDO_PSEUDONYM_KEY`` when it is set and non-empty, else the
+        installation's random key (:func:`key_file`), created on first use with a
+        :class:`KeyCreated` warning.
 
-    Notes
-    -----
-    The default key is public: pseudonyms made with it only hide ids from a casual reader,
-    not from someone who can guess ids (CPFs can be enumerated). Set
-    ``ACORDO_PSEUDONYM_KEY`` to a long random secret in production.
+    Raises
+    ------
+    InputError
+        If the key file cannot be created or read, is readable by other users, or does not
+        hold a key.
     """
     value = os.environ.get(KEY_ENV_VAR, "")
-    return value.encode("utf-8") if value else DEFAULT_KEY
+    if value:
+        return value.encode("utf-8")
+    return _read_or_create(key_file())
+
+
+def _key_problem(path: Path, problem: str, got: str | None = None) -> InputError:
+    return InputError([Problem(str(path), "", problem, got,
+                               f"a {_KEY_BYTES}-byte key readable by you only, or {KEY_ENV_VAR} set")])
+
+
+def _read_or_create(path: Path) -> bytes:
+    """Read the key file, creating it (mode 0600, atomically, once) when missing."""
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, secrets.token_bytes(_KEY_BYTES))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, path)  # fails if another process created it first: theirs is kept
+                created = True
+            except FileExistsError:
+                created = False
+            finally:
+                tmp.unlink(missing_ok=True)
+        except OSError as exc:
+            raise _key_problem(path, f"cannot create the pseudonym key ({exc.strerror or type(exc).__name__})") from None
+        if created:
+            warnings.warn(KeyCreated(f"created this installation's pseudonym key in {path} (readable by you only; "
+                                     f"keep it to keep pseudonyms stable, or set {KEY_ENV_VAR})"), stacklevel=3)
+    try:
+        info = path.stat()
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            raise _key_problem(path, "pseudonym key readable by other users",
+                               f"mode {stat.S_IMODE(info.st_mode):04o}; run chmod 600 on it")
+        key = path.read_bytes()
+    except OSError as exc:
+        raise _key_problem(path, f"cannot read the pseudonym key ({exc.strerror or type(exc).__name__})") from None
+    if len(key) < 16:
+        raise _key_problem(path, "not a pseudonym key", f"{len(key)} bytes")
+    return key
 
 
 def _pads(key: bytes) -> tuple["hashlib._Hash", "hashlib._Hash"]:
@@ -101,7 +169,7 @@ def pseudonymise(ids, key=None):
         ``123`` and the string ``"123"`` get the same pseudonym); missing values (``None``,
         nulls) stay missing.
     key : bytes, optional
-        The HMAC key. Default: :func:`pseudonym_key` (the environment or the public default).
+        The HMAC key. Default: :func:`pseudonym_key` (the environment or the installation's key).
 
     Returns
     -------

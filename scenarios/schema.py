@@ -70,6 +70,9 @@ class PortfolioSource:
                                    choices=("mixed", "crediario", "cartao", "telecom", "pessoal"), source="judgement")
     chronic_threshold: int = param(3, "delinquencies", "A debtor is a chronic late payer when prior_delinquencies reaches this.",
                                    lo=1, hi=100, source="DESIGN §2")
+    personal_columns: tuple[str, ...] = param(
+        default_factory=tuple, unit="", source="judgement",
+        doc="Portfolio columns holding personal data besides debtor_id; rules over them are shown pseudonymised.")
 
 
 @dataclass(frozen=True)

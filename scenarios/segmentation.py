@@ -22,6 +22,18 @@ def rule_expression(cond: Condition, chronic_threshold: int) -> pl.Expr:
     return expr.fill_null(False)
 
 
+def _fits(cond: Condition, frame: pl.DataFrame) -> bool:
+    """Whether a condition's kind suits its column's type (a text list never matches a number)."""
+    if cond.column == "chronic":
+        return cond.flag is not None
+    dtype = frame.schema[cond.column]
+    if cond.flag is not None:
+        return dtype == pl.Boolean
+    if cond.values is not None:
+        return not dtype.is_numeric() and dtype != pl.Boolean
+    return dtype.is_numeric()
+
+
 def assign_segments(scenario: Scenario, frame: pl.DataFrame, label: str = "portfolio",
                     probs: Problems | None = None) -> np.ndarray:
     """Segment index of every debtor (int32, in ``scenario.segments`` order).
@@ -40,7 +52,17 @@ def assign_segments(scenario: Scenario, frame: pl.DataFrame, label: str = "portf
         for col in missing:
             probs.add(f"segments.{seg.name}.rule.{col}", "no such portfolio column", col,
                       "one of " + ", ".join(sorted(columns)), file=scenario.source)
-        if missing:
+        mismatched = [c for c in seg.rule if c.column not in missing and not _fits(c, frame)]
+        for cond in mismatched:
+            dtype = "boolean" if frame.schema[cond.column] == pl.Boolean else (
+                "numeric" if frame.schema[cond.column].is_numeric() else "text")
+            kind = "true/false" if cond.flag is not None else ("a list of texts" if cond.values is not None
+                                                               else "a number range")
+            expected = {"numeric": "[low, high) numbers", "text": "a text or a list of texts",
+                        "boolean": "true or false"}[dtype]
+            probs.add(f"segments.{seg.name}.rule.{cond.column}", f"{kind} over a {dtype} column",
+                      f"{kind} over {cond.column} in {label}", expected, raw_got=True, file=scenario.source)
+        if missing or mismatched:
             masks.append(None)
             continue
         expr = pl.lit(True)

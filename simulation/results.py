@@ -23,12 +23,13 @@ HEADLINE: tuple[str, ...] = ("collected", "collected_npv", "net_npv", "give_away
 def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and the Student-t confidence interval of the mean over replications.
 
-    With one replication the interval is the point itself (no spread can be estimated).
+    With one replication no spread can be estimated: the interval is absent (both bounds
+    NaN, written as null), never a zero-width interval that would claim certainty.
     """
     values = np.asarray(values, dtype=np.float64)
     mean = float(values.mean())
     if values.size < 2:
-        return mean, mean, mean
+        return mean, math.nan, math.nan
     half = float(stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / math.sqrt(values.size))
     return mean, mean - half, mean + half
 
@@ -151,5 +152,9 @@ class SimulationResult:
         lines = [f"{self.scenario.name} — policy {self.policy_name}, {self.replications} replications, seed {self.seed}"]
         for k in HEADLINE:
             mean, lo, hi = self.metric(k)
-            lines.append(f"  {k:<20} {mean:>16,.2f}   95% CI [{lo:,.2f}, {hi:,.2f}]")
+            ci = f"95% CI [{lo:,.2f}, {hi:,.2f}]" if math.isfinite(lo) else "95% CI absent"
+            lines.append(f"  {k:<20} {mean:>16,.2f}   {ci}")
+        if self.replications < 2:
+            lines.append("  (one replication: no spread can be estimated, so no interval is given; "
+                         "use --replications 2 or more)")
         return "\n".join(lines)

@@ -8,6 +8,7 @@ import pytest
 def _isolated_cache(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("ACORDO_CACHE", str(tmp_path_factory.mktemp("acordo-cache")))
+    mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))  # the pseudonym key file
     mp.setenv("SOURCE_DATE_EPOCH", "1795478400")  # 2026-11-24, so reports are reproducible
     yield
     mp.undo()

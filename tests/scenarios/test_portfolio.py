@@ -16,7 +16,7 @@ from scenarios.portfolio import (
     load_portfolio,
     validate_frame,
 )
-from scenarios.pseudonym import DEFAULT_KEY, KEY_ENV_VAR, pseudonym_key, pseudonymise
+from scenarios.pseudonym import KEY_ENV_VAR, KeyCreated, key_file, pseudonym_key, pseudonymise
 
 KEY = b"test-key"
 CPF_A, CPF_B, CPF_C, CPF_D = "123.456.789-09", "987.654.321-00", "111.444.777-35", "529.982.247-25"
@@ -330,11 +330,15 @@ def test_pseudonym_is_stable_keyed_and_shaped():
         "p_" + hmac.new(long_key, CPF_A.encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def test_pseudonym_key_from_environment(monkeypatch):
+def test_pseudonym_key_from_environment(monkeypatch, tmp_path):
     assert pseudonym_key() == KEY
     assert pseudonymise([CPF_A]) == [ps(CPF_A)]
     monkeypatch.delenv(KEY_ENV_VAR)
-    assert pseudonym_key() == DEFAULT_KEY
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    with pytest.warns(KeyCreated, match=str(key_file())):
+        key = pseudonym_key()  # the installation's random key, created on first use
+    assert key_file().is_relative_to(tmp_path) and key_file().stat().st_mode & 0o777 == 0o600
+    assert len(key) == 32 and pseudonym_key() == key
     assert pseudonymise([CPF_A]) != [ps(CPF_A)]
 
 
