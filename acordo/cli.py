@@ -83,7 +83,7 @@ class _Progress:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from scenarios.inputs import load_inputs
     from scenarios.loader import load_scenario
-    scenario = load_scenario(_scenario_path(args.scenario))
+    scenario = load_scenario(_scenario_path(args.scenario), portfolio=args.portfolio, check_columns=True)
     inputs = load_inputs(scenario, args.portfolio)
     counts = inputs.segment_counts(scenario)
     print(f"{scenario.source}: ok — {scenario.name}; {inputs.portfolio.n:,} debtors, "

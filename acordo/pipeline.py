@@ -54,7 +54,7 @@ class Prepared:
 def prepare(scenario_path: str | Path, portfolio: str | Path | None = None,
             settings: dict | None = None) -> Prepared:
     """Load and validate the scenario and portfolio, segment it and build the model."""
-    scenario = load_scenario(scenario_path, settings=settings)
+    scenario = load_scenario(scenario_path, settings=settings, portfolio=portfolio, check_columns=True)
     inputs = load_inputs(scenario, portfolio)
     model = build_model(scenario, inputs.portfolio.frame, inputs.segment_index)
     return Prepared(scenario, inputs, model)

@@ -39,7 +39,8 @@ def load_inputs(scenario: Scenario, portfolio_path: str | Path | None = None) ->
     path = portfolio_path or scenario.portfolio.file or None
     if path:
         portfolio = load_portfolio(path, default_state=scenario.calendar.default_state,
-                                   file_label=str(portfolio_path) if portfolio_path else None)
+                                   file_label=str(portfolio_path) if portfolio_path else None,
+                                   column_types=scenario.portfolio.columns)
     else:
         src = scenario.portfolio
         frame = generate_portfolio(src.synthetic_n, np.random.default_rng(src.synthetic_seed), src.synthetic_product)

@@ -17,7 +17,10 @@ has_email             Boolean   optional, default true
 has_whatsapp          Boolean   optional, default true
 ===================== ========= ===========================================================
 
-Any other column is carried through unchanged (after the known columns, in file order).
+Any other column is carried through after the known columns, in file order, typed by
+:mod:`scenarios.columns`: as the scenario declares it (``[portfolio] columns``), as the file
+stores it (Parquet), or inferred from its values (CSV: whole numbers, numbers, true/false
+words, else text).
 
 Rules for values:
 
@@ -34,8 +37,10 @@ Every problem of a file is collected and raised together as one
 
     p.csv: balance: 2 rows not positive, first p_1a2b3c4d5e6f7a8b, p_0f1e2d3c4b5a6978 (got -10.0, 0.0, expected > 0)
 
-Offending rows are named by pseudonymised id (see :mod:`scenarios.pseudonym`), or as
-``row N`` (data rows counted from 1, header excluded) when the row has no id. Raw ids never
+Offending rows of a CSV file are named by their line in the file (the header is line 1)
+and their pseudonymised id (see :mod:`scenarios.pseudonym`), e.g. ``line 7 (p_1a2b…)``;
+rows of other inputs by pseudonymised id, or as ``row N`` (data rows counted from 1) when the
+row has no id. Raw ids never
 appear in a message: an offending value equal to some debtor id is shown as
 ``<a debtor id>``, and one with nine or more digits (a CPF or CNPJ in the wrong column,
 say) as ``<hidden long number>``.
@@ -50,6 +55,7 @@ from typing import Any
 
 import polars as pl
 
+from scenarios.columns import COLUMN_TYPES, infer_type, type_column
 from scenarios.errors import Problems, show, suggest
 from scenarios.pseudonym import pseudonymise
 
@@ -64,6 +70,7 @@ __all__ = [
     "Portfolio",
     "load_portfolio",
     "validate_frame",
+    "header_columns",
 ]
 
 #: The 27 federative units of Brazil (26 states and the Federal District), alphabetical.
@@ -191,7 +198,7 @@ class Portfolio:
 
 
 def load_portfolio(path: str | Path, *, default_state: str = "SP",
-                   file_label: str | None = None) -> Portfolio:
+                   file_label: str | None = None, column_types: dict[str, str] | None = None) -> Portfolio:
     """Read, validate and normalise a portfolio file.
 
     Parameters
@@ -204,6 +211,9 @@ def load_portfolio(path: str | Path, *, default_state: str = "SP",
         column).
     file_label : str, optional
         Name of the file in messages. Default: ``path`` as given.
+    column_types : dict, optional
+        Declared types of the file's own columns (name → ``text``, ``integer``, ``number``
+        or ``boolean``); other columns of its own are inferred.
 
     Returns
     -------
@@ -235,7 +245,22 @@ def load_portfolio(path: str | Path, *, default_state: str = "SP",
     probs.raise_if_any()
     if df is None:  # pragma: no cover - every failure above records a problem
         raise RuntimeError(f"{label}: portfolio could not be read")
-    return validate_frame(df, label, default_state)
+    return validate_frame(df, label, default_state, column_types=column_types,
+                          first_line=2 if kind == "csv" else None)
+
+
+def header_columns(path: Path) -> list[str] | None:
+    """The column names of a portfolio file, read cheaply; None when it cannot be read (loading says why)."""
+    kind = SUFFIXES.get(path.suffix.lower())
+    try:
+        if kind == "parquet":
+            return list(pl.read_parquet_schema(path))
+        if kind == "csv":
+            return [c.strip() for c in pl.read_csv(path, n_rows=0, infer_schema=False, glob=False,
+                                                   encoding="utf8-lossy").columns]
+    except (OSError, pl.exceptions.PolarsError, ValueError):
+        return None
+    return None
 
 
 def _read_csv(path: Path, probs: Problems) -> pl.DataFrame | None:
@@ -307,7 +332,8 @@ def _read_parquet(path: Path, probs: Problems) -> pl.DataFrame | None:
 # --------------------------------------------------------------------------- validation
 
 
-def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Portfolio:
+def validate_frame(df: pl.DataFrame, file_label: str, default_state: str, *,
+                   column_types: dict[str, str] | None = None, first_line: int | None = None) -> Portfolio:
     """Validate and normalise a portfolio table.
 
     Shared by the CSV and Parquet readers, and usable on in-memory frames (for example
@@ -322,6 +348,11 @@ def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Por
         Name of the input in messages.
     default_state : str
         UF code for rows without a state.
+    column_types : dict, optional
+        Declared types of extra columns (see :mod:`scenarios.columns`); the others are inferred.
+    first_line : int, optional
+        Line of the file holding the first data row (2 for a CSV with a header): offending
+        rows are then named by line as well as by pseudonym.
 
     Returns
     -------
@@ -338,7 +369,7 @@ def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Por
     """
     _check_default_state(default_state)
     probs = Problems(file_label)
-    v = _Validator(df, probs)
+    v = _Validator(df, probs, first_line)
 
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     got_cols = _column_list(df.columns)
@@ -379,11 +410,23 @@ def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Por
     for flag in FLAG_COLUMNS:
         out[flag] = v.boolean(flag)
 
+    extra = [c for c in df.columns if c not in _SCHEMA]
+    declared = dict(column_types or {})
+    for col in declared:
+        if col in _SCHEMA:
+            probs.add(col, "a column of the portfolio format has its own type", got=declared[col],
+                      expected="types only for the file's own columns")
+        elif declared[col] not in COLUMN_TYPES:
+            probs.add(col, "unknown column type", got=declared[col], expected="one of " + ", ".join(COLUMN_TYPES))
+    typed = []
+    for col in extra:
+        kind = declared.get(col) if declared.get(col) in COLUMN_TYPES else infer_type(df[col])
+        typed.append(type_column(df[col], kind, lambda mask, problem, values, expected, c=col:
+                                 v.report(mask, c, problem, values, expected)))
     probs.raise_if_any()
     frame = pl.DataFrame([out[c].alias(c) for c in _SCHEMA])
-    extra = [c for c in df.columns if c not in _SCHEMA]
-    if extra:
-        frame = frame.hstack(df.select(extra))
+    if typed:
+        frame = frame.hstack(typed)
     return Portfolio(frame=frame, source=file_label)
 
 
@@ -409,9 +452,10 @@ def _rows(n: int) -> str:
 class _Validator:
     """Column checks over one raw frame, reporting into one :class:`Problems`."""
 
-    def __init__(self, df: pl.DataFrame, probs: Problems):
+    def __init__(self, df: pl.DataFrame, probs: Problems, first_line: int | None = None):
         self.df = df
         self.probs = probs
+        self.first_line = first_line
         self.ids: pl.Series | None = None
         if "debtor_id" in df.columns:
             raw = df["debtor_id"]
@@ -429,12 +473,12 @@ class _Validator:
     def _labels(self, mask: pl.Series) -> list[str]:
         """Up to three row labels (pseudonym, else ``row N``) where ``mask`` is true."""
         idx = mask.fill_null(False).arg_true().head(_SHOWN).to_list()
-        if self.ids is None:
-            return [f"row {i + 1}" for i in idx]
-        raw = [self.ids[i] for i in idx]
-        names = pseudonymise([r for r in raw if r is not None])
-        it = iter(names)
-        return [next(it) if r is not None else f"row {i + 1}" for i, r in zip(idx, raw)]
+        raw = [self.ids[i] for i in idx] if self.ids is not None else [None] * len(idx)
+        it = iter(pseudonymise([r for r in raw if r is not None]))
+        names = [next(it) if r is not None else None for r in raw]
+        if self.first_line is None:
+            return [n if n is not None else f"row {i + 1}" for i, n in zip(idx, names)]
+        return [f"line {i + self.first_line}" + (f" ({n})" if n is not None else "") for i, n in zip(idx, names)]
 
     def _render(self, values: list[Any]) -> list[str]:
         """Render offending values; a value equal to some debtor id is masked."""

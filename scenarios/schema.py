@@ -68,6 +68,10 @@ class PortfolioSource:
     synthetic_seed: int = param(1, "", "Seed of the synthetic portfolio.", lo=0, hi=2**63 - 1, source="judgement")
     synthetic_product: str = param("mixed", "", "Product profile of the synthetic portfolio.",
                                    choices=("mixed", "crediario", "cartao", "telecom", "pessoal"), source="judgement")
+    columns: dict[str, str] = param(default_factory=dict, unit="",
+                                    doc="Types of the file's own columns that rules name (column = type); "
+                                        "the others are inferred from their values.",
+                                    choices=("text", "integer", "number", "boolean"), source="")
     chronic_threshold: int = param(3, "delinquencies", "A debtor is a chronic late payer when prior_delinquencies reaches this.",
                                    lo=1, hi=100, source="DESIGN §2")
 
@@ -386,6 +390,12 @@ class Scenario:
     baseline: Policy
     monte_carlo: MonteCarlo
     digest: str = field(default="", compare=False)
+    #: Segments that come from a parent file only (``extends``), not from the file itself.
+    inherited_segments: tuple[str, ...] = field(default=(), compare=False)
+    #: For every dotted key set by a file, the file (or ``--set``) that set it last.
+    origin: dict[str, str] = field(default_factory=dict, compare=False)
+    #: The files of the ``extends`` chain, the root ancestor first.
+    files: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def segment_names(self) -> tuple[str, ...]:
