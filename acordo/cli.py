@@ -192,10 +192,11 @@ def _budget(text: str) -> float:
 
 
 def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replications: str | None = None,
-                 seed: str | None = None, portfolio: str = "CSV or Parquet portfolio overriding the scenario's") -> None:
+                 seed: str | None = None, portfolio: str = "CSV, Excel or Parquet portfolio overriding the scenario's") -> None:
     """The options every job command shares: output, portfolio, seeds, processes, --force, --quiet."""
     p.add_argument("--out", required=True, help="run directory to create")
     p.add_argument("--portfolio", help=portfolio)
+    _read_options(p)
     p.add_argument("--replications", type=_positive_int("--replications"), help=replications)
     p.add_argument("--seed", type=_seed, help=seed)
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, help="processes (results do not change)")
@@ -204,6 +205,21 @@ def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replicati
                        help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
     p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def _read_options(p: argparse.ArgumentParser) -> None:
+    """How to read a --portfolio export, when detection is not wanted."""
+    p.add_argument("--sep", help="CSV separator of --portfolio: ',', ';', '|' or 'tab' (default: detected)")
+    p.add_argument("--decimal", choices=(".", ","), help="decimal mark of --portfolio (default: detected)")
+    p.add_argument("--sheet", help="Excel sheet of --portfolio, by name or number (default: the first)")
+
+
+def _portfolio_file(args: argparse.Namespace) -> None:
+    """``args.portfolio`` with the reading options attached, when any was given."""
+    from scenarios.inputs import PortfolioFile
+    sep, decimal, sheet = (getattr(args, k, None) for k in ("sep", "decimal", "sheet"))
+    if getattr(args, "portfolio", None) and (sep or decimal or sheet):
+        args.portfolio = PortfolioFile(args.portfolio, "\t" if sep == "tab" else sep, decimal, sheet)
 
 
 def _lang_option(p: argparse.ArgumentParser, what: str) -> None:
@@ -217,7 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a scenario (and its portfolio) and report every problem")
     p.add_argument("scenario", help="scenario TOML file, or the name of a bundled scenario")
-    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
+    p.add_argument("--portfolio", help="CSV, Excel or Parquet portfolio overriding the scenario's")
+    _read_options(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("portfolio", help="write a synthetic Brazilian portfolio")
@@ -278,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _portfolio_file(args)
         return args.func(args)
     except InputError as exc:
         for problem in exc.problems:

@@ -12,7 +12,27 @@ from scenarios.schema import Scenario
 from scenarios.segmentation import assign_segments
 from scenarios.synthetic import generate_portfolio
 
-__all__ = ["RunInputs", "load_inputs"]
+__all__ = ["RunInputs", "load_inputs", "PortfolioFile"]
+
+
+@dataclass(frozen=True)
+class PortfolioFile:
+    """A portfolio path with how to read it (``--sep``, ``--decimal``, ``--sheet``); usable as a path."""
+
+    path: str
+    sep: str | None = None
+    decimal: str | None = None
+    sheet: str | None = None
+
+    def __fspath__(self) -> str:
+        return self.path
+
+    def __str__(self) -> str:
+        return self.path
+
+    def options(self) -> dict:
+        """The reading options given (for :func:`scenarios.portfolio.load_portfolio`)."""
+        return {k: v for k, v in (("sep", self.sep), ("decimal", self.decimal), ("sheet", self.sheet)) if v}
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,7 +48,7 @@ class RunInputs:
         return {s.name: int(c) for s, c in zip(scenario.segments, counts)}
 
 
-def load_inputs(scenario: Scenario, portfolio_path: str | Path | None = None) -> RunInputs:
+def load_inputs(scenario: Scenario, portfolio_path: str | Path | PortfolioFile | None = None) -> RunInputs:
     """Load (``--portfolio`` or the scenario's file) or generate the portfolio, and segment it.
 
     Raises
@@ -38,9 +58,10 @@ def load_inputs(scenario: Scenario, portfolio_path: str | Path | None = None) ->
     """
     path = portfolio_path or scenario.portfolio.file or None
     if path:
+        options = path.options() if isinstance(path, PortfolioFile) else {}
         portfolio = load_portfolio(path, default_state=scenario.calendar.default_state,
                                    file_label=str(portfolio_path) if portfolio_path else None,
-                                   column_types=scenario.portfolio.columns)
+                                   column_types=scenario.portfolio.columns, **options)
     else:
         src = scenario.portfolio
         frame = generate_portfolio(src.synthetic_n, np.random.default_rng(src.synthetic_seed), src.synthetic_product)

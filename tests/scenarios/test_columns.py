@@ -80,3 +80,44 @@ def test_a_declared_type_that_does_not_fit_names_the_lines(tmp_path):
     (line,) = [str(p) for p in info.value.problems]
     assert line.startswith(f"{tmp_path / 'book.csv'}: product_code: 5 rows not an integer, first line 2 (p_")
     assert "line 3 (p_" in line and "line 4 (p_" in line
+
+
+def _frames_equal(a: pl.DataFrame, b: pl.DataFrame) -> None:
+    assert a.schema == b.schema
+    assert a.equals(b), (a, b)
+
+
+def test_brazilian_csv_and_xlsx_load_to_the_same_frame_as_the_plain_csv(tmp_path):
+    import xlsxwriter
+    plain = load_portfolio(_csv(tmp_path)).frame
+    rows = [("a1", "100,00", "30", "1", "200.000", "A", "São Paulo"), ("a2", "200,00", "60", "2", "50.000", "B", "Maceió"),
+            ("a3", "300,00", "90", "4", "10.000", "A", "Goiânia"), ("a4", "400,00", "10", "1", "900.000", "B", "Belém"),
+            ("a5", "500,00", "5", "3", "0", "C", "Cuiabá")]
+    header = "debtor_id;balance;days_past_due;months_late;limit_bal;product_code;city"
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(("\r\n".join([header] + [";".join(r) for r in rows]) + "\r\n").encode("cp1252"))
+    brazil = load_portfolio(latin).frame
+    _frames_equal(brazil.drop("city"), plain)
+    assert brazil["city"].to_list()[0] == "São Paulo"
+    book = tmp_path / "book.xlsx"
+    with xlsxwriter.Workbook(book) as wb:
+        ws = wb.add_worksheet("carteira")
+        ws.write_row(0, 0, header.split(";")[:-1])
+        for i, row in enumerate(ROWS, start=1):
+            ws.write_row(i, 0, row)
+    _frames_equal(load_portfolio(book).frame, plain)
+    _frames_equal(load_portfolio(book, sheet="carteira").frame, plain)
+
+
+def test_bad_rows_of_a_workbook_are_named_by_sheet_row(tmp_path):
+    import xlsxwriter
+    book = tmp_path / "bad.xlsx"
+    with xlsxwriter.Workbook(book) as wb:
+        ws = wb.add_worksheet()
+        ws.write_row(0, 0, ["debtor_id", "balance", "days_past_due"])
+        ws.write_row(1, 0, ["a1", 10, 1])
+        ws.write_row(2, 0, ["a2", -5, 1])
+    with pytest.raises(InputError) as info:
+        load_portfolio(book)
+    (line,) = [str(p) for p in info.value.problems]
+    assert "balance: 1 row not positive, first row 3 (p_" in line
