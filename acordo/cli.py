@@ -9,7 +9,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
 
 from scenarios.errors import InputError, Problem
 
@@ -290,13 +291,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _book_warnings_on_stderr() -> Iterator[None]:
+    """Print each book warning once on stderr, ``warning: file: key: ...``; other warnings as usual."""
+    import warnings
+
+    from scenarios.bookchecks import BookWarning
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if isinstance(message, BookWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            previous(message, category, filename, lineno, file, line)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", BookWarning)
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         _portfolio_file(args)
-        return args.func(args)
+        with _book_warnings_on_stderr():
+            return args.func(args)
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

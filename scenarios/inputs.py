@@ -1,11 +1,13 @@
 """A scenario's portfolio, loaded or generated, validated and segmented: the inputs of a run."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from scenarios.bookchecks import BookWarning, book_warnings
 from scenarios.errors import InputError, Problems
 from scenarios.portfolio import Portfolio, load_portfolio, validate_frame
 from scenarios.schema import Scenario
@@ -41,6 +43,8 @@ class RunInputs:
 
     portfolio: Portfolio
     segment_index: np.ndarray
+    #: What looks wrong in the book without stopping the run (:mod:`scenarios.bookchecks`).
+    warnings: tuple[BookWarning, ...] = ()
 
     def segment_counts(self, scenario: Scenario) -> dict[str, int]:
         """Debtors per segment, in scenario order."""
@@ -50,6 +54,9 @@ class RunInputs:
 
 def load_inputs(scenario: Scenario, portfolio_path: str | Path | PortfolioFile | None = None) -> RunInputs:
     """Load (``--portfolio`` or the scenario's file) or generate the portfolio, and segment it.
+
+    What looks wrong but does not stop the run is in :attr:`RunInputs.warnings`, each also
+    issued as a :class:`~scenarios.bookchecks.BookWarning` (the CLI prints them on stderr).
 
     Raises
     ------
@@ -71,4 +78,7 @@ def load_inputs(scenario: Scenario, portfolio_path: str | Path | PortfolioFile |
     index = assign_segments(scenario, portfolio.frame, label=label, probs=probs)
     if probs:
         raise InputError(probs.items)
-    return RunInputs(portfolio, index)
+    found = tuple(book_warnings(scenario, portfolio.frame, index, label if path else portfolio.source))
+    for w in found:
+        warnings.warn(w, stacklevel=2)
+    return RunInputs(portfolio, index, found)

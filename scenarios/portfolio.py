@@ -116,6 +116,8 @@ _SCHEMA: dict[str, pl.DataType] = {
     "has_whatsapp": pl.Boolean(),
 }
 _SHOWN = 3  # offending rows named per message
+_US_CODES = frozenset("AK AL AR AZ CA CO CT DC DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC ND NE NH "
+                      "NJ NM NV NY OH OK OR PA RI SC SD TN TX UT VA VT WA WI WV WY PR".split())
 _NUMERIC = ("balance", "days_past_due", "score", "prior_delinquencies")
 _DECIMAL_COMMA = r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*$"
 _MAX_EXACT_INT = 2.0**53  # beyond this a float no longer holds every whole number
@@ -561,8 +563,10 @@ class _Validator:
         text = _blank_to_null(raw.cast(pl.String).str.strip_chars())
         codes = text.str.to_uppercase()
         bad = codes.is_not_null() & ~codes.is_in(list(UF_CODES))
-        self.report(bad, "state", "unknown UF code", text,
-                    "a two-letter UF code such as SP, RJ or MG")
+        us = bool(bad.any()) and float(codes.filter(bad).is_in(list(_US_CODES)).mean()) > 0.8
+        self.report(bad, "state", "unknown UF code" + ("; these look like US state codes" if us else ""), text,
+                    "a two-letter UF code such as SP, RJ or MG"
+                    + (" (drop the column, or map it to UF codes)" if us else ""))
         return codes.fill_null(default_state).alias("state")
 
     def boolean(self, col: str) -> pl.Series:
