@@ -1,4 +1,4 @@
-"""The ``acordo`` command line (DESIGN §7).
+"""The ``acordo`` command line.
 
 Exit codes: 0 success, 2 bad input (one line per problem: ``file: key: problem (got X,
 expected Y)``), 1 internal error. Progress goes to stderr; results and paths to stdout.

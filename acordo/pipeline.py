@@ -1,4 +1,4 @@
-"""The jobs behind the CLI commands: load, run, write a run directory (DESIGN §7)."""
+"""The jobs behind the CLI commands: load, run, write a run directory."""
 from __future__ import annotations
 
 import platform
@@ -81,7 +81,10 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
         "scenario": {"name": sc.name, "file": sc.source, "hash": sc.digest},
         "portfolio": {"source": prepared.inputs.portfolio.source, "debtors": prepared.inputs.portfolio.n,
                       "balance": prepared.inputs.portfolio.total_balance,
-                      "segments": prepared.inputs.segment_counts(sc)},
+                      "segments": prepared.inputs.segment_counts(sc), **prepared.inputs.facts},
+        "calendar": {"start_date": sc.calendar.start_date.isoformat(),
+                     "start_date_set_by": _set_by("calendar.start_date", sc.origin)},
+        "warnings": [str(w) for w in prepared.inputs.warnings],
         "seeds": seeds,
         "versions": package_versions(),
         "timings_seconds": timings,
@@ -89,6 +92,11 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
     if extra:
         data.update(extra)
     return data
+
+
+def _set_by(key: str, origin: dict) -> str:
+    from scenarios.assumptions import set_by
+    return set_by(key, origin)
 
 
 def policy_of(prepared: Prepared, policy_path: str | Path | None) -> tuple[Policy, str]:
@@ -161,7 +169,7 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
 
 
 def write_optimization(stage: Path, prepared: Prepared, result) -> None:
-    """Write the optimizer's outputs (DESIGN §7 and the optimizer issue) into ``stage``."""
+    """Write the optimizer's outputs (docs/optimizer.md) into ``stage``."""
     write_segments(stage, prepared)
     write_json(stage / "policy.json", result.policy_dict(prepared.model))
     write_json(stage / "solution.json", result.solution_dict())
@@ -280,7 +288,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
             write_optimization(stage, prepared, result)
             tornado.write_parquet(stage / "sensitivity.parquet", statistics=False)
             write_json(stage / "marginal.json", marginal)
-            assumptions_table(sc).write_parquet(stage / "assumptions.parquet", statistics=False)
+            assumptions_table(sc, prepared.inputs.facts).write_parquet(stage / "assumptions.parquet", statistics=False)
         extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
                  "sensitivity_replications": SR, "report_date": _report_date()}
         write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},

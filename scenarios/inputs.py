@@ -1,8 +1,9 @@
 """A scenario's portfolio, loaded or generated, validated and segmented: the inputs of a run."""
 from __future__ import annotations
 
+import hashlib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,8 @@ class RunInputs:
     segment_index: np.ndarray
     #: What looks wrong in the book without stopping the run (:mod:`scenarios.bookchecks`).
     warnings: tuple[BookWarning, ...] = ()
+    #: What was read: ``file``, ``rows``, ``sha256`` and ``set_by`` (``file`` None for the synthetic book).
+    facts: dict = field(default_factory=dict)
 
     def segment_counts(self, scenario: Scenario) -> dict[str, int]:
         """Debtors per segment, in scenario order."""
@@ -81,4 +84,19 @@ def load_inputs(scenario: Scenario, portfolio_path: str | Path | PortfolioFile |
     found = tuple(book_warnings(scenario, portfolio.frame, index, label if path else portfolio.source))
     for w in found:
         warnings.warn(w, stacklevel=2)
-    return RunInputs(portfolio, index, found)
+    return RunInputs(portfolio, index, found, _facts(scenario, portfolio, path, bool(portfolio_path)))
+
+
+def _facts(scenario: Scenario, portfolio: Portfolio, path, given: bool) -> dict:
+    """Which book the run read, for the manifest, the cover and the assumptions."""
+    from scenarios.assumptions import set_by
+    if not path:
+        src = scenario.portfolio
+        return {"file": None, "rows": portfolio.n, "sha256": None, "set_by": set_by("portfolio.synthetic_n", scenario.origin),
+                "synthetic": {"n": src.synthetic_n, "seed": src.synthetic_seed, "product": src.synthetic_product}}
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    who = "command line (--portfolio)" if given else set_by("portfolio.file", scenario.origin)
+    return {"file": str(path), "rows": portfolio.n, "sha256": digest.hexdigest()[:16], "set_by": who}

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as _dt
 import hashlib
 import json
 import math
+import os
 import tomllib
 from dataclasses import MISSING
 from pathlib import Path
@@ -26,7 +28,7 @@ from scenarios.schema import (
 )
 
 __all__ = ["load_scenario", "scenario_from_dict", "read_chain", "parse_policy", "load_policy",
-           "apply_settings", "SECTIONS", "offer_catalogue", "bundled_names", "BUNDLED_DIR", "MAX_EXTENDS"]
+           "apply_settings", "SECTIONS", "offer_catalogue", "bundled_names", "BUNDLED_DIR", "MAX_EXTENDS", "next_business_day", "today"]
 
 #: Top-level tables of a scenario file and the dataclass each one becomes.
 SECTIONS: dict[str, type] = {
@@ -42,7 +44,7 @@ _SEGMENT_KEYS = ("description", "risk_band", "max_discount", "rule", "behaviour"
 BUNDLED_DIR = Path(__file__).resolve().parent
 #: Longest ``extends`` chain accepted, in files (the file itself included).
 MAX_EXTENDS = 8
-#: Columns a rule may always name (DESIGN §6, plus the derived ``chronic`` flag and ``product``).
+#: Columns a rule may always name (the portfolio format, plus the derived ``chronic`` flag and ``product``).
 RULE_COLUMNS = ("balance", "days_past_due", "state", "score", "prior_delinquencies", "has_phone",
                 "has_email", "has_whatsapp", "chronic", "product")
 
@@ -182,6 +184,24 @@ def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
         message = message.replace("(at end of document)",
                                   f"(at line {len(lines)}, column {len(lines[-1]) + 1}, the end of the file)")
     return message
+
+
+def today() -> _dt.date:
+    """The run date: today, or the date of ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
+    return _dt.date.today()
+
+
+def next_business_day(day: _dt.date, state: str = "SP") -> _dt.date:
+    """The first weekday after ``day`` that is not a national or ``state`` holiday."""
+    import holidays
+    cal = holidays.Brazil(subdiv=state, years=(day.year, day.year + 1))
+    d = day + _dt.timedelta(days=1)
+    while d.weekday() >= 5 or d in cal:
+        d += _dt.timedelta(days=1)
+    return d
 
 
 def _problem(file: str, key: str, problem: str, got: Any, expected: str | None) -> Problem:
@@ -523,6 +543,11 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
         _check_rule_columns(raw_segments, _known_columns(sections["portfolio"], portfolio, base_dir), probs)
     _cross_checks(sections, probs, base_dir)
     probs.raise_if_any()
+    if calendar.start_date is None:
+        run_date = today()
+        calendar = _with(calendar, start_date=next_business_day(run_date, calendar.default_state))
+        if origin is not None and isinstance(origin, dict):
+            origin["calendar.start_date"] = f"default: the next business day after {run_date.isoformat()}"
     portfolio = sections["portfolio"]
     if portfolio.file and base_dir is not None and not Path(portfolio.file).is_absolute():
         portfolio = _with(portfolio, file=str((base_dir / portfolio.file)))

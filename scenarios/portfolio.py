@@ -1,4 +1,4 @@
-"""Portfolio files (DESIGN section 6): loading, validation and normalisation.
+"""Portfolio files: loading, validation and normalisation.
 
 A portfolio is one row per debtor. It is read from CSV or Parquet, checked, and turned into a
 :class:`Portfolio` whose frame always has the same columns and dtypes:

@@ -1,4 +1,4 @@
-"""Portfolio loading, validation and pseudonyms (DESIGN section 6)."""
+"""Portfolio loading, validation and pseudonyms."""
 from __future__ import annotations
 
 import hashlib
