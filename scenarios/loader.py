@@ -233,6 +233,7 @@ def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None, *
     """
     data, origin, files = read_chain(path)
     label = _label(Path(path))
+    _unpin_start_date(data, origin, Path(path))
     if settings:
         data = apply_settings(data, settings, origin, label)
     inherited = _inherited_segments(data, origin, label)
@@ -241,6 +242,25 @@ def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None, *
                                   inherited_segments=inherited)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return _with(scenario, digest=digest, origin=dict(origin), files=tuple(_label(f) for f in files))
+
+
+def _unpin_start_date(data: dict, origin: dict[str, str], path: Path) -> None:
+    """A bundled scenario pins its start date (reproducible examples); a user's file that extends
+    one does not inherit the pin: its forecast starts on the next business day, unless it says."""
+    setter = origin.get("calendar.start_date")
+    if setter is None or _is_bundled(path):
+        return
+    if _is_bundled(Path(setter)) and isinstance(data.get("calendar"), dict):
+        data["calendar"].pop("start_date", None)
+        origin.pop("calendar.start_date", None)
+
+
+def _is_bundled(path: Path) -> bool:
+    try:
+        path.resolve().relative_to(BUNDLED_DIR)
+    except ValueError:
+        return False
+    return True
 
 
 def _inherited_segments(data: dict, origin: Mapping[str, str], label: str) -> tuple[str, ...]:
@@ -583,6 +603,14 @@ def _cross_checks(s: dict[str, Any], probs: Problems, base_dir: Path | None) -> 
             probs.add("offers", "empty offer catalogue after the business rules",
                       f"{len(allowed)} discounts <= max_discount, {len(n_allowed)} installment counts <= max_installments",
                       "at least one of each", raw_got=True)
+    money = s["money"]
+    if money is not MISSING:
+        from babel.numbers import list_currencies
+        known = list_currencies()
+        if money.currency not in known:
+            hint = suggest(money.currency.upper(), sorted(known))
+            probs.add("money.currency", "unknown currency" + (f"; did you mean {hint!r}?" if hint else ""),
+                      money.currency, "an ISO 4217 code such as BRL, USD or EUR")
     rules = s["contact_rules"]
     if rules is not MISSING:
         for key in ("weekday_hours", "saturday_hours", "sunday_hours"):

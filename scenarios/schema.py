@@ -49,7 +49,9 @@ class Calendar:
 class Money:
     """Money: discounting, late charges and the plan's interest."""
 
-    currency: str = param("BRL", "", "Currency of every amount.", choices=("BRL",), source="judgement: Brazilian books")
+    currency: str = param("BRL", "ISO 4217 code", "Currency of every amount, as the report shows it (BRL, USD, EUR, "
+                          "...); the Brazilian rules of the scenario do not change with it.",
+                          source="judgement: Brazilian books")
     annual_discount_rate: float = param(0.15, "per year", "Rate that discounts cash flows to present value (daily compounding).",
                                         lo=0.0, hi=1.0, source="Selic target 15% a.a. (Copom, 2025)")
     multa: float = param(0.02, "share of the installment", "Late fee on a late plan installment.",
