@@ -1,4 +1,4 @@
-"""The ``acordo`` command line (DESIGN §7).
+"""The ``acordo`` command line.
 
 Exit codes: 0 success, 2 bad input (one line per problem: ``file: key: problem (got X,
 expected Y)``), 1 internal error. Progress goes to stderr; results and paths to stdout.
@@ -50,9 +50,11 @@ class _Progress:
     def __enter__(self) -> "_Progress":
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                                       TimeElapsedColumn)
+            self.bar = Progress(SpinnerColumn(finished_text="✓"), TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                                transient=False)
             self.bar.__enter__()
         return self
 
@@ -71,7 +73,7 @@ class _Progress:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from scenarios.inputs import load_inputs
     from scenarios.loader import load_scenario
-    scenario = load_scenario(_scenario_path(args.scenario))
+    scenario = load_scenario(_scenario_path(args.scenario), portfolio=args.portfolio, check_columns=True)
     inputs = load_inputs(scenario, args.portfolio)
     counts = inputs.segment_counts(scenario)
     print(f"{scenario.source}: ok — {scenario.name}; {inputs.portfolio.n:,} debtors, "
@@ -199,11 +201,12 @@ def _date(name: str) -> Callable[[str], "object"]:
 
 
 def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replications: str | None = None,
-                 seed: str | None = None, portfolio: str = "CSV or Parquet portfolio overriding the scenario's") -> None:
+                 seed: str | None = None, portfolio: str = "CSV, Excel or Parquet portfolio overriding the scenario's") -> None:
     """The options every job command shares: output, portfolio, seeds, processes, --force, --quiet."""
     p.add_argument("--out", required=True, help="run directory to create")
     p.add_argument("--portfolio", help=portfolio)
     from scenarios.schema import MonteCarlo
+    _read_options(p)
     p.add_argument("--replications", type=positive_int("--replications", key_cap(MonteCarlo, "replications")),
                    help=replications)
     p.add_argument("--seed", type=_seed, help=seed)
@@ -214,6 +217,21 @@ def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replicati
     p.add_argument("--force", action="store_true",
                    help="replace an earlier acordo run directory at --out (never a file or another directory)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def _read_options(p: argparse.ArgumentParser) -> None:
+    """How to read a --portfolio export, when detection is not wanted."""
+    p.add_argument("--sep", help="CSV separator of --portfolio: ',', ';', '|' or 'tab' (default: detected)")
+    p.add_argument("--decimal", choices=(".", ","), help="decimal mark of --portfolio (default: detected)")
+    p.add_argument("--sheet", help="Excel sheet of --portfolio, by name or number (default: the first)")
+
+
+def _portfolio_file(args: argparse.Namespace) -> None:
+    """``args.portfolio`` with the reading options attached, when any was given."""
+    from scenarios.inputs import PortfolioFile
+    sep, decimal, sheet = (getattr(args, k, None) for k in ("sep", "decimal", "sheet"))
+    if getattr(args, "portfolio", None) and (sep or decimal or sheet):
+        args.portfolio = PortfolioFile(args.portfolio, "\t" if sep == "tab" else sep, decimal, sheet)
 
 
 def _lang_option(p: argparse.ArgumentParser, what: str) -> None:
@@ -227,7 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a scenario (and its portfolio) and report every problem")
     p.add_argument("scenario", help="scenario TOML file, or the name of a bundled scenario")
-    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
+    p.add_argument("--portfolio", help="CSV, Excel or Parquet portfolio overriding the scenario's")
+    _read_options(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("portfolio", help="write a synthetic Brazilian portfolio")
@@ -328,7 +347,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
+            from scenarios.bookchecks import BookWarning
+            warnings.simplefilter("always", BookWarning)
             check_arguments(args, _scenario_path)
+            _portfolio_file(args)
             return args.func(args)
     except InputError as exc:
         for problem in exc.problems:

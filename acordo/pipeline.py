@@ -1,4 +1,4 @@
-"""The jobs behind the CLI commands: load, run, write a run directory (DESIGN §7)."""
+"""The jobs behind the CLI commands: load, run, write a run directory."""
 from __future__ import annotations
 
 import platform
@@ -54,7 +54,7 @@ class Prepared:
 def prepare(scenario_path: str | Path, portfolio: str | Path | None = None,
             settings: dict | None = None) -> Prepared:
     """Load and validate the scenario and portfolio, segment it and build the model."""
-    scenario = load_scenario(scenario_path, settings=settings)
+    scenario = load_scenario(scenario_path, settings=settings, portfolio=portfolio, check_columns=True)
     inputs = load_inputs(scenario, portfolio)
     model = build_model(scenario, inputs.portfolio.frame, inputs.segment_index)
     return Prepared(scenario, inputs, model)
@@ -81,7 +81,10 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
         "scenario": {"name": sc.name, "file": sc.source, "hash": sc.digest},
         "portfolio": {"source": prepared.inputs.portfolio.source, "debtors": prepared.inputs.portfolio.n,
                       "balance": prepared.inputs.portfolio.total_balance,
-                      "segments": prepared.inputs.segment_counts(sc)},
+                      "segments": prepared.inputs.segment_counts(sc), **prepared.inputs.facts},
+        "calendar": {"start_date": sc.calendar.start_date.isoformat(),
+                     "start_date_set_by": _set_by("calendar.start_date", sc.origin)},
+        "warnings": [str(w) for w in prepared.inputs.warnings],
         "seeds": seeds,
         "pseudonym_key": key_kind(),
         "versions": package_versions(),
@@ -90,6 +93,11 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
     if extra:
         data.update(extra)
     return data
+
+
+def _set_by(key: str, origin: dict) -> str:
+    from scenarios.assumptions import set_by
+    return set_by(key, origin)
 
 
 def policy_of(prepared: Prepared, policy_path: str | Path | None) -> tuple[Policy, str]:
@@ -182,7 +190,7 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
 
 
 def write_optimization(stage: Path, prepared: Prepared, result) -> None:
-    """Write the optimizer's outputs (DESIGN §7 and the optimizer issue) into ``stage``."""
+    """Write the optimizer's outputs (docs/optimizer.md) into ``stage``."""
     write_segments(stage, prepared)
     write_json(stage / "policy.json", result.policy_dict(prepared.model))
     write_json(stage / "solution.json", result.solution_dict())
@@ -240,6 +248,8 @@ def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     with watch.stage("load"):
         prepared = prepare(scenario_path, portfolio)
     seed = prepared.scenario.monte_carlo.seed if seed is None else seed
+    if progress:  # the stage shows (and its clock runs) from its start, not from its first step
+        progress("coefficients", 0, 1)
     result = optimize(prepared.model, seed=seed, integer=integer, budget=budget, replications=replications,
                       workers=workers, cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
                       progress=progress)
@@ -280,6 +290,8 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
         baseline = simulate_job(prepared, sc.baseline, "baseline", seed=validation_seed(seed), replications=R,
                                 workers=workers, progress=progress)
     with watch.stage("optimize"):
+        if progress:  # the stage shows (and its clock runs) from its start, not from its first step
+            progress("coefficients", 0, 1)
         result = optimize(prepared.model, seed=seed, replications=R, workers=workers, baseline=baseline,
                           cache_dir=cache_dir if cache_dir is not None else default_cache_dir(), progress=progress)
     for stage_name in ("coefficients", "lp", "frontier", "validation"):
@@ -288,12 +300,21 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     _raise_if_unsolved(prepared, result)
     SR = min(sensitivity_replications or max(2, min(R, 5)), R)  # a prefix of the re-simulation's replications
     with watch.stage("sensitivity"):
-        tick = (lambda k: progress("sensitivity", k, 1 + 2 * len(SENSITIVITY_PARAMETERS))) if progress else None
+        tick = (lambda k: progress("sensitivity", k, 2 * (1 + 2 * len(SENSITIVITY_PARAMETERS)))) if progress else None
         plan = OfferPlan.from_policy(result.policy, sc)
         # the optimized policy was re-simulated on these seeds already: its runs are the reference
         reference = result.optimized.values("net_npv")
         tornado = sensitivity(prepared.model, plan, seed=validation_seed(seed), replications=SR,
                               workers=workers, reference=reference, progress=tick)
+        # current practice under the same changes and draws: does the optimized policy still beat it?
+        base_plan = OfferPlan.from_policy(sc.baseline, sc)
+        base_tornado = sensitivity(prepared.model, base_plan, seed=validation_seed(seed), replications=SR,
+                                   workers=workers, reference=baseline.values("net_npv"), progress=tick)
+        tornado = tornado.with_columns(baseline_mean=base_tornado.get_column("mean"),
+                                       baseline_reference=base_tornado.get_column("reference"),
+                                       replications=SR, headline_replications=R,
+                                       headline_reference=float(reference.mean()))
+        tornado = tornado.with_columns(gain=tornado.get_column("mean") - tornado.get_column("baseline_mean"))
         marginal = {"one_more_agent": agent_value(prepared.model, plan, seed=validation_seed(seed), replications=R,
                                                   workers=workers, reference=reference)}
     with run_directory(out, force) as stage:
@@ -301,7 +322,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
             write_optimization(stage, prepared, result)
             tornado.write_parquet(stage / "sensitivity.parquet", statistics=False)
             write_json(stage / "marginal.json", marginal)
-            assumptions_table(sc).write_parquet(stage / "assumptions.parquet", statistics=False)
+            assumptions_table(sc, prepared.inputs.facts).write_parquet(stage / "assumptions.parquet", statistics=False)
         extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
                  "sensitivity_replications": SR, "report_date": _report_date()}
         write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},

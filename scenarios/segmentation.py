@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from scenarios.errors import Problems
+from scenarios.columns import rule_type_problems
+from scenarios.errors import Problems, suggest
 from scenarios.schema import Condition, Scenario
 
 __all__ = ["assign_segments", "rule_expression"]
@@ -20,18 +21,6 @@ def rule_expression(cond: Condition, chronic_threshold: int) -> pl.Expr:
     else:
         expr = (col >= cond.lo) & (col < cond.hi)
     return expr.fill_null(False)
-
-
-def _fits(cond: Condition, frame: pl.DataFrame) -> bool:
-    """Whether a condition's kind suits its column's type (a text list never matches a number)."""
-    if cond.column == "chronic":
-        return cond.flag is not None
-    dtype = frame.schema[cond.column]
-    if cond.flag is not None:
-        return dtype == pl.Boolean
-    if cond.values is not None:
-        return not dtype.is_numeric() and dtype != pl.Boolean
-    return dtype.is_numeric()
 
 
 def assign_segments(scenario: Scenario, frame: pl.DataFrame, label: str = "portfolio",
@@ -50,25 +39,20 @@ def assign_segments(scenario: Scenario, frame: pl.DataFrame, label: str = "portf
     for seg in scenario.segments:
         missing = [c.column for c in seg.rule if c.column not in columns]
         for col in missing:
-            probs.add(f"segments.{seg.name}.rule.{col}", "no such portfolio column", col,
-                      "one of " + ", ".join(sorted(columns)), file=scenario.source)
-        mismatched = [c for c in seg.rule if c.column not in missing and not _fits(c, frame)]
-        for cond in mismatched:
-            dtype = "boolean" if frame.schema[cond.column] == pl.Boolean else (
-                "numeric" if frame.schema[cond.column].is_numeric() else "text")
-            kind = "true/false" if cond.flag is not None else ("a list of texts" if cond.values is not None
-                                                               else "a number range")
-            expected = {"numeric": "[low, high) numbers", "text": "a text or a list of texts",
-                        "boolean": "true or false"}[dtype]
-            probs.add(f"segments.{seg.name}.rule.{cond.column}", f"{kind} over a {dtype} column",
-                      f"{kind} over {cond.column} in {label}", expected, raw_got=True, file=scenario.source)
-        if missing or mismatched:
+            hint = suggest(col, sorted(columns))
+            probs.add(f"segments.{seg.name}.rule.{col}",
+                      "no such portfolio column" + (f"; did you mean {hint!r}?" if hint else ""), col,
+                      None if hint else "one of " + ", ".join(sorted(columns)), file=scenario.source)
+        if missing:
             masks.append(None)
             continue
         expr = pl.lit(True)
         for cond in seg.rule:
             expr = expr & rule_expression(cond, scenario.portfolio.chronic_threshold)
         masks.append(expr.alias(seg.name))
+    personal = {"debtor_id", *scenario.portfolio.personal_columns}
+    if not rule_type_problems(scenario.segments, dict(frame.schema), probs, scenario.source, personal):
+        masks.append(None)
     if any(m is None for m in masks):
         if own:
             probs.raise_if_any()
@@ -86,9 +70,13 @@ def assign_segments(scenario: Scenario, frame: pl.DataFrame, label: str = "portf
             names = tuple(scenario.segments[j].name for j in np.flatnonzero(matched[i]))
             pairs[names] = pairs.get(names, 0) + 1
         first = max(pairs, key=pairs.get)
+        inherited = set(scenario.inherited_segments)
+        mixed = any(n in inherited for n in first) and not all(n in inherited for n in first)
         probs.add("segments", "debtors in more than one segment",
                   f"{overlapping} of {frame.height} in {label}, e.g. {' and '.join(first)}",
-                  "every debtor in exactly one segment", raw_got=True, file=scenario.source)
+                  "every debtor in exactly one segment"
+                  + ('; to use only this file\'s segments, add replace = ["segments", "cadences"] next to extends'
+                     if mixed else ""), raw_got=True, file=scenario.source)
     if own:
         probs.raise_if_any()
     index = np.where(counts == 1, matched.argmax(axis=1), -1).astype(np.int32)
