@@ -624,3 +624,15 @@ def _null_where(values: pl.Series, mask: pl.Series) -> pl.Series:
     return pl.select(
         pl.when(mask).then(None).otherwise(values).alias(values.name)
     ).to_series()
+
+
+def _data_like(name: str) -> bool:
+    """Whether a header cell looks like a value (a number, a long number such as a CPF) rather than a name."""
+    text = name.strip()
+    if _LONG_NUMBER.search(text):
+        return True
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True

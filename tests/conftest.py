@@ -1,14 +1,28 @@
-"""Suite-wide settings: no test writes to the user's cache or depends on the wall clock."""
+"""Suite-wide settings: no test writes to the user's cache or config, or depends on the wall clock."""
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
+
+_CONFIG = tempfile.mkdtemp(prefix="acordo-test-config-")
+
+
+def pytest_configure(config) -> None:
+    # before collection: modules that pseudonymise at import time already see the test key file
+    os.environ["XDG_CONFIG_HOME"] = _CONFIG  # the pseudonym key file
+
+
+def pytest_unconfigure(config) -> None:
+    shutil.rmtree(_CONFIG, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("ACORDO_CACHE", str(tmp_path_factory.mktemp("acordo-cache")))
-    mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))  # the pseudonym key file
     mp.setenv("SOURCE_DATE_EPOCH", "1795478400")  # 2026-11-24, so reports are reproducible
     yield
     mp.undo()
