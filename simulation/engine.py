@@ -238,6 +238,14 @@ class _Engine:
     #: Rows whose self-cure hazard may be positive (sorted; a superset, compacted lazily).
     _cure_idx: np.ndarray | None = None
     _cure_stale = 0
+    _cure_bound: float | None = None
+    _cure_step: np.ndarray | None = None
+
+    def _cure_buf(self) -> np.ndarray:
+        """A reused (N,) buffer for the daily hazard step (no fresh pages every day)."""
+        if self._cure_step is None:
+            self._cure_step = np.empty(self.N)
+        return self._cure_step
 
     def _cure_rows(self) -> np.ndarray:
         """The rows the self-cure pass must visit: every row with ``a_eff > 0`` (and maybe some at 0)."""
@@ -257,15 +265,21 @@ class _Engine:
         idx = self._cure_rows()
         if idx.size == 0:
             return
-        if idx.size * 2 > self.N:  # most rows: contiguous passes beat gathers
-            step = self.a_eff * (g[0] if self.tau_uniform else g[self.seg])
-            np.minimum(step, 1.0, out=step)
+        if self._cure_bound is None:  # a_eff never exceeds a_cure's start times the largest uplift
+            up = float(np.max(self.m.params["uplift_negativado"], initial=1.0))
+            self._cure_bound = float(np.max(self.a_eff, initial=0.0)) * max(up, 1.0)
+        capped = self._cure_bound * float(np.max(g)) > 1.0  # else min(step, 1) is step itself
+        if idx.size * 8 > self.N:  # many rows: contiguous passes beat gathers
+            step = np.multiply(self.a_eff, g[0] if self.tau_uniform else g[self.seg], out=self._cure_buf())
+            if capped:
+                np.minimum(step, 1.0, out=step)
             np.subtract(1.0, step, out=step)
             self.surv *= step
             rows = np.flatnonzero(self.surv <= self.U)
         else:  # the same arithmetic on the rows that can still cure (rows at a_eff = 0 keep surv)
             step = self.a_eff[idx] * (g[0] if self.tau_uniform else g[self.seg[idx]])
-            np.minimum(step, 1.0, out=step)
+            if capped:
+                np.minimum(step, 1.0, out=step)
             np.subtract(1.0, step, out=step)
             surv = self.surv[idx] * step
             self.surv[idx] = surv
@@ -488,9 +502,20 @@ class _Engine:
             return
         n7c = n7[reached][talk]
         cs = segs[reached][talk]
-        p = self.m.engage[cs, c] * self.m.params["fatigue"][cs] ** n7c
+        p = self.m.engage[cs, c] * self._fatigue(cs, n7c)
         engaged = cand[uniform(self.st["engage"], self.rid[cand], t, c) < p]
         self._negotiate(engaged, t, c)
+
+    _fatigue_pow: np.ndarray | None = None
+
+    def _fatigue(self, segs: np.ndarray, n7: np.ndarray) -> np.ndarray:
+        """``fatigue[segs] ** n7`` from a table of powers (n7 <= K when the cap holds)."""
+        if self._fatigue_pow is None:
+            k = np.arange(max(self.K, 0) + 1, dtype=np.float64)
+            self._fatigue_pow = np.power(self.m.params["fatigue"][:, None], k[None, :])
+        if n7.size and int(n7.max()) >= self._fatigue_pow.shape[1]:
+            return self.m.params["fatigue"][segs] ** n7
+        return self._fatigue_pow[segs, n7]
 
     def _forget(self, t: int, rows: np.ndarray) -> None:
         """Attempts of seven days ago on one channel leave the 7-day count.
