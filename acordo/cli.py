@@ -17,6 +17,7 @@ from acordo.arguments import Parser, check_arguments, key_cap, pid_alive, positi
 from acordo.arguments import budget as _budget
 from acordo.arguments import seed as _seed
 from scenarios.errors import InputError, Problem
+from simulation.pool import default_workers
 
 __all__ = ["main", "build_parser", "Terminated"]
 
@@ -200,6 +201,12 @@ def _date(name: str) -> Callable[[str], "object"]:
     return parse
 
 
+def _default_workers() -> int:
+    """``$ACORDO_WORKERS`` when it is a whole number >= 1, else every core."""
+    text = os.environ.get("ACORDO_WORKERS", "")
+    return int(text) if text.isdigit() and int(text) >= 1 else default_workers()
+
+
 def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replications: str | None = None,
                  seed: str | None = None, portfolio: str = "CSV, Excel or Parquet portfolio overriding the scenario's") -> None:
     """The options every job command shares: output, portfolio, seeds, processes, --force, --quiet."""
@@ -210,7 +217,8 @@ def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replicati
     p.add_argument("--replications", type=positive_int("--replications", key_cap(MonteCarlo, "replications")),
                    help=replications)
     p.add_argument("--seed", type=_seed, help=seed)
-    p.add_argument("--workers", type=positive_int("--workers"), default=1, help="processes (results do not change)")
+    p.add_argument("--workers", type=positive_int("--workers"), default=_default_workers(),
+                   help="processes (default: every core, here %(default)s, or $ACORDO_WORKERS; results do not change)")
     if cluster:
         p.add_argument("--cluster", metavar="local|tcp://HOST:8786",
                        help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")

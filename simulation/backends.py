@@ -5,8 +5,8 @@ calling ``on_done(index, result)`` in the calling process as each task finishes 
 order). Three implementations:
 
 - :class:`InProcess`: one task after the other, in this process;
-- :class:`LocalProcesses`: a :class:`concurrent.futures.ProcessPoolExecutor` of
-  ``workers`` processes (started with ``spawn``: a fresh interpreter, no forked thread pools);
+- :class:`LocalProcesses`: a :class:`simulation.pool.WorkerPool` of ``workers`` processes
+  (the project's one pool: ``spawn``, workers die with their parent, ignore Ctrl-C);
 - :class:`DaskBackend`: a ``distributed.Client`` on an existing scheduler
   (``tcp://HOST:8786``) or on a :class:`distributed.LocalCluster` it starts (``"local"``).
   Tasks are submitted with ``pure=False`` (two identical calls are two tasks) and
@@ -23,9 +23,7 @@ returns only small results: the totals and, per day and segment, collected cash 
 from __future__ import annotations
 
 import functools
-import multiprocessing
 from abc import ABC, abstractmethod
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
@@ -40,6 +38,7 @@ from scenarios.schema import Scenario
 from simulation.draws import Streams
 from simulation.engine import simulate_replication
 from simulation.model import OfferPlan, SimModel, build_model
+from simulation.pool import WorkerPool
 from simulation.replication import DAILY_METRICS, TOTALS
 
 __all__ = ["Backend", "InProcess", "LocalProcesses", "DaskBackend", "make_backend", "CellSpec", "PreparedCell",
@@ -231,11 +230,17 @@ class InProcess(Backend):
         return {"backend": self.kind, "workers": 1}
 
 
+def _plain(_shared: Any, item: tuple[Callable[[Any], Any], Any]) -> Any:
+    fn, task = item
+    return fn(task)
+
+
 class LocalProcesses(Backend):
-    """A pool of ``workers`` local processes (``concurrent.futures``, ``spawn`` start method).
+    """A :class:`simulation.pool.WorkerPool` of ``workers`` local processes (``spawn``).
 
     The pool is started on the first :meth:`map` and kept until :meth:`close`, so each
-    process keeps its cache of prepared cells between calls.
+    process keeps its cache of prepared cells between calls. Workers die with their
+    parent and ignore Ctrl-C; an interrupted :meth:`map` terminates them.
     """
 
     kind = "processes"
@@ -244,11 +249,11 @@ class LocalProcesses(Backend):
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers: must be a whole number >= 1 (got {workers!r})")
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self) -> WorkerPool:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = WorkerPool(self.workers)
         return self._pool
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T], on_done: OnDone | None = None) -> list[R]:
@@ -256,29 +261,18 @@ class LocalProcesses(Backend):
         if not tasks:
             return []
         pool = self._executor()
-        index: dict[Future, int] = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
-        out: list[Any] = [None] * len(tasks)
-        pending = set(index)
         try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in sorted(done, key=index.__getitem__):
-                    res = fut.result()
-                    out[index[fut]] = res
-                    if on_done is not None:
-                        on_done(index[fut], res)
+            return pool.map(_plain, [(fn, t) for t in tasks], on_done=on_done)
         except BaseException:
-            for fut in pending:
-                fut.cancel()
+            self._pool = None  # terminated by the pool
             raise
-        return out
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.kind, "workers": self.workers}
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.close()
             self._pool = None
 
 

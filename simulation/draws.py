@@ -37,9 +37,13 @@ _SCALE = 2.0 ** -53
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    x = (x ^ (x >> _S30)) * _M1
-    x = (x ^ (x >> _S27)) * _M2
-    return x ^ (x >> _S31)
+    """splitmix64's finaliser, in place on ``x`` (uint64), which it returns."""
+    x ^= x >> _S30
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
 
 
 def uniform(key: np.uint64 | int, ids: np.ndarray, day: int | np.ndarray = 0,
@@ -60,10 +64,19 @@ def uniform(key: np.uint64 | int, ids: np.ndarray, day: int | np.ndarray = 0,
     ndarray of float64 in [0, 1)
     """
     with np.errstate(over="ignore"):
-        x = _mix(np.asarray(ids, dtype=np.uint64) * _C1 ^ np.uint64(key))
-        x ^= np.asarray(day, dtype=np.uint64) * _C2 ^ (np.asarray(channel, dtype=np.uint64) + np.uint64(1)) * _C3
+        x = np.array(ids, dtype=np.uint64)  # a copy: mixed in place below
+        x *= _C1
+        x ^= np.uint64(key)
         x = _mix(x)
-    return (x >> _S11).astype(np.float64) * _SCALE
+        if np.ndim(day) == 0 and np.ndim(channel) == 0:
+            x ^= np.uint64(np.uint64(day) * _C2 ^ (np.uint64(channel) + np.uint64(1)) * _C3)
+        else:
+            x ^= np.asarray(day, dtype=np.uint64) * _C2 ^ (np.asarray(channel, dtype=np.uint64) + np.uint64(1)) * _C3
+        x = _mix(x)
+        x >>= _S11
+    u = x.astype(np.float64)
+    u *= _SCALE
+    return u
 
 
 def normal(key: np.uint64 | int, ids: np.ndarray, day: int = 0) -> np.ndarray:

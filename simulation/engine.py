@@ -39,6 +39,8 @@ _M = {m: i for i, m in enumerate(DAILY_METRICS)}
 _O = {o: i for i, o in enumerate(OUTCOMES)}
 _CHANNEL_ORDER = (CH["letter"], CH["email"], CH["sms"], CH["whatsapp"])
 LETTER, CALL = CH["letter"], CH["call"]
+#: The forget event of each channel (attempts leave the 7-day count seven days later).
+_FORGET = tuple(f"forget_{c}" for c in CHANNELS)
 _NEVER = -10_000
 
 
@@ -257,6 +259,8 @@ class _Engine:
         self.U[rows] = uniform(self.st["cure"], rid, t, 0)
         self.a_cure[rows] = P["self_cure_h0"][new] * np.exp(-(cyc.entry_dpd - t) / P["self_cure_tau"][new])
         self.a_eff[rows] = self.a_cure[rows]
+        self._cure_reopen(rows)
+        self._cure_bound = None  # a new cycle's hazard may exceed the first cycle's largest
         self.L[rows] = B * np.exp(P["lump_mu"][new] + P["lump_sigma"][new] * normal(self.st["lump"], rid, t))
         self.Mcap[rows] = B * np.exp(P["monthly_mu"][new] + P["monthly_sigma"][new] * normal(self.st["monthly"], rid, t))
         self.ag_base[rows] = self.ag_count[rows]
@@ -385,10 +389,21 @@ class _Engine:
         self.daily[t, :, _M["collected"]] += np.bincount(segs, weights=amount, minlength=self.S)
         self.daily[t, :, _M["npv"]] += np.bincount(segs, weights=amount * self.df[t], minlength=self.S)
 
-    def _charge(self, rows: np.ndarray, amount: np.ndarray | float, t: int, counter: str) -> None:
-        amount = np.broadcast_to(np.asarray(amount, dtype=np.float64), rows.shape)
+    def _charge(self, rows: np.ndarray, amount: np.ndarray | float, t: int, counter: str,
+                segs: np.ndarray | None = None, per_segment: np.ndarray | None = None) -> None:
+        """Charge ``amount`` to ``rows``; ``segs`` (their segments) and, for a scalar amount,
+        ``per_segment`` (their count per segment) spare the lookups when the caller has them."""
+        segs = self.seg[rows] if segs is None else segs
+        if np.ndim(amount) == 0:
+            amount = float(amount)
+            self.cost[rows] += amount * self.df[t]
+            counts = np.bincount(segs, minlength=self.S) if per_segment is None else per_segment
+            self.daily[t, :, _M["cost"]] += counts * amount
+            self.counters[counter] += amount * rows.size
+            return
+        amount = np.asarray(amount, dtype=np.float64)
         self.cost[rows] += amount * self.df[t]
-        self.daily[t, :, _M["cost"]] += np.bincount(self.seg[rows], weights=amount, minlength=self.S)
+        self.daily[t, :, _M["cost"]] += np.bincount(segs, weights=amount, minlength=self.S)
         self.counters[counter] += float(amount.sum())
 
     def _count(self, rows: np.ndarray, t: int, metric: str) -> None:
@@ -397,15 +412,58 @@ class _Engine:
     def _leave_open(self, rows: np.ndarray, status: int) -> None:
         self.status[rows] = status
         self.a_eff[rows] = 0.0
+        self._cure_stale += rows.size
 
     # ------------------------------------------------------------------ A: self-cure
+    #: Rows whose self-cure hazard may be positive (sorted; a superset, compacted lazily).
+    _cure_idx: np.ndarray | None = None
+    _cure_stale = 0
+    _cure_bound: float | None = None
+    _cure_step: np.ndarray | None = None
+
+    def _cure_buf(self) -> np.ndarray:
+        """A reused (N,) buffer for the daily hazard step (no fresh pages every day)."""
+        if self._cure_step is None:
+            self._cure_step = np.empty(self.N)
+        return self._cure_step
+
+    def _cure_rows(self) -> np.ndarray:
+        """The rows the self-cure pass must visit: every row with ``a_eff > 0`` (and maybe some at 0)."""
+        idx = self._cure_idx
+        if idx is None or self._cure_stale * 4 > idx.size:
+            idx = np.flatnonzero(self.a_eff > 0) if idx is None else idx[self.a_eff[idx] > 0]
+            self._cure_idx, self._cure_stale = idx, 0
+        return idx
+
+    def _cure_reopen(self, rows: np.ndarray) -> None:
+        """``rows`` are open again (a broken agreement): the self-cure pass visits them."""
+        if rows.size:
+            self._cure_idx = None  # rebuilt by the next pass: one scan of a_eff
+
     def _self_cure(self, t: int) -> None:
         g = self.g[t]
-        step = self.a_eff * (g[0] if self.tau_uniform else g[self.seg])
-        np.minimum(step, 1.0, out=step)
-        np.subtract(1.0, step, out=step)
-        self.surv *= step
-        rows = np.flatnonzero(self.surv <= self.U)
+        idx = self._cure_rows()
+        if idx.size == 0:
+            return
+        if self._cure_bound is None:  # a_eff never exceeds a_cure's start times the largest uplift
+            up = float(np.max(self.m.params["uplift_negativado"], initial=1.0))
+            self._cure_bound = float(np.max(self.a_eff, initial=0.0)) * max(up, 1.0)
+        capped = self._cure_bound * float(np.max(g)) > 1.0  # else min(step, 1) is step itself
+        if idx.size * 8 > self.N:  # many rows: contiguous passes beat gathers
+            step = np.multiply(self.a_eff, g[0] if self.tau_uniform else g[self.seg], out=self._cure_buf())
+            if capped:
+                np.minimum(step, 1.0, out=step)
+            np.subtract(1.0, step, out=step)
+            self.surv *= step
+            rows = np.flatnonzero(self.surv <= self.U)
+        else:  # the same arithmetic on the rows that can still cure (rows at a_eff = 0 keep surv)
+            step = self.a_eff[idx] * (g[0] if self.tau_uniform else g[self.seg[idx]])
+            if capped:
+                np.minimum(step, 1.0, out=step)
+            np.subtract(1.0, step, out=step)
+            surv = self.surv[idx] * step
+            self.surv[idx] = surv
+            rows = idx[surv <= self.U[idx]]
         if rows.size == 0:
             return
         self._collect(rows, self._owed(rows, t), t)
@@ -485,6 +543,7 @@ class _Engine:
             self.base_day[br] = t
             self.status[br] = OPEN
             self.a_eff[br] = self.a_cure[br]
+            self._cure_reopen(br)
             self.ag_late[br] = -1
             self.cooldown[br] = t + self.sc.agreements.renegotiation_cooldown_days
             self.broken[br] += 1
@@ -582,30 +641,37 @@ class _Engine:
     def _attempt(self, rows: np.ndarray, t: int, c: int, reached: np.ndarray, minutes: np.ndarray | None) -> None:
         """Make attempts on ``c`` (rules already passed); reach, opt-out, engagement, negotiation."""
         self._drop(c, rows)
-        cost = self.channel_cost[c]
+        segs = self.seg[rows]
+        per_segment = np.bincount(segs, minlength=self.S)
         if minutes is not None:
             self.minutes[rows] += minutes
-            self._charge(rows, minutes * self.cost_per_minute, t, "agent_cost")
-        self._charge(rows, cost, t, "contact_cost")
+            self._charge(rows, minutes * self.cost_per_minute, t, "agent_cost", segs)
+        self._charge(rows, self.channel_cost[c], t, "contact_cost", segs, per_segment)
         self.counters[f"attempts_{CHANNELS[c]}"] += rows.size
-        self._count(rows, t, f"attempts_{CHANNELS[c]}")
+        self.daily[t, :, _M[f"attempts_{CHANNELS[c]}"]] += per_segment
+        # Contacts in the last 7 days before this one: the ring buffer holds them all
+        # (rule 3 keeps them <= K), and so does recent7 (+1 per attempt, -1 seven days
+        # later), which costs one lookup instead of K.
+        n7 = self.recent7[rows]
         # audit (independent of the ring buffer): window, opt-out, Reg F, 7-day count
-        viol = int((~self.m.calendar.allowed[c, t, self.m.state[rows]]).sum())
+        viol = int(rows.size - np.count_nonzero(self.m.calendar.allowed[c, t][self.m.state[rows]]))
         if c != LETTER:
-            viol += int(self.opted[rows].sum())
+            viol += int(np.count_nonzero(self.opted[rows]))
             if c == CALL and self.sc.contact_rules.reg_f_mode:
-                viol += int((t - self.last_conv[rows] < 7).sum())
-            n7 = (self.hist[rows] > t - 7).sum(axis=1) if self.K > 0 else np.zeros(rows.size, np.int64)
-            self.hist[rows, self.ptr[rows]] = t
-            self.ptr[rows] = (self.ptr[rows] + 1) % max(self.K, 1)
-            self.recent7[rows] += 1
-            viol += int((self.recent7[rows] > self.K).sum())
-            self._schedule("forget", t + 7, "window", rows, self._forget)
-        else:
-            n7 = (self.hist[rows] > t - 7).sum(axis=1)
+                viol += int(np.count_nonzero(t - self.last_conv[rows] < 7))
+            if self.K > 0:
+                ptr = self.ptr[rows]
+                self.hist[rows, ptr] = t
+                ptr += 1
+                ptr[ptr >= self.K] = 0
+                self.ptr[rows] = ptr
+            after = n7 + 1
+            self.recent7[rows] = after
+            viol += int(np.count_nonzero(after > self.K))
+            self._schedule(_FORGET[c], t + 7, "window", rows, self._forget)
         self.counters["violations"] += viol
         reached_rows = rows[reached]
-        self._count(reached_rows, t, "reached")
+        self.daily[t, :, _M["reached"]] += np.bincount(segs[reached], minlength=self.S)
         if c != LETTER and reached_rows.size:
             out = uniform(self.st["optout"], self.rid[reached_rows], t, c) < self.sc.contact_rules.opt_out_probability
             self.opted[reached_rows[out]] = True
@@ -628,14 +694,31 @@ class _Engine:
         if cand.size == 0:
             return
         n7c = n7[reached][talk]
-        p = self.m.engage[self.seg[cand], c] * self.m.params["fatigue"][self.seg[cand]] ** n7c
+        cs = segs[reached][talk]
+        p = self.m.engage[cs, c] * self._fatigue(cs, n7c)
         engaged = cand[uniform(self.st["engage"], self.rid[cand], t, c) < p]
         if self.rec is not None:
             self.rec.engaged(engaged)
         self._negotiate(engaged, t, c)
 
+    _fatigue_pow: np.ndarray | None = None
+
+    def _fatigue(self, segs: np.ndarray, n7: np.ndarray) -> np.ndarray:
+        """``fatigue[segs] ** n7`` from a table of powers (n7 <= K when the cap holds)."""
+        if self._fatigue_pow is None:
+            k = np.arange(max(self.K, 0) + 1, dtype=np.float64)
+            self._fatigue_pow = np.power(self.m.params["fatigue"][:, None], k[None, :])
+        if n7.size and int(n7.max()) >= self._fatigue_pow.shape[1]:
+            return self.m.params["fatigue"][segs] ** n7
+        return self._fatigue_pow[segs, n7]
+
     def _forget(self, t: int, rows: np.ndarray) -> None:
-        np.subtract.at(self.recent7, rows, 1)
+        """Attempts of seven days ago on one channel leave the 7-day count.
+
+        Each channel has its own forget event, and a row is attempted at most once per
+        channel and day, so ``rows`` has no repeats and a plain indexed decrement is exact.
+        """
+        self.recent7[rows] -= 1
 
     def _negotiate(self, rows: np.ndarray, t: int, c: int) -> None:
         if rows.size == 0:

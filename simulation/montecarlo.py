@@ -1,12 +1,13 @@
 """Monte Carlo: R replications with independent streams, in one process or many.
 
 Replication ``r`` always uses the streams spawned for ``r`` from ``SeedSequence(seed)``,
-whichever process runs it, so results are identical with 1 worker or N.
+whichever process runs it, so results are identical with 1 worker or N. The processes
+are a :class:`simulation.pool.WorkerPool` (workers die with their parent, Ctrl-C is
+handled here); pass ``pool`` to reuse one across calls.
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -14,28 +15,50 @@ import numpy as np
 from simulation.draws import replication_streams
 from simulation.engine import simulate_replication
 from simulation.model import OfferPlan, SimModel
+from simulation.pool import WorkerPool, resolve_workers
 from simulation.replication import ReplicationResult
 from simulation.results import SimulationResult
 
-__all__ = ["run_monte_carlo"]
-
-_WORKER: dict[str, object] = {}
+__all__ = ["run_monte_carlo", "MonteCarloJob", "run_job_replication"]
 
 
-def _init_worker(model: SimModel, plan: OfferPlan, seed, replications: int, unlimited: bool) -> None:
-    _WORKER.update(model=model, plan=plan, streams=replication_streams(seed, replications), unlimited=unlimited)
+@dataclass(frozen=True, eq=False)
+class MonteCarloJob:
+    """What every worker of a Monte Carlo needs, shipped once: model, plan and streams."""
+
+    model: SimModel
+    plan: OfferPlan
+    seed: int | np.random.SeedSequence
+    replications: int
+    unlimited: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_streams", None)
+
+    def streams(self, r: int):
+        """The streams of replication ``r`` (spawned once per process)."""
+        if self._streams is None:
+            object.__setattr__(self, "_streams", replication_streams(self.seed, self.replications))
+        return self._streams[r]
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_streams"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__dict__["_streams"] = None
 
 
-def _run_one(r: int) -> ReplicationResult:
-    res = simulate_replication(_WORKER["model"], _WORKER["plan"], _WORKER["streams"][r],
-                               unlimited_agents=_WORKER["unlimited"])
-    if r > 0:  # only the first replication's per-debtor arrays are kept; do not ship the rest
+def run_job_replication(job: MonteCarloJob, r: int) -> ReplicationResult:
+    """Replication ``r`` of ``job``; only replication 0 keeps its per-debtor arrays."""
+    res = simulate_replication(job.model, job.plan, job.streams(r), unlimited_agents=job.unlimited)
+    if r > 0:  # do not ship the per-debtor arrays of the others
         res = ReplicationResult(res.totals, {}, res.daily, res.agent)
     return res
 
 
 def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.SeedSequence, replications: int,
-                    workers: int = 1,
+                    workers: int | None = 1,
                     policy_name: str = "policy", unlimited_agents: bool = False,
                     progress: Callable[[int], None] | None = None, recorder=None) -> SimulationResult:
     """Simulate ``replications`` replications of ``plan`` and collect them.
@@ -48,8 +71,8 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.S
         Root seed; replication ``r`` uses ``SeedSequence(seed).spawn(replications)[r]``.
     replications : int
         At least 1.
-    workers : int
-        Processes (1 = in this process). Results do not depend on it.
+    workers : int or None
+        Processes (1 = in this process, None = every core). Results do not depend on it.
     policy_name : str
         A label for the results.
     unlimited_agents : bool
@@ -62,29 +85,14 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.S
     """
     if replications < 1:
         raise ValueError(f"replications: must be >= 1 (got {replications})")
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise ValueError(f"workers: must be >= 1 (got {workers})")
-    workers = min(workers, replications, os.cpu_count() or 1) if workers > 1 else 1
-    reps: list[ReplicationResult] = []
-    if workers == 1:
-        _init_worker(model, plan, seed, replications, unlimited_agents)
-        try:
-            for r in range(replications):
-                reps.append(_run_one(r))
-                if progress:
-                    progress(1)
-        finally:
-            _WORKER.clear()
-    else:
-        with ProcessPoolExecutor(workers, initializer=_init_worker,
-                                 initargs=(model, plan, seed, replications, unlimited_agents)) as pool:
-            for res in pool.map(_run_one, range(replications)):
-                reps.append(res)
-                if progress:
-                    progress(1)
+    job = MonteCarloJob(model, plan, seed, replications, unlimited_agents)
+    tick = (lambda i, res: progress(1)) if progress else None
+    with WorkerPool(resolve_workers(workers, replications), shared=job) as pool:
+        reps: list[ReplicationResult] = pool.map(run_job_replication, range(replications), on_done=tick)
     label = seed if isinstance(seed, int) else int(seed.entropy)
     if recorder is not None:
         simulate_replication(model, plan, replication_streams(seed, replications)[0],
                              unlimited_agents=unlimited_agents, recorder=recorder)
     return SimulationResult.from_replications(model.scenario, policy_name, label, reps, model.seg)
-

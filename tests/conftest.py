@@ -23,6 +23,7 @@ def pytest_unconfigure(config) -> None:
 def _isolated_cache(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("ACORDO_CACHE", str(tmp_path_factory.mktemp("acordo-cache")))
+    mp.setenv("ACORDO_WORKERS", "1")  # commands run in process unless a test asks for --workers N
     mp.setenv("SOURCE_DATE_EPOCH", "1795478400")  # 2026-11-24, so reports are reproducible
     yield
     mp.undo()

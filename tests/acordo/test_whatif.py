@@ -152,7 +152,7 @@ def test_resume_through_the_cli_after_an_interruption(tmp_path, portfolio, refer
         return real(task)
 
     monkeypatch.setattr("acordo.whatif.run_replication", flaky)
-    assert main(sweep_argv(out, portfolio)) == 130
+    assert main(sweep_argv(out, portfolio, "--workers", "1")) == 130  # the patch lives in this process
     err = capsys.readouterr().err
     assert "11 finished tasks are kept" in err and "--resume" in err
     monkeypatch.setattr("acordo.whatif.run_replication", real)

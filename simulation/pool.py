@@ -1,0 +1,216 @@
+"""The project's one process pool: workers that die with their parent and ignore Ctrl-C.
+
+Monte Carlo replications, sensitivity variants, sweep cells (through
+:class:`simulation.backends.LocalProcesses`) and the optimizer's chunks all run on a
+:class:`WorkerPool`. Its guarantees:
+
+- **Workers die with their parent.** On Linux each worker asks the kernel, in its
+  initializer, to send it ``SIGKILL`` when its parent dies (``prctl(PR_SET_PDEATHSIG)``
+  through ctypes), then checks that the parent did not die before the request. A daemon
+  thread in every worker also polls its parent's pid (:data:`WATCHDOG_SECONDS`) and exits
+  when the worker has been re-parented: the portable fallback (macOS, or a parent
+  thread that exited). A ``SIGKILL``-ed ``acordo run --workers 2`` leaves no process.
+- **Ctrl-C prints no worker traceback.** Workers ignore ``SIGINT`` (the terminal sends it
+  to the whole process group); the parent alone turns it into ``KeyboardInterrupt``, and
+  on any exception out of :meth:`WorkerPool.map` it cancels what is queued and terminates
+  the workers (``SIGTERM``: no Python handler runs, so nothing is printed) instead of
+  waiting for the tasks in flight.
+- **Start method ``spawn``.** A fresh interpreter per worker: ``fork`` would copy the
+  parent's threads' locks in whatever state they are (polars' and BLAS's thread pools,
+  the progress display's thread) and can deadlock; ``forkserver`` would make the workers
+  children of the fork server, not of the job, so that the parent-death signal would
+  follow the server. The cost, about a second of imports per worker, is paid once per
+  pool: keep one pool for a job and pass it along.
+- **State shipped once.** ``shared`` (a model, a scenario) is pickled once per worker by
+  the initializer; tasks carry only small arguments and call ``fn(shared, task)``.
+  Results do not depend on the number of workers: tasks must be pure functions of
+  ``(shared, task)`` (seeded by their own index, see :mod:`simulation.draws`).
+
+With one worker, everything runs in this process and nothing is started.
+"""
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Callable, Sequence, TypeVar
+
+__all__ = ["WorkerPool", "default_workers", "resolve_workers", "worker_shared", "WATCHDOG_SECONDS"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: How often a worker's watchdog thread checks that its parent is alive.
+WATCHDOG_SECONDS = 0.5
+_PR_SET_PDEATHSIG = 1
+_SHARED: dict[str, Any] = {}
+
+
+def default_workers() -> int:
+    """The cores this process may use (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_workers(workers: int | None, tasks: int | None = None) -> int:
+    """``workers`` (None = :func:`default_workers`), never more than ``tasks`` nor the cores."""
+    if workers is None:
+        workers = default_workers()
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers: must be a whole number >= 1 (got {workers!r})")
+    workers = min(workers, default_workers())
+    if tasks is not None:
+        workers = min(workers, max(1, tasks))
+    return workers
+
+
+def worker_shared() -> Any:
+    """The ``shared`` object of the pool this worker belongs to (None outside a pool)."""
+    return _SHARED.get("shared")
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask for SIGKILL at the parent's death (Linux), and watch the parent's pid (everywhere)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            threading.Event().wait(WATCHDOG_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="acordo-parent-watchdog", daemon=True).start()
+
+
+def _init_worker(parent: int, shared: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+    _SHARED["shared"] = shared
+
+
+def _call(fn: Callable[[Any, T], R], task: T) -> R:
+    return fn(_SHARED.get("shared"), task)
+
+
+class WorkerPool:
+    """A pool of ``workers`` processes sharing ``shared``; a context manager.
+
+    Parameters
+    ----------
+    workers : int or None
+        Processes; None means every core (:func:`default_workers`). 1 runs every task in
+        this process. Never more than the cores.
+    shared : object, optional
+        Sent once to each worker (pickled); every task is called as ``fn(shared, task)``.
+
+    Notes
+    -----
+    The processes start on the first :meth:`map` and stay until :meth:`close`, so a
+    worker keeps whatever it cached (a built scenario) between calls.
+    """
+
+    def __init__(self, workers: int | None = None, shared: Any = None):
+        self.workers = resolve_workers(workers)
+        self.shared = shared
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_init_worker, initargs=(os.getpid(), self.shared))
+        return self._pool
+
+    def map(self, fn: Callable[[Any, T], R], tasks: Sequence[T],
+            on_done: Callable[[int, R], None] | None = None) -> list[R]:
+        """``[fn(shared, t) for t in tasks]``, computed on the workers, in task order.
+
+        Parameters
+        ----------
+        fn : callable
+            A module-level function ``fn(shared, task)`` (pickled by reference).
+        tasks : sequence
+            Picklable, small.
+        on_done : callable, optional
+            Called here with ``(index, result)`` as each task finishes (in any order).
+            If it raises, or anything else does (``KeyboardInterrupt``), the queued
+            tasks are cancelled, the workers terminated and the exception propagates.
+        """
+        tasks = list(tasks)
+        if not tasks:
+            return []
+        if self.workers == 1:
+            out = []
+            for i, task in enumerate(tasks):
+                res = fn(self.shared, task)
+                out.append(res)
+                if on_done is not None:
+                    on_done(i, res)
+            return out
+        pool = self._executor()
+        index: dict[Future, int] = {}
+        out_any: list[Any] = [None] * len(tasks)
+        try:
+            for i, t in enumerate(tasks):
+                index[pool.submit(_call, fn, t)] = i
+            pending = set(index)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=index.__getitem__):
+                    res = fut.result()
+                    out_any[index[fut]] = res
+                    if on_done is not None:
+                        on_done(index[fut], res)
+        except BaseException:
+            self.terminate()
+            raise
+        return out_any
+
+    def terminate(self) -> None:
+        """Stop at once: cancel queued tasks and kill the workers (idempotent)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        procs = list(getattr(pool, "_processes", {}).values())
+        for p in procs:
+            try:
+                p.terminate()
+            except (OSError, AttributeError):
+                pass
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            try:
+                p.join(timeout=5)
+            except (OSError, AssertionError):
+                pass
+
+    def close(self) -> None:
+        """Let the workers finish and stop them (idempotent)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if exc_type is not None:
+            self.terminate()
+        else:
+            self.close()
+
+    def describe(self) -> dict[str, Any]:
+        """For manifests: ``{"backend": "processes" or "in-process", "workers": n}``."""
+        return {"backend": "processes" if self.workers > 1 else "in-process", "workers": self.workers}
