@@ -79,6 +79,7 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
         "command": command,
         "argv": sys.argv[1:],
         "scenario": {"name": sc.name, "file": sc.source, "hash": sc.digest},
+        "scenario_path": str(Path(sc.source).resolve()),
         "portfolio": {"source": prepared.inputs.portfolio.source, "debtors": prepared.inputs.portfolio.n,
                       "balance": prepared.inputs.portfolio.total_balance,
                       "segments": prepared.inputs.segment_counts(sc)},
@@ -160,8 +161,9 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     return result
 
 
-def write_optimization(stage: Path, prepared: Prepared, result) -> None:
-    """Write the optimizer's outputs (DESIGN §7 and the optimizer issue) into ``stage``."""
+def write_optimization(stage: Path, prepared: Prepared, result) -> dict:
+    """Write the optimizer's outputs into ``stage``; returns the treatment file's entry of the manifest."""
+    from acordo.treatments import treatment_manifest, treatment_table, write_treatments
     write_segments(stage, prepared)
     write_json(stage / "policy.json", result.policy_dict(prepared.model))
     write_json(stage / "solution.json", result.solution_dict())
@@ -173,6 +175,9 @@ def write_optimization(stage: Path, prepared: Prepared, result) -> None:
     if result.optimized is not None:
         write_simulation(stage, prepared, result.optimized)
         write_simulation(stage, prepared, result.baseline, prefix="baseline_")
+    table = treatment_table(prepared, result.policy, prepared.scenario.baseline)
+    write_treatments(stage, table)
+    return treatment_manifest(table)
 
 
 #: The scenario key behind each family of LP rows, for infeasibility messages.
@@ -226,10 +231,11 @@ def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     _raise_if_unsolved(prepared, result)
     with run_directory(out, force) as stage:
         with watch.stage("write"):
-            write_optimization(stage, prepared, result)
+            treatments = write_optimization(stage, prepared, result)
         write_json(stage / "manifest.json", manifest(
             "optimize", prepared, {"seed": seed, "replications": result.optimized.replications if result.optimized else 0},
-            watch.timings, {"integer": integer, "budget": budget, "solver": result.solution.solver, "workers": workers}))
+            watch.timings, {"integer": integer, "budget": budget, "solver": result.solution.solver, "workers": workers,
+                            **treatments}))
     return prepared, result
 
 
@@ -277,12 +283,12 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
                                                   workers=workers, reference=reference)}
     with run_directory(out, force) as stage:
         with watch.stage("write"):
-            write_optimization(stage, prepared, result)
+            treatments = write_optimization(stage, prepared, result)
             tornado.write_parquet(stage / "sensitivity.parquet", statistics=False)
             write_json(stage / "marginal.json", marginal)
             assumptions_table(sc).write_parquet(stage / "assumptions.parquet", statistics=False)
         extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
-                 "sensitivity_replications": SR, "report_date": _report_date()}
+                 "sensitivity_replications": SR, "report_date": _report_date(), **treatments}
         write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
                                                      watch.timings, extra))
         with watch.stage("report"):
