@@ -90,7 +90,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
           f"R$ {inputs.portfolio.total_balance:,.2f}, {len(counts)} segments")
     for name, n in counts.items():
         print(f"  {name:<28} {n:>10,}")
+    _warn_segments(scenario.source, counts, args.portfolio)
     return 0
+
+
+def _warn_segments(scenario_file: str, counts: dict, portfolio: str | None) -> None:
+    """Warnings (stderr) about empty and tiny segments."""
+    from scenarios.segment_sizes import segment_warnings
+    for problem in segment_warnings(counts, scenario_file, Path(portfolio).name if portfolio else "the portfolio"):
+        print(problem, file=sys.stderr)
+
+
+def _warn_run(out: str | Path, portfolio: str | None) -> None:
+    """The segment warnings of a finished run, from its manifest."""
+    import json
+    m = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+    _warn_segments(m["scenario"]["file"], m["portfolio"]["segments"], portfolio)
 
 
 def _cmd_portfolio(args: argparse.Namespace) -> int:
@@ -129,6 +144,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
                                  integer=args.integer, budget=args.budget, seed=args.seed,
                                  replications=args.replications, workers=args.workers, force=args.force,
                                  progress=progress)
+    _warn_run(args.out, args.portfolio)
     print(result.summary())
     print(f"written: {args.out}")
     return 0
@@ -140,6 +156,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out = run_all(_scenario_path(args.scenario), args.out, portfolio=args.portfolio, lang=args.lang,
                       seed=args.seed, replications=args.replications, workers=args.workers, force=args.force,
                       progress=progress)
+    import json
+
+    from reports.headline import headline_text
+    _warn_run(out, args.portfolio)
+    print(headline_text(json.loads((Path(out) / "solution.json").read_text(encoding="utf-8")).get("validation", {})))
     print(f"report: {Path(out) / 'report.pdf'}")
     return 0
 
@@ -178,6 +199,31 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise
     print(result.summary())
     print(f"written: {args.out}")
+    return 0
+
+
+def _cmd_assign(args: argparse.Namespace) -> int:
+    from acordo.treatments import run_assign
+    table = run_assign(args.run_dir, args.portfolio, args.out, force=args.force)
+    shares = table.group_by("arm").len().sort("arm")
+    print(f"{args.out}: {table.height:,} debtors (" + ", ".join(f"{a} {n:,}" for a, n in shares.iter_rows())
+          + "); carries raw debtor ids: for the team's own systems only (mode 0600)")
+    return 0
+
+
+def _cmd_plan_test(args: argparse.Namespace) -> int:
+    from acordo.plantest import run_plan_test
+    plan = run_plan_test(args.run_dir, args.portfolio)
+    print(plan.summary())
+    print(f"written: {Path(args.run_dir) / 'test_plan.json'}, treatments.csv and treatments.parquet (with the arms)")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from acordo.evaluate import run_evaluate
+    result = run_evaluate(args.run_dir, args.history, out=args.out, lang=args.lang, force=args.force)
+    print(result.summary())
+    print(f"written: {result.directory / 'evaluation.json'}, {result.directory / 'evaluation.pdf'}")
     return 0
 
 
@@ -265,6 +311,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="finish an interrupted sweep, redoing only missing tasks")
     _job_options(p, cluster=True)
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("assign", help="the treatment file (who gets which offer) of a run's policy for a new "
+                                      "portfolio; carries raw debtor ids")
+    p.add_argument("run_dir", help="a run directory made by `acordo run` or `acordo optimize`")
+    p.add_argument("--portfolio", required=True, help="CSV or Parquet portfolio of the new month")
+    p.add_argument("--out", required=True, help="output .csv or .parquet (written readable by you only)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out")
+    p.set_defaults(func=_cmd_assign)
+
+    p = sub.add_parser("plan-test", help="design the champion/challenger test of a run's policy: shares, sample "
+                                         "sizes for 80%% power, duration; writes the arms into treatments.*")
+    p.add_argument("run_dir", help="a run directory made by `acordo run`")
+    p.add_argument("--portfolio", help="the run's portfolio, when it is no longer where manifest.json says")
+    p.set_defaults(func=_cmd_plan_test)
+
+    p = sub.add_parser("evaluate", help="measure a champion/challenger test from its history against the run's "
+                                        "prediction: evaluation.json and evaluation.pdf")
+    p.add_argument("run_dir", help="the run directory whose test was run (with test_plan.json)")
+    p.add_argument("--history", required=True, help="history folder of the test period (docs/history.md)")
+    p.add_argument("--out", help="directory to write into (default: RUN_DIR/evaluation)")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    _lang_option(p, "language of evaluation.pdf")
+    p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("report", help="(re)build report.pdf and figures/ of a run directory, without simulating")
     p.add_argument("dir", help="a run directory made by `acordo run`")

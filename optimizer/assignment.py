@@ -26,7 +26,7 @@ from simulation.engine import plan_installments
 from simulation.model import CH, SimModel
 
 __all__ = ["ARMS", "hash_rank_key", "ranked_split", "split_arms", "ArmOffers", "assign_offers", "call_priority",
-           "cadence_text", "schedule"]
+           "cadence_text", "schedule", "segment_mix"]
 
 #: Arm names, in code order: 0 champion (current practice), 1 challenger (the optimized policy).
 ARMS: tuple[str, str] = ("champion", "challenger")
@@ -95,7 +95,8 @@ class ArmOffers:
     index: np.ndarray
 
 
-def _mix(policy: Policy, scenario: Scenario, segment: str) -> list[tuple[float, int, float, float]]:
+def segment_mix(policy: Policy, scenario: Scenario, segment: str) -> list[tuple[float, int, float, float]]:
+    """A segment's offers under ``policy``: (discount, installments, down payment share, share)."""
     default_down = scenario.offers.down_payment_share
     return [(o.discount, o.installments, default_down if o.down_payment_share < 0 else o.down_payment_share, o.share)
             for o in policy.offers_for(segment)]
@@ -107,7 +108,7 @@ def assign_offers(ids: pl.Series, seg: np.ndarray, arm: np.ndarray, scenario: Sc
     N = seg.shape[0]
     rank = hash_rank_key(ids, "offer", key)
     groups = seg.astype(np.int64) * 2 + arm
-    mixes = {int(g): _mix(policies[int(g) % 2], scenario, scenario.segment_names[int(g) // 2])
+    mixes = {int(g): segment_mix(policies[int(g) % 2], scenario, scenario.segment_names[int(g) // 2])
              for g in np.unique(groups)}
     part = ranked_split(rank, groups, {g: np.array([o[3] for o in m]) for g, m in mixes.items()})
     d, n, dp = np.zeros(N), np.ones(N, np.int64), np.zeros(N)

@@ -37,8 +37,10 @@ from matplotlib.ticker import MaxNLocator
 
 from reports import figures as F
 from reports import i18n
+from reports.headline import headline
 from reports.i18n import t
 from reports.rundata import RunData, load_run
+from reports.segment_notes import empty_segment_note
 
 __all__ = ["PAGE_SIZE", "PNG_DPI", "Column", "write_report", "build_pages", "save_figures", "pdf_metadata"]
 
@@ -347,14 +349,13 @@ def _cover(data: RunData, lang: str) -> _Page:
     y -= 0.45
     validation = data.solution.get("validation") or {}
     money0 = lambda v: i18n.money(v, lang, 0)  # noqa: E731
-    if validation.get("difference"):
-        d = validation["difference"]
-        key = "gain_sentence" if float(d["mean"]) >= 0 else "loss_sentence"
-        sentence = _wrap(t(key, lang, diff=money0(float(d["mean"])), lo=money0(float(d["ci95"][0])),
-                           hi=money0(float(d["ci95"][1]))), 12, left_w)
-        fig.text(x, y / H, sentence, fontsize=12, fontweight="bold", color=F.COLORS["optimized"], va="top",
-                 linespacing=1.3)
-        y -= (sentence.count("\n") + 1) * 12 * 1.3 / 72 + 0.12
+    head = headline(validation, lang)
+    if head is not None:  # bold only when the gain is significant: the cover says a noisy gain in words
+        size = 12 if head.significant else 10.5
+        sentence = _wrap(head.text, size, left_w, bold=head.significant)
+        fig.text(x, y / H, sentence, fontsize=size, fontweight="bold" if head.significant else "normal",
+                 color=F.COLORS["optimized"] if head.significant else F.COLORS["text"], va="top", linespacing=1.3)
+        y -= (sentence.count("\n") + 1) * size * 1.3 / 72 + 0.12
     pred = validation.get("predicted")
     if pred:
         sentence = _wrap(t("prediction_sentence", lang, pred=money0(float(pred["mean"])),
@@ -383,6 +384,7 @@ def _cover(data: RunData, lang: str) -> _Page:
         if name == "net_npv" and validation.get("difference"):
             d = validation["difference"]
             diff = f"{_signed(float(d['mean']), fmt)}\n{_ci_text(float(d['ci95'][0]), float(d['ci95'][1]), fmt)}"
+            diff += "\n" + (t("significant", lang) if head is not None and head.significant else t("not_significant", lang))
         elif name == "recovery_rate":
             diff = _signed_pp(o - b, lang)
         else:
@@ -493,7 +495,8 @@ def _policy_pages(data: RunData, lang: str) -> list[_Page]:
                Column(t("col_expected_recovery", lang), 0.95, "right"),
                Column(t("col_expected_give", lang), 0.9, "right"),
                Column(t("col_simulated", lang), 1.15, "right")]
-    return _table_pages(data, lang, t("policy_title", lang), t("policy_note", lang), columns, rows, 7.5,
+    note = " ".join(x for x in (t("policy_note", lang), empty_segment_note(data, lang)) if x)
+    return _table_pages(data, lang, t("policy_title", lang), note, columns, rows, 7.5,
                         shade=shade, bold_last=True)
 
 
