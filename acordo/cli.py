@@ -131,7 +131,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     with _Progress(not args.quiet) as progress:
         result = run_simulate(_scenario_path(args.scenario), args.out, portfolio=args.portfolio,
                               policy_path=args.policy, replications=args.replications, seed=args.seed,
-                              workers=args.workers, force=args.force, progress=progress)
+                              workers=args.workers, force=args.force, progress=progress,
+                              history=args.history)
     print(result.summary())
     print(f"written: {args.out}")
     return 0
@@ -277,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="Monte Carlo of a policy on a scenario")
     p.add_argument("scenario")
     p.add_argument("--policy", help="policy file (TOML like [baseline], or policy.json); default: the baseline")
+    p.add_argument("--history", action="store_true",
+                   help="also write history/: replication 0's events in the history format (docs/history.md)")
     _job_options(p)
     p.set_defaults(func=_cmd_simulate)
 

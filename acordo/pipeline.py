@@ -100,12 +100,12 @@ def policy_of(prepared: Prepared, policy_path: str | Path | None) -> tuple[Polic
 
 
 def simulate_job(prepared: Prepared, policy: Policy, policy_name: str, *, seed: int, replications: int,
-                 workers: int = 1, progress: Progress | None = None) -> SimulationResult:
-    """Monte Carlo of ``policy`` on the prepared scenario."""
+                 workers: int = 1, progress: Progress | None = None, recorder=None) -> SimulationResult:
+    """Monte Carlo of ``policy`` on the prepared scenario (``recorder``: replication 0's history)."""
     plan = OfferPlan.from_policy(policy, prepared.scenario)
     tick = (lambda k: progress(f"simulating {policy_name}", k, replications)) if progress else None
     return run_monte_carlo(prepared.model, plan, seed=seed, replications=replications, workers=workers,
-                           policy_name=policy_name, progress=tick)
+                           policy_name=policy_name, progress=tick, recorder=recorder)
 
 
 def write_segments(stage: Path, prepared: Prepared) -> None:
@@ -138,8 +138,13 @@ def write_simulation(stage: Path, prepared: Prepared, result: SimulationResult, 
 
 def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path | None = None,
                  policy_path: str | Path | None = None, replications: int | None = None, seed: int | None = None,
-                 workers: int = 1, force: bool = False, progress: Progress | None = None) -> SimulationResult:
-    """``acordo simulate``: everything validated first, then simulated, then written atomically."""
+                 workers: int = 1, force: bool = False, progress: Progress | None = None,
+                 history: bool = False) -> SimulationResult:
+    """``acordo simulate``: everything validated first, then simulated, then written atomically.
+
+    With ``history``, replication 0's events are also written to ``history/`` in the format
+    of ``docs/history.md`` (pseudonymised ids), for ``acordo calibrate``.
+    """
     from acordo.rundir import check_target
     check_target(out, force)
     watch = Stopwatch()
@@ -149,13 +154,22 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     mc = prepared.scenario.monte_carlo
     seed = mc.seed if seed is None else seed
     replications = mc.replications if replications is None else replications
+    recorder = None
+    if history:
+        from simulation.history import HistoryRecorder
+        recorder = HistoryRecorder(prepared.model.n)
     with watch.stage("simulate"):
         result = simulate_job(prepared, policy, name, seed=seed, replications=replications, workers=workers,
-                              progress=progress)
+                              progress=progress, recorder=recorder)
     with run_directory(out, force) as stage:
         with watch.stage("write"):
             write_simulation(stage, prepared, result)
             write_segments(stage, prepared)
+        if recorder is not None:
+            from simulation.history import history_tables, write_history
+            with watch.stage("history"):
+                write_history(stage / "history", history_tables(recorder, prepared.model,
+                                                                prepared.inputs.portfolio.frame))
         write_json(stage / "manifest.json", manifest("simulate", prepared, {"seed": seed, "replications": replications},
                                                      watch.timings, {"policy": name, "workers": workers}))
     return result

@@ -86,11 +86,12 @@ class _Engine:
     """One replication of one policy; see the module docstring for the event order."""
 
     def __init__(self, model: SimModel, plan: OfferPlan, streams: Streams, unlimited_agents: bool,
-                 record_attempts: bool, queue_by_offer: bool = True):
+                 record_attempts: bool, queue_by_offer: bool = True, recorder=None):
         sc = model.scenario
         self.m, self.sc, self.st = model, sc, streams
         self.unlimited = unlimited_agents
         self.record = record_attempts
+        self.rec = recorder  # a simulation.history.HistoryRecorder, or None (then nothing is recorded)
         N, S, H = model.n, model.n_segments, model.calendar.horizon
         self.N, self.S, self.H = N, S, H
         P = model.params
@@ -199,6 +200,8 @@ class _Engine:
         return self.base[rows] * (1.0 + self.jm * (t - self.base_day[rows]) / 30.0)
 
     def _collect(self, rows: np.ndarray, amount: np.ndarray, t: int) -> None:
+        if self.rec is not None:
+            self.rec.payments(t, rows, amount, self.status[rows])
         self.collected[rows] += amount
         self.coll_npv[rows] += amount * self.df[t]
         if t < 30:
@@ -273,6 +276,8 @@ class _Engine:
         done = self.ag_k[rows] >= self.ag_npay[rows]
         kept = rows[done]
         if kept.size:
+            if self.rec is not None:
+                self.rec.agreement_end(t, kept, "kept")
             self.status[kept] = PAID
             self.outcome[kept] = _O["agreement_kept"]
             self.give[kept] += self.ag_disc[kept]
@@ -295,6 +300,8 @@ class _Engine:
         breaking = t - late_since > grace
         br = rows[breaking]
         if br.size:
+            if self.rec is not None:
+                self.rec.agreement_end(t, br, "broken")
             principal = self.ag_paid[br] * self.ag_A[br] / self.ag_total[br]
             self.base[br] = self.ag_B[br] - principal
             self.base_day[br] = t
@@ -424,6 +431,8 @@ class _Engine:
             talk = ~out
         else:
             talk = np.ones(reached_rows.size, bool)
+        if self.rec is not None:
+            self.rec.attempts(t, c, rows, reached, reached_rows[~talk], minutes)
         if c == CALL:
             conv = reached_rows[talk]
             self.last_conv[conv] = t
@@ -439,6 +448,8 @@ class _Engine:
         n7c = n7[reached][talk]
         p = self.m.engage[self.seg[cand], c] * self.m.params["fatigue"][self.seg[cand]] ** n7c
         engaged = cand[uniform(self.st["engage"], self.rid[cand], t, c) < p]
+        if self.rec is not None:
+            self.rec.engaged(engaged)
         self._negotiate(engaged, t, c)
 
     def _forget(self, t: int, rows: np.ndarray) -> None:
@@ -460,6 +471,8 @@ class _Engine:
                                               offers.min_installment)
         affordable = (first <= self.L[rows]) & ((npay == 1) | (inst <= self.Mcap[rows]))
         accept = affordable & (uniform(self.st["accept"], self.rid[rows], t, c) < self.sig[rows])
+        if self.rec is not None:
+            self.rec.offers(t, c, rows, B, self.d[rows], self.n_off[rows], self.down[rows], first, inst, npay, accept)
         a = rows[accept]
         if a.size == 0:
             return
@@ -539,6 +552,8 @@ class _Engine:
     def _negativacao(self, t: int) -> None:
         rows = np.flatnonzero((self.status == OPEN) & ~self.listed)
         self.listed[rows] = True
+        if self.rec is not None:
+            self.rec.events(t, rows, "negativacao")
         up = self.m.params["uplift_negativado"][self.seg[rows]]
         self.a_cure[rows] *= up
         self.a_eff[rows] *= up
@@ -546,6 +561,8 @@ class _Engine:
 
     def _agency(self, t: int) -> None:
         rows = np.flatnonzero(self.status == OPEN)
+        if self.rec is not None:
+            self.rec.events(t, rows, "agency")
         self._leave_open(rows, AGENCY)
         self._drop_all_pending(rows)
         h = self.m.params["agency_hazard"][self.seg[rows]]
@@ -594,6 +611,8 @@ class _Engine:
         H = self.H
         open_rows = np.flatnonzero((self.status == OPEN) | (self.status == AGENCY))
         self.outcome[open_rows] = _O["written_off"]
+        if self.rec is not None:
+            self.rec.events(H - 1, open_rows, "write_off")
         self.counters["written_off_balance"] = float(self._owed(open_rows, H).sum())
         active = np.flatnonzero(self.status == AGREEMENT)
         self.outcome[active] = _O["agreement_active"]
@@ -624,7 +643,8 @@ class _Engine:
 
 
 def simulate_replication(model: SimModel, plan: OfferPlan, streams: Streams, *, unlimited_agents: bool = False,
-                         record_attempts: bool = False, queue_by_offer: bool = True) -> ReplicationResult:
+                         record_attempts: bool = False, queue_by_offer: bool = True,
+                         recorder=None) -> ReplicationResult:
     """Simulate one replication of ``plan`` on ``model`` with the vectorised engine.
 
     Parameters
@@ -643,9 +663,12 @@ def simulate_replication(model: SimModel, plan: OfferPlan, streams: Streams, *, 
         Order the call queue by expected value including the debtor's offer (the
         dialler's rule); False leaves the offer out, so that copies of one debtor with
         different offers (the optimizer's batches) compete for calls on equal terms.
+    recorder : simulation.history.HistoryRecorder, optional
+        Receives every event (attempts, offers, agreements, payments, listings, agency
+        hand-overs, write-offs) to be written as a history; None records nothing.
 
     Returns
     -------
     ReplicationResult
     """
-    return _Engine(model, plan, streams, unlimited_agents, record_attempts, queue_by_offer).run()
+    return _Engine(model, plan, streams, unlimited_agents, record_attempts, queue_by_offer, recorder).run()
