@@ -220,6 +220,13 @@ def _cmd_plan_test(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_simulate_test(args: argparse.Namespace) -> int:
+    from acordo.evaluate import simulate_test
+    out = simulate_test(args.run_dir, args.out, seed=args.seed, portfolio=args.portfolio, force=args.force)
+    print(f"written: {out} (a simulated history of the planned test, pseudonymised ids)")
+    return 0
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from acordo.evaluate import run_evaluate
     result = run_evaluate(args.run_dir, args.history, out=args.out, lang=args.lang, force=args.force)
@@ -328,6 +335,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", help="a run directory made by `acordo run`")
     p.add_argument("--portfolio", help="the run's portfolio, when it is no longer where manifest.json says")
     p.set_defaults(func=_cmd_plan_test)
+
+    p = sub.add_parser("simulate-test", help="simulate the planned test once (each debtor shown its treatment's "
+                                             "offer) and write its history, for `acordo evaluate`")
+    p.add_argument("run_dir", help="a run directory with its treatment file (after `acordo plan-test`)")
+    p.add_argument("--out", required=True, help="history folder to create")
+    p.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    p.add_argument("--portfolio", help="the run's portfolio, when it is no longer where manifest.json says")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    p.set_defaults(func=_cmd_simulate_test)
 
     p = sub.add_parser("evaluate", help="measure a champion/challenger test from its history against the run's "
                                         "prediction: evaluation.json and evaluation.pdf")

@@ -32,8 +32,10 @@ COHORT_DAYS = 30
 MAX_COHORTS = 36
 
 
-def _segment_net(daily: pl.DataFrame) -> pl.DataFrame:
-    return daily.group_by("replication", "segment").agg((pl.col("npv") - pl.col("cost")).sum().alias("net"))
+def _segment_net(daily: pl.DataFrame, rate: float) -> pl.DataFrame:
+    """Per replication and segment: NPV collected less the NPV of costs (the daily costs are nominal)."""
+    df = (1.0 + rate) ** (-pl.col("day") / 365.0)
+    return daily.group_by("replication", "segment").agg((pl.col("npv") - pl.col("cost") * df).sum().alias("net"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,7 +108,8 @@ def design_test(run_dir: str | Path, shares: tuple[float, ...] = SHARES) -> Test
     policy = load_policy(root / "policy.json", scenario)
     deb_c = pl.read_parquet(root / "debtors.parquet")
     deb_b = pl.read_parquet(root / "baseline_debtors.parquet")
-    pair = _segment_net(data.daily).join(_segment_net(data.baseline_daily), on=["replication", "segment"],
+    rate = scenario.money.annual_discount_rate
+    pair = _segment_net(data.daily, rate).join(_segment_net(data.baseline_daily, rate), on=["replication", "segment"],
                                          suffix="_b").with_columns((pl.col("net") - pl.col("net_b")).alias("diff"))
     horizon = int(data.daily.get_column("day").max()) + 1
     net = lambda d: (d["collected_npv"] - d["cost_npv"]).to_numpy()  # noqa: E731
