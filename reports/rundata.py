@@ -206,6 +206,10 @@ def load_run(directory: str | Path) -> RunData:
                     if "risk_band" in segments.columns else ())
     empty = tuple(segments.filter(pl.col("debtors") == 0).get_column("segment").to_list())
     segments = segments.filter(pl.col("debtors") > 0)
+    assumptions = loaded["assumptions.parquet"]
+    if assumptions is not None and empty:
+        assumptions = assumptions.filter(~pl.any_horizontal(
+            [pl.col("key").str.starts_with(f"segments.{e}.") for e in empty]))
     return RunData(
         directory=root,
         manifest=loaded["manifest.json"],
@@ -220,7 +224,7 @@ def load_run(directory: str | Path) -> RunData:
         solution=loaded["solution.json"],
         frontier=frontier,
         sensitivity=loaded["sensitivity.parquet"],
-        assumptions=loaded["assumptions.parquet"],
+        assumptions=assumptions,
         marginal=_read_json(root / "marginal.json", ("one_more_agent",), problems)
         if (root / "marginal.json").is_file() else None,
         empty_segments=empty,
