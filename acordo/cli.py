@@ -1,4 +1,4 @@
-"""The ``acordo`` command line (DESIGN §7).
+"""The ``acordo`` command line.
 
 Exit codes: 0 success, 2 bad input (one line per problem: ``file: key: problem (got X,
 expected Y)``), 1 internal error. Progress goes to stderr; results and paths to stdout.
@@ -9,7 +9,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
 
 from scenarios.errors import InputError, Problem
 
@@ -83,29 +84,14 @@ class _Progress:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from scenarios.inputs import load_inputs
     from scenarios.loader import load_scenario
-    scenario = load_scenario(_scenario_path(args.scenario))
+    scenario = load_scenario(_scenario_path(args.scenario), portfolio=args.portfolio, check_columns=True)
     inputs = load_inputs(scenario, args.portfolio)
     counts = inputs.segment_counts(scenario)
     print(f"{scenario.source}: ok — {scenario.name}; {inputs.portfolio.n:,} debtors, "
           f"R$ {inputs.portfolio.total_balance:,.2f}, {len(counts)} segments")
     for name, n in counts.items():
         print(f"  {name:<28} {n:>10,}")
-    _warn_segments(scenario.source, counts, args.portfolio)
     return 0
-
-
-def _warn_segments(scenario_file: str, counts: dict, portfolio: str | None) -> None:
-    """Warnings (stderr) about empty and tiny segments."""
-    from scenarios.segment_sizes import segment_warnings
-    for problem in segment_warnings(counts, scenario_file, Path(portfolio).name if portfolio else "the portfolio"):
-        print(problem, file=sys.stderr)
-
-
-def _warn_run(out: str | Path, portfolio: str | None) -> None:
-    """The segment warnings of a finished run, from its manifest."""
-    import json
-    m = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
-    _warn_segments(m["scenario"]["file"], m["portfolio"]["segments"], portfolio)
 
 
 def _cmd_portfolio(args: argparse.Namespace) -> int:
@@ -145,7 +131,6 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
                                  integer=args.integer, budget=args.budget, seed=args.seed,
                                  replications=args.replications, workers=args.workers, force=args.force,
                                  progress=progress)
-    _warn_run(args.out, args.portfolio)
     print(result.summary())
     print(f"written: {args.out}")
     return 0
@@ -160,7 +145,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import json
 
     from reports.headline import headline_text
-    _warn_run(out, args.portfolio)
     print(headline_text(json.loads((Path(out) / "solution.json").read_text(encoding="utf-8")).get("validation", {})))
     print(f"report: {Path(out) / 'report.pdf'}")
     return 0
@@ -246,10 +230,11 @@ def _budget(text: str) -> float:
 
 
 def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replications: str | None = None,
-                 seed: str | None = None, portfolio: str = "CSV or Parquet portfolio overriding the scenario's") -> None:
+                 seed: str | None = None, portfolio: str = "CSV, Excel or Parquet portfolio overriding the scenario's") -> None:
     """The options every job command shares: output, portfolio, seeds, processes, --force, --quiet."""
     p.add_argument("--out", required=True, help="run directory to create")
     p.add_argument("--portfolio", help=portfolio)
+    _read_options(p)
     p.add_argument("--replications", type=_positive_int("--replications"), help=replications)
     p.add_argument("--seed", type=_seed, help=seed)
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, help="processes (results do not change)")
@@ -258,6 +243,21 @@ def _job_options(p: argparse.ArgumentParser, *, cluster: bool = False, replicati
                        help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
     p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def _read_options(p: argparse.ArgumentParser) -> None:
+    """How to read a --portfolio export, when detection is not wanted."""
+    p.add_argument("--sep", help="CSV separator of --portfolio: ',', ';', '|' or 'tab' (default: detected)")
+    p.add_argument("--decimal", choices=(".", ","), help="decimal mark of --portfolio (default: detected)")
+    p.add_argument("--sheet", help="Excel sheet of --portfolio, by name or number (default: the first)")
+
+
+def _portfolio_file(args: argparse.Namespace) -> None:
+    """``args.portfolio`` with the reading options attached, when any was given."""
+    from scenarios.inputs import PortfolioFile
+    sep, decimal, sheet = (getattr(args, k, None) for k in ("sep", "decimal", "sheet"))
+    if getattr(args, "portfolio", None) and (sep or decimal or sheet):
+        args.portfolio = PortfolioFile(args.portfolio, "\t" if sep == "tab" else sep, decimal, sheet)
 
 
 def _lang_option(p: argparse.ArgumentParser, what: str) -> None:
@@ -271,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a scenario (and its portfolio) and report every problem")
     p.add_argument("scenario", help="scenario TOML file, or the name of a bundled scenario")
-    p.add_argument("--portfolio", help="CSV or Parquet portfolio overriding the scenario's")
+    p.add_argument("--portfolio", help="CSV, Excel or Parquet portfolio overriding the scenario's")
+    _read_options(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("portfolio", help="write a synthetic Brazilian portfolio")
@@ -361,12 +362,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _book_warnings_on_stderr() -> Iterator[None]:
+    """Print each book warning once on stderr, ``warning: file: key: ...``; other warnings as usual."""
+    import warnings
+
+    from scenarios.bookchecks import BookWarning
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if isinstance(message, BookWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            previous(message, category, filename, lineno, file, line)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", BookWarning)
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        _portfolio_file(args)
+        with _book_warnings_on_stderr():
+            return args.func(args)
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

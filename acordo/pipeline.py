@@ -1,4 +1,4 @@
-"""The jobs behind the CLI commands: load, run, write a run directory (DESIGN §7)."""
+"""The jobs behind the CLI commands: load, run, write a run directory."""
 from __future__ import annotations
 
 import platform
@@ -54,7 +54,7 @@ class Prepared:
 def prepare(scenario_path: str | Path, portfolio: str | Path | None = None,
             settings: dict | None = None) -> Prepared:
     """Load and validate the scenario and portfolio, segment it and build the model."""
-    scenario = load_scenario(scenario_path, settings=settings)
+    scenario = load_scenario(scenario_path, settings=settings, portfolio=portfolio, check_columns=True)
     inputs = load_inputs(scenario, portfolio)
     model = build_model(scenario, inputs.portfolio.frame, inputs.segment_index)
     return Prepared(scenario, inputs, model)
@@ -82,7 +82,10 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
         "scenario_path": str(Path(sc.source).resolve()),
         "portfolio": {"source": prepared.inputs.portfolio.source, "debtors": prepared.inputs.portfolio.n,
                       "balance": prepared.inputs.portfolio.total_balance,
-                      "segments": prepared.inputs.segment_counts(sc)},
+                      "segments": prepared.inputs.segment_counts(sc), **prepared.inputs.facts},
+        "calendar": {"start_date": sc.calendar.start_date.isoformat(),
+                     "start_date_set_by": _set_by("calendar.start_date", sc.origin)},
+        "warnings": [str(w) for w in prepared.inputs.warnings],
         "seeds": seeds,
         "versions": package_versions(),
         "timings_seconds": timings,
@@ -90,6 +93,11 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
     if extra:
         data.update(extra)
     return data
+
+
+def _set_by(key: str, origin: dict) -> str:
+    from scenarios.assumptions import set_by
+    return set_by(key, origin)
 
 
 def policy_of(prepared: Prepared, policy_path: str | Path | None) -> tuple[Policy, str]:
@@ -176,7 +184,7 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
 
 
 def write_optimization(stage: Path, prepared: Prepared, result) -> dict:
-    """Write the optimizer's outputs into ``stage``; returns the treatment file's entry of the manifest."""
+    """Write the optimizer's outputs (docs/optimizer.md) into ``stage``; returns the treatment file's manifest entry."""
     from acordo.treatments import treatment_manifest, treatment_table, write_treatments
     write_segments(stage, prepared)
     write_json(stage / "policy.json", result.policy_dict(prepared.model))
@@ -300,7 +308,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
             treatments = write_optimization(stage, prepared, result)
             tornado.write_parquet(stage / "sensitivity.parquet", statistics=False)
             write_json(stage / "marginal.json", marginal)
-            assumptions_table(sc).write_parquet(stage / "assumptions.parquet", statistics=False)
+            assumptions_table(sc, prepared.inputs.facts).write_parquet(stage / "assumptions.parquet", statistics=False)
         extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
                  "sensitivity_replications": SR, "report_date": _report_date(), **treatments}
         write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from scenarios.segment_sizes import MIN_SEGMENT_DEBTORS
+from scenarios.bookchecks import MIN_SEGMENT as MIN_SEGMENT_DEBTORS
 from simulation.power import POWER, detectable_mean, mean_sample_size, power_of, proportion_sample_size
 from simulation.results import mean_ci
 

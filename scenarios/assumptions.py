@@ -1,7 +1,16 @@
-"""Every parameter a scenario uses, with its value, unit and source (the report's assumptions page)."""
+"""Every parameter a scenario uses, with its value, unit, source and who set it (the report's appendix).
+
+``set_by`` says where each value came from: ``default`` (acordo's own, with its published
+source in ``source``), ``bundled scenario (base.toml)``, ``your file (PATH)``, ``command line
+(--set)`` or ``calibrated (...)`` when a calibration wrote it. When the run used a portfolio
+file, the ``portfolio`` rows say which file, how many rows and its hash, and the synthetic
+generator's keys are left out (they were not used).
+"""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+from typing import Any, Mapping
 
 import polars as pl
 
@@ -9,7 +18,10 @@ from scenarios.errors import show
 from scenarios.params import Spec, fields_of, inherit
 from scenarios.schema import Scenario
 
-__all__ = ["assumptions_table"]
+__all__ = ["assumptions_table", "set_by", "COLUMNS"]
+
+#: Columns of the table.
+COLUMNS = ["key", "value", "unit", "source", "meaning", "set_by"]
 
 _SECTIONS = ("calendar", "money", "portfolio", "behaviour", "channels", "agents", "offers", "agreements",
              "escalation", "contact_rules", "optimizer", "monte_carlo")
@@ -27,11 +39,39 @@ def _walk(obj, prefix: str, rows: list[tuple[str, str, str, str, str]], parent: 
         rows.append((key, text, spec.unit, spec.source, spec.doc))
 
 
-def assumptions_table(scenario: Scenario) -> pl.DataFrame:
-    """One row per parameter: key, value, unit, source, meaning.
+def set_by(key: str, origin: Mapping[str, str]) -> str:
+    """Who set ``key``: the file (or ``--set``, or a calibration) that set it or an enclosing table, else default."""
+    from scenarios.loader import BUNDLED_DIR
+    probe = key
+    while probe and probe not in origin:
+        cut = max(probe.rfind("."), probe.rfind("["))
+        probe = probe[:cut] if cut > 0 else ""
+    who = origin.get(probe)
+    if who is None:
+        return "default"
+    if who == "--set":
+        return "command line (--set)"
+    if who.startswith(("calibrated", "default")):
+        return who
+    try:
+        Path(who).resolve().relative_to(BUNDLED_DIR)
+    except (ValueError, OSError):
+        return f"your file ({who})"
+    return f"bundled scenario ({Path(who).name})"
+
+
+def assumptions_table(scenario: Scenario, portfolio: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    """One row per parameter: key, value, unit, source, meaning, set_by.
 
     Segment behaviour is listed where it differs from the shared ``[behaviour]`` block
     (``segments.NAME.behaviour.KEY``), with the source of the shared parameter.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    portfolio : mapping, optional
+        What the run read (``file``, ``rows``, ``sha256``, ``set_by``), as in the manifest;
+        when it names a file, the synthetic generator's rows are left out.
     """
     rows: list[tuple[str, str, str, str, str]] = []
     for section in _SECTIONS:
@@ -45,12 +85,21 @@ def assumptions_table(scenario: Scenario) -> pl.DataFrame:
         for key, text, unit, source, doc in own:
             short = key.split(".", 1)[1]
             if base[short][1] != text:
-                rows.append((f"segments.{seg.name}.behaviour.{short}", text, unit, f"scenario ({seg.name}); default: {source}", doc))
+                rows.append((f"segments.{seg.name}.behaviour.{short}", text, unit, source, doc))
         rule = " and ".join(c.describe() for c in seg.rule)
-        rows.append((f"segments.{seg.name}.rule", rule, "", "scenario", seg.description or "segment rule"))
+        rows.append((f"segments.{seg.name}.rule", rule, "", "", seg.description or "segment rule"))
     for name, steps in scenario.cadences.items():
-        rows.append((f"cadences.{name}", ", ".join(f"d{s.day} {s.channel}" for s in steps), "day channel", "scenario",
+        rows.append((f"cadences.{name}", ", ".join(f"d{s.day} {s.channel}" for s in steps), "day channel", "",
                      "contact cadence (régua)"))
-    return pl.DataFrame(rows, schema=["key", "value", "unit", "source", "meaning"], orient="row")
-
-
+    origin = scenario.origin
+    out = [(*r, set_by(r[0], origin)) for r in rows]
+    if portfolio and portfolio.get("file"):
+        who = str(portfolio.get("set_by") or "")
+        out = [r for r in out if not r[0].startswith("portfolio.synthetic_") and r[0] != "portfolio.file"]
+        at = next((i for i, r in enumerate(out) if r[0].startswith("portfolio.")), len(out))
+        facts = [("portfolio.file", str(portfolio["file"]), "path", "", "The portfolio file the run read.", who),
+                 ("portfolio.rows", f"{int(portfolio.get('rows', 0)):,}", "debtors", "", "Rows read from it.", who),
+                 ("portfolio.sha256", str(portfolio.get("sha256", "")), "", "", "Hash of its bytes (first 16 hex "
+                  "digits): the same file gives the same hash.", who)]
+        out[at:at] = facts
+    return pl.DataFrame(out, schema=COLUMNS, orient="row")

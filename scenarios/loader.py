@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as _dt
 import hashlib
 import json
 import math
+import os
 import tomllib
 from dataclasses import MISSING
 from pathlib import Path
@@ -26,7 +28,7 @@ from scenarios.schema import (
 )
 
 __all__ = ["load_scenario", "scenario_from_dict", "read_chain", "parse_policy", "load_policy",
-           "apply_settings", "SECTIONS", "offer_catalogue"]
+           "apply_settings", "SECTIONS", "offer_catalogue", "bundled_names", "BUNDLED_DIR", "MAX_EXTENDS", "next_business_day", "today"]
 
 #: Top-level tables of a scenario file and the dataclass each one becomes.
 SECTIONS: dict[str, type] = {
@@ -38,7 +40,11 @@ SECTIONS: dict[str, type] = {
 _SPECIAL = ("name", "description", "extends", "replace", "segments", "cadences")
 TOP_KEYS = tuple(SECTIONS) + _SPECIAL
 _SEGMENT_KEYS = ("description", "risk_band", "max_discount", "rule", "behaviour")
-#: Columns a rule may always name (DESIGN §6, plus the derived ``chronic`` flag and ``product``).
+#: Where the bundled scenarios are (``extends = "base"`` finds them from any folder).
+BUNDLED_DIR = Path(__file__).resolve().parent
+#: Longest ``extends`` chain accepted, in files (the file itself included).
+MAX_EXTENDS = 8
+#: Columns a rule may always name (the portfolio format, plus the derived ``chronic`` flag and ``product``).
 RULE_COLUMNS = ("balance", "days_past_due", "state", "score", "prior_delinquencies", "has_phone",
                 "has_email", "has_whatsapp", "chronic", "product")
 
@@ -76,6 +82,8 @@ def _record_origin(data: Any, prefix: str, file: str, origin: dict[str, str]) ->
 
 def _merge(base: dict, over: dict, replace: Iterable[str] = ()) -> dict:
     out = copy.deepcopy(base)
+    for k in replace:
+        out.pop(k, None)
     for k, v in over.items():
         if k in replace or not (isinstance(v, dict) and isinstance(out.get(k), dict)):
             out[k] = copy.deepcopy(v)
@@ -106,6 +114,9 @@ def read_chain(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, di
     path = Path(path)
     label = _label(path)
     resolved = path.resolve()
+    if len(_seen) >= MAX_EXTENDS:
+        raise InputError([_problem(label, "extends", "extends chain too deep",
+                                   f"{len(_seen) + 1} files", f"at most {MAX_EXTENDS} files in a chain")])
     if resolved in _seen:
         raise InputError([_problem(label, "extends", "circular extends",
                                    " -> ".join(p.name for p in _seen + (resolved,)), None)])
@@ -118,7 +129,7 @@ def read_chain(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, di
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError([_problem(label, "", f"TOML syntax error: {exc}", None, None)]) from None
+        raise InputError([_problem(label, "", f"TOML syntax error: {_toml_message(exc, text)}", None, None)]) from None
     parent = data.pop("extends", None)
     replace = data.pop("replace", [])
     probs = Problems(label)
@@ -129,10 +140,16 @@ def read_chain(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, di
     files = [path]
     merged: dict = {}
     if parent is not None:
-        if not isinstance(parent, str) or not parent:
-            probs.add("extends", "must be a file name", parent, "a path relative to this file")
+        target = _parent_path(path, parent) if isinstance(parent, str) and parent else None
+        if target is None:
+            probs.add("extends", "must be a file name", parent,
+                      "a path relative to this file, or a bundled scenario: " + ", ".join(bundled_names()))
+        elif not target.exists():
+            hint = suggest(parent.removesuffix(".toml"), bundled_names())
+            probs.add("extends", "file not found" + (f"; did you mean {hint!r}?" if hint else ""), parent,
+                      "a path relative to this file, or a bundled scenario: " + ", ".join(bundled_names()))
         else:
-            merged, origin, ancestors = read_chain(path.parent / parent, _seen + (resolved,))
+            merged, origin, ancestors = read_chain(target, _seen + (resolved,))
             files = ancestors + files
     probs.raise_if_any()
     own: dict[str, str] = {}
@@ -143,11 +160,56 @@ def read_chain(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, di
     return _merge(merged, data, replace), origin, files
 
 
+def bundled_names() -> tuple[str, ...]:
+    """Names of the scenarios shipped with acordo (``base``, ``crediario``, ...)."""
+    return tuple(sorted(p.stem for p in BUNDLED_DIR.glob("*.toml")))
+
+
+def _parent_path(path: Path, parent: str) -> Path:
+    """The file ``extends = parent`` names: relative to the extending file, else a bundled scenario."""
+    own = Path(parent) if Path(parent).is_absolute() else path.parent / parent
+    if own.exists():
+        return own
+    for candidate in (BUNDLED_DIR / parent, BUNDLED_DIR / f"{parent}.toml"):
+        if "/" not in parent and candidate.is_file():
+            return candidate
+    return own
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """tomllib's message, with the line and column also when the error is at the end of the file."""
+    message = str(exc)
+    if "(at end of document)" in message:
+        lines = text.split("\n")
+        message = message.replace("(at end of document)",
+                                  f"(at line {len(lines)}, column {len(lines[-1]) + 1}, the end of the file)")
+    return message
+
+
+def today() -> _dt.date:
+    """The run date: today, or the date of ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
+    return _dt.date.today()
+
+
+def next_business_day(day: _dt.date, state: str = "SP") -> _dt.date:
+    """The first weekday after ``day`` that is not a national or ``state`` holiday."""
+    import holidays
+    cal = holidays.Brazil(subdiv=state, years=(day.year, day.year + 1))
+    d = day + _dt.timedelta(days=1)
+    while d.weekday() >= 5 or d in cal:
+        d += _dt.timedelta(days=1)
+    return d
+
+
 def _problem(file: str, key: str, problem: str, got: Any, expected: str | None) -> Problem:
     return Problem(file, key, problem, None if got is None else str(got), expected)
 
 
-def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None) -> Scenario:
+def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None, *,
+                  portfolio: str | Path | None = None, check_columns: bool = False) -> Scenario:
     """Load and validate a scenario file (and its ``extends`` chain).
 
     Parameters
@@ -156,6 +218,13 @@ def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None) -
         The scenario TOML file.
     settings : mapping, optional
         Dotted-key overrides applied after reading (``{"agents.count": 40}``), as ``--set`` does.
+    portfolio : str or Path, optional
+        The portfolio the scenario will run on (``--portfolio``), when not its own
+        ``portfolio.file``.
+    check_columns : bool, default False
+        Check the columns the segment rules name in the same pass as everything else,
+        against the header of ``portfolio``, else of ``portfolio.file``, else the synthetic
+        book's columns (what ``acordo validate`` and the jobs do).
 
     Raises
     ------
@@ -166,9 +235,21 @@ def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None) -
     label = _label(Path(path))
     if settings:
         data = apply_settings(data, settings, origin, label)
-    scenario = scenario_from_dict(data, origin=origin, label=label, base_dir=Path(path).parent)
+    inherited = _inherited_segments(data, origin, label)
+    scenario = scenario_from_dict(data, origin=origin, label=label, base_dir=Path(path).parent,
+                                  portfolio=portfolio, check_columns=check_columns or portfolio is not None,
+                                  inherited_segments=inherited)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return _with(scenario, digest=digest)
+    return _with(scenario, digest=digest, origin=dict(origin), files=tuple(_label(f) for f in files))
+
+
+def _inherited_segments(data: dict, origin: Mapping[str, str], label: str) -> tuple[str, ...]:
+    """Segments set by a parent file only (a child that adds overlapping ones gets a hint)."""
+    segments = data.get("segments")
+    if not isinstance(segments, dict):
+        return ()
+    own = {k.split(".")[1] for k, f in origin.items() if k.startswith("segments.") and f == label}
+    return tuple(name for name in segments if name not in own)
 
 
 def _with(obj: Any, **changes: Any) -> Any:
@@ -378,8 +459,53 @@ def offer_catalogue(scenario: Scenario, segment: Segment) -> list[tuple[float, i
             if d <= cap + 1e-12 and n <= scenario.offers.max_installments]
 
 
+def _known_columns(portfolio: Any, given: str | Path | None, base_dir: Path | None) -> set[str] | None:
+    """The columns a rule may name: the portfolio file's header, or the synthetic book's; None when unknown."""
+    from scenarios.portfolio import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, header_columns
+    if given:
+        cols = header_columns(Path(given))
+    elif portfolio is not MISSING and portfolio.file:
+        target = Path(portfolio.file)
+        if not target.is_absolute() and base_dir is not None:
+            target = base_dir / target
+        cols = header_columns(target)
+    elif portfolio is not MISSING:
+        cols = [*REQUIRED_COLUMNS, "product"]  # the synthetic book's columns
+    else:
+        return None
+    if cols is None:
+        return None
+    return set(cols) | set(OPTIONAL_COLUMNS) | {"chronic"}
+
+
+def _check_rule_columns(segments: Any, known: set[str] | None, probs: Problems) -> None:
+    if not isinstance(segments, dict) or known is None:
+        return
+    for name, table in segments.items():
+        rule = table.get("rule") if isinstance(table, dict) else None
+        if not isinstance(rule, dict):
+            continue
+        for column in rule:
+            if column not in known:
+                hint = suggest(column, sorted(known))
+                probs.add(f"segments.{name}.rule.{column}",
+                          "no such portfolio column" + (f"; did you mean {hint!r}?" if hint else ""), column,
+                          None if hint else "one of " + ", ".join(sorted(known)))
+
+
+def _check_cadence_cover(cadences: dict | None, names: Iterable[str], probs: Problems) -> None:
+    """Every segment has a cadence: its own or the default one."""
+    if cadences is None or "default" in cadences:
+        return
+    lacking = [n for n in names if n not in cadences]
+    if lacking:
+        probs.add("cadences", "segments without a cadence and no default cadence", ", ".join(lacking),
+                  'cadences.default = [{ day = 1, channel = "sms" }, ...] or one per segment', raw_got=True)
+
+
 def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, label: str = "<scenario>",
-                       base_dir: Path | None = None) -> Scenario:
+                       base_dir: Path | None = None, portfolio: str | Path | None = None,
+                       check_columns: bool = False, inherited_segments: tuple[str, ...] = ()) -> Scenario:
     """Validate merged scenario data into a :class:`Scenario`; raise :class:`InputError` with every problem."""
     probs = _ChainProblems(label, origin or {})
     for key in data:
@@ -407,13 +533,21 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
     calendar = sections["calendar"]
     horizon = calendar.horizon_days if calendar is not MISSING else None
     cadences = _parse_cadences(data.get("cadences"), names, horizon, probs)
+    _check_cadence_cover(cadences, names, probs)
     baseline = parse_policy(data.get("baseline", {}), names, label, "baseline", probs)
     # a relative portfolio path is relative to the file that names it (a parent, maybe)
     setter = (origin or {}).get("portfolio.file")
     if setter and setter != "--set":
         base_dir = Path(setter).parent
+    if check_columns:
+        _check_rule_columns(raw_segments, _known_columns(sections["portfolio"], portfolio, base_dir), probs)
     _cross_checks(sections, probs, base_dir)
     probs.raise_if_any()
+    if calendar.start_date is None:
+        run_date = today()
+        calendar = _with(calendar, start_date=next_business_day(run_date, calendar.default_state))
+        if origin is not None and isinstance(origin, dict):
+            origin["calendar.start_date"] = f"default: the next business day after {run_date.isoformat()}"
     portfolio = sections["portfolio"]
     if portfolio.file and base_dir is not None and not Path(portfolio.file).is_absolute():
         portfolio = _with(portfolio, file=str((base_dir / portfolio.file)))
@@ -423,7 +557,7 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
         segments=segments, channels=sections["channels"], agents=sections["agents"], cadences=cadences,
         offers=sections["offers"], agreements=sections["agreements"], escalation=sections["escalation"],
         contact_rules=sections["contact_rules"], optimizer=sections["optimizer"], baseline=baseline,
-        monte_carlo=sections["monte_carlo"],
+        monte_carlo=sections["monte_carlo"], inherited_segments=inherited_segments,
     )
 
 

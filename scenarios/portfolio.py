@@ -1,4 +1,4 @@
-"""Portfolio files (DESIGN section 6): loading, validation and normalisation.
+"""Portfolio files: loading, validation and normalisation.
 
 A portfolio is one row per debtor. It is read from CSV or Parquet, checked, and turned into a
 :class:`Portfolio` whose frame always has the same columns and dtypes:
@@ -17,7 +17,10 @@ has_email             Boolean   optional, default true
 has_whatsapp          Boolean   optional, default true
 ===================== ========= ===========================================================
 
-Any other column is carried through unchanged (after the known columns, in file order).
+Any other column is carried through after the known columns, in file order, typed by
+:mod:`scenarios.columns`: as the scenario declares it (``[portfolio] columns``), as the file
+stores it (Parquet), or inferred from its values (CSV: whole numbers, numbers, true/false
+words, else text).
 
 Rules for values:
 
@@ -34,22 +37,25 @@ Every problem of a file is collected and raised together as one
 
     p.csv: balance: 2 rows not positive, first p_1a2b3c4d5e6f7a8b, p_0f1e2d3c4b5a6978 (got -10.0, 0.0, expected > 0)
 
-Offending rows are named by pseudonymised id (see :mod:`scenarios.pseudonym`), or as
-``row N`` (data rows counted from 1, header excluded) when the row has no id. Raw ids never
+Offending rows of a CSV file are named by their line in the file (the header is line 1)
+and their pseudonymised id (see :mod:`scenarios.pseudonym`), e.g. ``line 7 (p_1a2b…)``;
+rows of other inputs by pseudonymised id, or as ``row N`` (data rows counted from 1) when the
+row has no id. Raw ids never
 appear in a message: an offending value equal to some debtor id is shown as
 ``<a debtor id>``, and one with nine or more digits (a CPF or CNPJ in the wrong column,
 say) as ``<hidden long number>``.
 """
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
+from scenarios.columns import COLUMN_TYPES, infer_type, type_column
 from scenarios.errors import Problems, show, suggest
 from scenarios.pseudonym import pseudonymise
 
@@ -64,6 +70,7 @@ __all__ = [
     "Portfolio",
     "load_portfolio",
     "validate_frame",
+    "header_columns",
 ]
 
 #: The 27 federative units of Brazil (26 states and the Federal District), alphabetical.
@@ -93,8 +100,9 @@ OPTIONAL_COLUMNS: dict[str, Any] = {
 TRUE_WORDS: tuple[str, ...] = ("true", "1", "yes", "sim")
 FALSE_WORDS: tuple[str, ...] = ("false", "0", "no", "não", "nao")
 
-#: File suffixes understood by :func:`load_portfolio`.
-SUFFIXES: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+#: File suffixes understood by :func:`load_portfolio` (those of :mod:`scenarios.tables`).
+SUFFIXES: dict[str, str] = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
+                            ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel", ".ods": "excel"}
 
 _SCHEMA: dict[str, pl.DataType] = {
     "debtor_id": pl.String(),
@@ -108,6 +116,10 @@ _SCHEMA: dict[str, pl.DataType] = {
     "has_whatsapp": pl.Boolean(),
 }
 _SHOWN = 3  # offending rows named per message
+_US_CODES = frozenset("AK AL AR AZ CA CO CT DC DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC ND NE NH "
+                      "NJ NM NV NY OH OK OR PA RI SC SD TN TX UT VA VT WA WI WV WY PR".split())
+_NUMERIC = ("balance", "days_past_due", "score", "prior_delinquencies")
+_DECIMAL_COMMA = r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*$"
 _MAX_EXACT_INT = 2.0**53  # beyond this a float no longer holds every whole number
 _BOOL_WORDS = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
 _BOOL_EXPECTED = "true/false, 1/0, yes/no or sim/não"
@@ -191,19 +203,27 @@ class Portfolio:
 
 
 def load_portfolio(path: str | Path, *, default_state: str = "SP",
-                   file_label: str | None = None) -> Portfolio:
+                   file_label: str | None = None, column_types: dict[str, str] | None = None,
+                   sep: str | None = None, decimal: str | None = None, sheet: str | int | None = None) -> Portfolio:
     """Read, validate and normalise a portfolio file.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        A ``.csv`` (UTF-8, comma-separated, header row; Windows-1252 is accepted as a
-        fallback) or ``.parquet`` / ``.pq`` file.
+        A CSV (``,`` or ``;`` separated, decimal point or comma, UTF-8, Latin-1 or
+        Windows-1252: all detected), an Excel workbook (``.xlsx``) or a Parquet file; read
+        by :func:`scenarios.tables.read_table`.
     default_state : str, default "SP"
         UF code for rows without a state (and for all rows when there is no ``state``
         column).
     file_label : str, optional
         Name of the file in messages. Default: ``path`` as given.
+    column_types : dict, optional
+        Declared types of the file's own columns (name → ``text``, ``integer``, ``number``
+        or ``boolean``); other columns of its own are inferred.
+    sep, decimal, sheet : optional
+        CSV separator, decimal mark and Excel sheet, when detection is not wanted
+        (``--sep``, ``--decimal``, ``--sheet``).
 
     Returns
     -------
@@ -217,97 +237,46 @@ def load_portfolio(path: str | Path, *, default_state: str = "SP",
     ValueError
         If ``default_state`` is not a UF code.
     """
+    from scenarios.tables import read_table
     label = file_label if file_label is not None else str(path)
     _check_default_state(default_state)
-    probs = Problems(label)
-    p = Path(path)
-    kind = SUFFIXES.get(p.suffix.lower())
-    if kind is None:
-        probs.add("", "unknown file type", got=repr(p.suffix) if p.suffix else "no suffix",
-                  raw_got=True, expected="a .csv, .parquet or .pq file")
-    elif not p.exists():
-        probs.add("", "file not found", expected="an existing file")
-    elif not p.is_file():
-        probs.add("", "not a file", got="a directory" if p.is_dir() else "not a regular file",
-                  raw_got=True, expected="a portfolio file")
-    probs.raise_if_any()
-    df = _read_csv(p, probs) if kind == "csv" else _read_parquet(p, probs)
-    probs.raise_if_any()
-    if df is None:  # pragma: no cover - every failure above records a problem
-        raise RuntimeError(f"{label}: portfolio could not be read")
-    return validate_frame(df, label, default_state)
+    declared = {c: k for c, k in (column_types or {}).items() if k in COLUMN_TYPES and c not in _SCHEMA}
+    table = read_table(path, sep=sep, decimal=decimal, sheet=sheet, label=label,
+                       schema={**{c: "text" for c in _SCHEMA}, **declared})
+    df = table.frame
+    if table.decimal == ",":  # the known numeric columns are checked as text: read their decimal comma
+        fix = [pl.when(pl.col(c).str.contains(_DECIMAL_COMMA))
+               .then(pl.col(c).str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
+               .otherwise(pl.col(c)).alias(c) for c in _NUMERIC if c in df.columns and df[c].dtype == pl.String]
+        df = df.with_columns(fix) if fix else df
+    return validate_frame(df, label, default_state, column_types=column_types, lines=table.lines,
+                          line_word=table.line_word, invalid=table.invalid, raw=table.raw,
+                          native=table.format == "parquet")
 
 
-def _read_csv(path: Path, probs: Problems) -> pl.DataFrame | None:
-    """Read a CSV with every column as text; problems go to ``probs``."""
+def header_columns(path: Path) -> list[str] | None:
+    """The column names of a portfolio file, read cheaply; None when unknown (loading then says why)."""
+    kind = SUFFIXES.get(path.suffix.lower())
     try:
-        with path.open("rb") as fh:
-            header = fh.read(65536).splitlines()[:1]
-    except OSError as exc:
-        probs.add("", "could not be read", got=type(exc).__name__, raw_got=True,
-                  expected="a readable CSV file")
+        if kind == "parquet":
+            return list(pl.read_parquet_schema(path))
+        if kind == "csv":
+            with path.open("rb") as fh:
+                first = fh.readline().decode("utf-8", errors="replace").lstrip("\ufeff")
+            sep = max((",", ";", "\t", "|"), key=first.count)
+            return [c.strip().strip('"') for c in first.rstrip("\r\n").split(sep)]
+    except OSError:
         return None
-    if header and b";" in header[0] and b"," not in header[0]:
-        text = header[0].decode("utf-8", errors="replace").lstrip("\ufeff")
-        probs.add("", "file looks semicolon-separated", got=f"header {show(text, 50)}",
-                  raw_got=True, expected="comma-separated columns and '.' as decimal point")
-        return None
-    try:
-        df = _read_csv_text(path, "utf8")
-    except pl.exceptions.ComputeError as exc:
-        if "utf-8" not in str(exc).lower():
-            probs.add("", _csv_error_text(exc), expected="a comma-separated file with a header row")
-            return None
-        try:  # Excel on Windows in Brazil saves CSV as Windows-1252
-            text = path.read_bytes().decode("cp1252")
-            df = _read_csv_text(io.BytesIO(text.encode("utf-8")), "utf8")
-        except UnicodeDecodeError:
-            probs.add("", "not a text file", expected="UTF-8 or Windows-1252 text")
-            return None
-        except pl.exceptions.PolarsError as exc2:
-            probs.add("", _csv_error_text(exc2), expected="a comma-separated file with a header row")
-            return None
-    except pl.exceptions.NoDataError:
-        probs.add("", "file is empty", got="0 bytes", raw_got=True,
-                  expected="a header row and one row per debtor")
-        return None
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        probs.add("", "could not be read", got=type(exc).__name__, raw_got=True,
-                  expected="a readable CSV file")
-        return None
-    return df
-
-
-def _read_csv_text(source: Path | io.BytesIO, encoding: str) -> pl.DataFrame:
-    """``pl.read_csv`` with the settings used for portfolios: all text, no globbing."""
-    return pl.read_csv(source, infer_schema=False, encoding=encoding, glob=False,
-                       raise_if_empty=True)
-
-
-def _csv_error_text(exc: Exception) -> str:
-    """A message for a CSV parse failure that cannot leak cell contents."""
-    text = str(exc).lower()
-    if "more fields" in text or "ragged" in text:
-        return "a line has more fields than the header"
-    if "utf-8" in text or "utf8" in text:
-        return "not valid UTF-8 text"
-    return f"could not be parsed as CSV ({type(exc).__name__})"
-
-
-def _read_parquet(path: Path, probs: Problems) -> pl.DataFrame | None:
-    """Read a Parquet file; problems go to ``probs``."""
-    try:
-        return pl.read_parquet(path, glob=False, hive_partitioning=False)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        probs.add("", "could not be read as Parquet", got=type(exc).__name__, raw_got=True,
-                  expected="a readable Parquet file")
-        return None
+    return None
 
 
 # --------------------------------------------------------------------------- validation
 
 
-def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Portfolio:
+def validate_frame(df: pl.DataFrame, file_label: str, default_state: str, *,
+                   column_types: dict[str, str] | None = None, lines: np.ndarray | None = None,
+                   line_word: str = "line", invalid: dict[str, pl.Series] | None = None,
+                   raw: dict[str, pl.Series] | None = None, native: bool = True) -> Portfolio:
     """Validate and normalise a portfolio table.
 
     Shared by the CSV and Parquet readers, and usable on in-memory frames (for example
@@ -322,6 +291,18 @@ def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Por
         Name of the input in messages.
     default_state : str
         UF code for rows without a state.
+    column_types : dict, optional
+        Declared types of extra columns (see :mod:`scenarios.columns`); the others are inferred.
+    lines : numpy.ndarray, optional
+        The file line (or sheet row) of each row: offending rows are then named by it as
+        well as by pseudonym, as ``line 7 (p_…)`` (``line_word`` says ``line`` or ``row``).
+    invalid, raw : dict, optional
+        Cells of declared columns that did not convert when the file was read (masks), and
+        their text (see :class:`scenarios.tables.Table`).
+    native : bool, default True
+        Whether the frame's types are the file's own (Parquet, in memory). When False (CSV,
+        Excel), an undeclared column of whole numbers read as floats (``200.000`` with a
+        decimal comma, an Excel cell) becomes an integer column, as in a plain CSV.
 
     Returns
     -------
@@ -338,7 +319,7 @@ def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Por
     """
     _check_default_state(default_state)
     probs = Problems(file_label)
-    v = _Validator(df, probs)
+    v = _Validator(df, probs, lines, line_word)
 
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     got_cols = _column_list(df.columns)
@@ -379,11 +360,30 @@ def validate_frame(df: pl.DataFrame, file_label: str, default_state: str) -> Por
     for flag in FLAG_COLUMNS:
         out[flag] = v.boolean(flag)
 
+    extra = [c for c in df.columns if c not in _SCHEMA]
+    declared = dict(column_types or {})
+    for col in declared:
+        if col in _SCHEMA:
+            probs.add(col, "a column of the portfolio format has its own type", got=declared[col],
+                      expected="types only for the file's own columns")
+        elif declared[col] not in COLUMN_TYPES:
+            probs.add(col, "unknown column type", got=declared[col], expected="one of " + ", ".join(COLUMN_TYPES))
+    typed = []
+    for col in extra:
+        kind = declared.get(col) if declared.get(col) in COLUMN_TYPES else None
+        if invalid and col in invalid and kind is not None:
+            v.report(invalid[col], col, f"not {'an' if kind == 'integer' else 'a'} {kind}", (raw or {}).get(col),
+                     {"integer": "a whole number", "number": "a finite number"}.get(kind, "true/false"))
+        if kind is None:  # a file read by scenarios.tables is typed already; in-memory text is inferred
+            kind = infer_type(df[col]) if lines is None else None
+            if not native and df[col].dtype == pl.Float64 and _whole(df[col]):
+                kind = "integer"
+        typed.append(df[col] if kind is None else type_column(
+            df[col], kind, lambda mask, problem, values, expected, c=col: v.report(mask, c, problem, values, expected)))
     probs.raise_if_any()
     frame = pl.DataFrame([out[c].alias(c) for c in _SCHEMA])
-    extra = [c for c in df.columns if c not in _SCHEMA]
-    if extra:
-        frame = frame.hstack(df.select(extra))
+    if typed:
+        frame = frame.hstack(typed)
     return Portfolio(frame=frame, source=file_label)
 
 
@@ -409,9 +409,11 @@ def _rows(n: int) -> str:
 class _Validator:
     """Column checks over one raw frame, reporting into one :class:`Problems`."""
 
-    def __init__(self, df: pl.DataFrame, probs: Problems):
+    def __init__(self, df: pl.DataFrame, probs: Problems, lines: np.ndarray | None = None, line_word: str = "line"):
         self.df = df
         self.probs = probs
+        self.lines = lines
+        self.line_word = line_word
         self.ids: pl.Series | None = None
         if "debtor_id" in df.columns:
             raw = df["debtor_id"]
@@ -429,12 +431,13 @@ class _Validator:
     def _labels(self, mask: pl.Series) -> list[str]:
         """Up to three row labels (pseudonym, else ``row N``) where ``mask`` is true."""
         idx = mask.fill_null(False).arg_true().head(_SHOWN).to_list()
-        if self.ids is None:
-            return [f"row {i + 1}" for i in idx]
-        raw = [self.ids[i] for i in idx]
-        names = pseudonymise([r for r in raw if r is not None])
-        it = iter(names)
-        return [next(it) if r is not None else f"row {i + 1}" for i, r in zip(idx, raw)]
+        raw = [self.ids[i] for i in idx] if self.ids is not None else [None] * len(idx)
+        it = iter(pseudonymise([r for r in raw if r is not None]))
+        names = [next(it) if r is not None else None for r in raw]
+        if self.lines is None:
+            return [n if n is not None else f"row {i + 1}" for i, n in zip(idx, names)]
+        return [f"{self.line_word} {int(self.lines[i])}" + (f" ({n})" if n is not None else "")
+                for i, n in zip(idx, names)]
 
     def _render(self, values: list[Any]) -> list[str]:
         """Render offending values; a value equal to some debtor id is masked."""
@@ -560,8 +563,10 @@ class _Validator:
         text = _blank_to_null(raw.cast(pl.String).str.strip_chars())
         codes = text.str.to_uppercase()
         bad = codes.is_not_null() & ~codes.is_in(list(UF_CODES))
-        self.report(bad, "state", "unknown UF code", text,
-                    "a two-letter UF code such as SP, RJ or MG")
+        us = bool(bad.any()) and float(codes.filter(bad).is_in(list(_US_CODES)).mean()) > 0.8
+        self.report(bad, "state", "unknown UF code" + ("; these look like US state codes" if us else ""), text,
+                    "a two-letter UF code such as SP, RJ or MG"
+                    + (" (drop the column, or map it to UF codes)" if us else ""))
         return codes.fill_null(default_state).alias("state")
 
     def boolean(self, col: str) -> pl.Series:
@@ -589,6 +594,13 @@ class _Validator:
         bad = source.is_not_null() & values.is_null()
         self.report(bad, col, "not a boolean", source, _BOOL_EXPECTED)
         return values.fill_null(default).alias(col)
+
+
+def _whole(values: pl.Series) -> bool:
+    """Every present value a whole number that a float holds exactly."""
+    present = values.drop_nulls()
+    return bool(present.len() and (present.is_finite() & (present == present.floor())
+                                   & (present.abs() < _MAX_EXACT_INT)).all())
 
 
 def _blank_to_null(text: pl.Series) -> pl.Series:

@@ -1,7 +1,7 @@
 """The scenario schema: every parameter a finance team can edit, with unit, range and source.
 
 A scenario is a TOML file; each top-level table maps to one frozen dataclass below. The
-defaults are the reference values of DESIGN §8 (published figures where they exist,
+defaults are the reference values of ``docs/sources.md`` (published figures where they exist,
 judgement where they do not, and the source says which). ``docs/scenario.md`` is
 generated from these declarations (``python -m scenarios.docgen``) and a test keeps it in
 sync.
@@ -35,9 +35,10 @@ class Calendar:
     """Simulation time: horizon, start date and whose holidays apply."""
 
     horizon_days: int = param(180, "days", "Days simulated; write-off happens at the horizon.", lo=1, hi=1095,
-                              source="DESIGN §3 (180 days)")
-    start_date: _dt.date = param(_dt.date(2026, 1, 5), "date", "First simulated day (day 0).",
-                                 source="judgement: a Monday")
+                              source="judgement: a 180-day collections cycle before write-off")
+    start_date: _dt.date | None = param(None, "date", "First simulated day (day 0); when not given, the next "
+                                        "business day after the run date (recorded in the manifest, so a rerun "
+                                        "with it reproduces).", source="judgement: a forecast starts tomorrow")
     holidays: bool = param(True, "", "Apply national and state holidays (python-holidays, Brazil).",
                            source="Lei 662/1949 and state laws")
     default_state: str = param("SP", "UF", "State assumed for debtors with no state in the portfolio.",
@@ -48,7 +49,7 @@ class Calendar:
 class Money:
     """Money: discounting, late charges and the plan's interest."""
 
-    currency: str = param("BRL", "", "Currency of every amount.", choices=("BRL",), source="DESIGN §1")
+    currency: str = param("BRL", "", "Currency of every amount.", choices=("BRL",), source="judgement: Brazilian books")
     annual_discount_rate: float = param(0.15, "per year", "Rate that discounts cash flows to present value (daily compounding).",
                                         lo=0.0, hi=1.0, source="Selic target 15% a.a. (Copom, 2025)")
     multa: float = param(0.02, "share of the installment", "Late fee on a late plan installment.",
@@ -62,14 +63,18 @@ class PortfolioSource:
     """Where the debtors come from: a file, or the synthetic generator."""
 
     file: str = param("", "path", "CSV or Parquet portfolio, relative to the scenario file; empty means synthetic.",
-                      source="DESIGN §6")
+                      source="docs/model.md, portfolio file")
     synthetic_n: int = param(20000, "debtors", "Size of the synthetic portfolio when no file is given.",
                              lo=1, hi=50_000_000, source="judgement")
     synthetic_seed: int = param(1, "", "Seed of the synthetic portfolio.", lo=0, hi=2**63 - 1, source="judgement")
     synthetic_product: str = param("mixed", "", "Product profile of the synthetic portfolio.",
                                    choices=("mixed", "crediario", "cartao", "telecom", "pessoal"), source="judgement")
+    columns: dict[str, str] = param(default_factory=dict, unit="",
+                                    doc="Types of the file's own columns that rules name (column = type); "
+                                        "the others are inferred from their values.",
+                                    choices=("text", "integer", "number", "boolean"), source="")
     chronic_threshold: int = param(3, "delinquencies", "A debtor is a chronic late payer when prior_delinquencies reaches this.",
-                                   lo=1, hi=100, source="DESIGN §2")
+                                   lo=1, hi=100, source="judgement: 3 prior delinquencies")
 
 
 @dataclass(frozen=True)
@@ -99,16 +104,16 @@ class Behaviour:
                                      lo=0.0, hi=20.0, source="judgement (Serasa: listing prompts payment)")
     reach: ChannelRates = param(default_factory=lambda: ChannelRates(0.60, 0.25, 0.70, 0.27, 0.80),
                                 unit="probability", doc="Right-party contact per attempt, by channel.",
-                                source="calls 27% right-party contact (DESIGN §8); others judgement")
+                                source="calls: 27% right-party contact (call-centre funnel); SMS: Cadena & Schoar 2011; others judgement")
     engage: ChannelRates = param(default_factory=lambda: ChannelRates(0.05, 0.03, 0.08, 0.59, 0.04),
                                  unit="probability", doc="A reached debtor enters a negotiation, by channel.",
-                                 source="calls: 59% of conversations end in a promise (DESIGN §8); digital: judgement")
+                                 source="calls: 59% of conversations end in a promise (call-centre funnel; Laudenbach et al.); digital: judgement")
     fatigue: float = param(0.85, "factor", "Engagement multiplier per contact in the last 7 days.", lo=0.0, hi=1.0,
                            source="judgement")
     accept_alpha: float = param(-0.4, "log-odds", "Acceptance log-odds of an affordable offer with no discount.",
                                 lo=-20.0, hi=20.0, source="judgement")
     accept_beta: float = param(4.0, "log-odds per unit of discount", "Acceptance slope in the discount.",
-                               lo=0.0, hi=100.0, source="judgement; settlements average 33% off (Dobbie 2020)")
+                               lo=0.0, hi=100.0, source="judgement; settlements average 33% off (Dobbie et al. 2020)")
     lump_mu: float = param(-0.9, "log share of balance", "Mean of log(lump-sum capacity / balance).",
                            lo=-10.0, hi=5.0, source="judgement")
     lump_sigma: float = param(1.0, "", "Std of log(lump-sum capacity / balance).", lo=0.0, hi=5.0, source="judgement")
@@ -116,7 +121,7 @@ class Behaviour:
                               lo=-10.0, hi=5.0, source="judgement")
     monthly_sigma: float = param(0.8, "", "Std of log(monthly capacity / balance).", lo=0.0, hi=5.0, source="judgement")
     keep_first: float = param(0.60, "probability", "The first payment of an agreement (lump sum or down payment) is made on time.",
-                              lo=0.0, hi=1.0, source="~50% of promises kept (DESIGN §8)")
+                              lo=0.0, hi=1.0, source="~50% of promises kept (call-centre funnel)")
     keep: float = param(0.92, "probability", "Each later installment is paid on its due date.", lo=0.0, hi=1.0,
                         source="judgement")
     late_pay_daily: float = param(0.08, "probability per day", "A late installment is paid on a day within the grace period.",
@@ -177,9 +182,9 @@ class CallChannel:
     cost: float = param(0.12, "R$ per attempt", "Telephony cost of one call attempt.", lo=0.0, hi=1000.0,
                         source="judgement (VoIP/dialler minute rates)")
     minutes_conversation: float = param(9.0, "minutes", "Agent time of a right-party conversation, wrap-up included.",
-                                        lo=0.0, hi=240.0, source="with 27% RPC gives ~15 attempts per agent-hour (DESIGN §8)")
+                                        lo=0.0, hi=240.0, source="with 27% RPC gives ~15 attempts per agent-hour (call-centre funnel)")
     minutes_no_answer: float = param(2.1, "minutes", "Agent time of an attempt that reaches nobody.", lo=0.0, hi=240.0,
-                                     source="with 27% RPC gives ~15 attempts per agent-hour (DESIGN §8)")
+                                     source="with 27% RPC gives ~15 attempts per agent-hour (call-centre funnel)")
 
 
 @dataclass(frozen=True)
@@ -224,10 +229,10 @@ class OfferCatalogue:
 
     discounts: tuple[float, ...] = param(
         default_factory=lambda: tuple(round(0.05 * i, 2) for i in range(13)), unit="share of balance",
-        doc="Discounts on the open balance.", lo=0.0, hi=0.99, source="DESIGN §5 (0..60% step 5)")
+        doc="Discounts on the open balance.", lo=0.0, hi=0.99, source="judgement: 0..60% in steps of 5%")
     installments: tuple[int, ...] = param(default_factory=lambda: (1, 3, 6, 10, 12, 18, 24), unit="payments",
                                           doc="Numbers of installments (1 = lump sum, à vista).", lo=1, hi=120,
-                                          source="DESIGN §5")
+                                          source="judgement; Desenrola Brasil went up to 60")
     down_payment_share: float = param(0.10, "share of the agreed amount", "Down payment of a plan (n > 1).",
                                       lo=0.0, hi=0.9, source="judgement (entrada de 10%)")
     plan_interest_monthly: float = param(0.0199, "per month", "Interest of installment plans (Price table).",
@@ -267,7 +272,7 @@ class Escalation:
     agency_day: int = param(120, "day", "Open debtors are handed to a collection agency (0 = never).", lo=0, hi=1095,
                             source="judgement")
     agency_commission: float = param(0.25, "share of collected", "The agency keeps this share of what it collects.",
-                                     lo=0.0, hi=1.0, source="collection agencies keep 20-35% (DESIGN §8)")
+                                     lo=0.0, hi=1.0, source="collection agencies keep 20-35% (agency commission)")
 
 
 @dataclass(frozen=True)
@@ -280,7 +285,7 @@ class Hours:
 
 @dataclass(frozen=True)
 class ContactRules:
-    """Guardrails no policy may break (DESIGN §4)."""
+    """Guardrails no policy may break (state laws on collection calls, CDC arts. 42 and 71, Reg F)."""
 
     max_contacts_per_7_days: int = param(7, "attempts", "Attempts per debtor in any rolling 7 days (letters excepted).",
                                          lo=0, hi=100, source="US Reg F 7-in-7 (12 CFR 1006.14)")
@@ -289,30 +294,30 @@ class ContactRules:
                                        "A reached debtor opts out of all non-letter contact.", lo=0.0, hi=1.0,
                                        source="judgement")
     state_laws: bool = param(True, "", "Apply the state contact laws (SP, RJ, ES, AL, CE) to their debtors.",
-                             source="state consumer-protection laws as summarised in DESIGN §4")
+                             source="state laws on collection calls (SP, RJ, ES, AL, CE)")
     weekday_hours: Hours = param(default_factory=Hours, unit="hours", doc="Default contact window on weekdays.",
-                                 source="DESIGN §4 (8-20h)")
+                                 source="SP state law: weekdays 8-20h")
     saturday_hours: Hours = param(default_factory=lambda: Hours(8.0, 14.0), unit="hours",
-                                  doc="Default contact window on Saturdays.", source="DESIGN §4 (8-14h)")
+                                  doc="Default contact window on Saturdays.", source="SP state law: Saturdays 8-14h")
     sunday_hours: Hours = param(default_factory=lambda: Hours(0.0, 0.0), unit="hours",
-                                doc="Default contact window on Sundays and holidays.", source="DESIGN §4 (none)")
+                                doc="Default contact window on Sundays and holidays.", source="SP state law: no contact on Sundays and holidays")
 
 
 @dataclass(frozen=True)
 class OptimizerSettings:
-    """Constraints and costs of the offer-policy LP (DESIGN §5)."""
+    """Constraints and costs of the offer-policy LP (docs/optimizer.md)."""
 
     budget: float = param(-1.0, "R$", "Give-away budget over the horizon (-1 = none; see budget_share).",
                           lo=-1.0, hi=1e13, source="judgement")
     budget_share: float = param(0.33, "share of recovered NPV", "Give-away at most this share of what is recovered (-1 = none).",
-                                lo=-1.0, hi=10.0, source="settlement write-downs average 33% (Dobbie 2020)")
-    agent_capacity: bool = param(True, "", "Limit agent minutes to the pool's minutes over the horizon.", source="DESIGN §5")
+                                lo=-1.0, hi=10.0, source="settlement write-downs average 33% (Dobbie et al. 2020)")
+    agent_capacity: bool = param(True, "", "Limit agent minutes to the pool's minutes over the horizon.", source="docs/optimizer.md")
     liquidity_target: float = param(0.0, "R$", "Cash to collect in the first 30 days (0 = none).", lo=0.0, hi=1e13,
                                     source="judgement")
     chronic_max_discount: float = param(0.20, "share of balance", "Mean discount cap of chronic segments.", lo=0.0, hi=0.99,
                                         source="judgement: limit the Feirão Limpa Nome effect")
     chronic_not_better: bool = param(True, "", "A chronic segment never gets a better mean discount than its risk band's non-chronic segment.",
-                                     source="DESIGN §5")
+                                     source="Mayer et al. 2014 (moral hazard)")
     moral_hazard_cost: float = param(0.25, "R$ per R$ of discount", "Expected future loss per R$ of discount given to chronic payers.",
                                      lo=0.0, hi=10.0, source="announced relief raised delinquency ~10% (Mayer et al. 2014); judgement")
     min_recovery_share: float = param(0.0, "share of the baseline", "Each segment recovers at least this share of its baseline net NPV (0 = none).",
@@ -386,6 +391,12 @@ class Scenario:
     baseline: Policy
     monte_carlo: MonteCarlo
     digest: str = field(default="", compare=False)
+    #: Segments that come from a parent file only (``extends``), not from the file itself.
+    inherited_segments: tuple[str, ...] = field(default=(), compare=False)
+    #: For every dotted key set by a file, the file (or ``--set``) that set it last.
+    origin: dict[str, str] = field(default_factory=dict, compare=False)
+    #: The files of the ``extends`` chain, the root ancestor first.
+    files: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def segment_names(self) -> tuple[str, ...]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from scenarios.errors import Problems
+from scenarios.columns import rule_type_problems
+from scenarios.errors import Problems, suggest
 from scenarios.schema import Condition, Scenario
 
 __all__ = ["assign_segments", "rule_expression"]
@@ -38,8 +39,10 @@ def assign_segments(scenario: Scenario, frame: pl.DataFrame, label: str = "portf
     for seg in scenario.segments:
         missing = [c.column for c in seg.rule if c.column not in columns]
         for col in missing:
-            probs.add(f"segments.{seg.name}.rule.{col}", "no such portfolio column", col,
-                      "one of " + ", ".join(sorted(columns)), file=scenario.source)
+            hint = suggest(col, sorted(columns))
+            probs.add(f"segments.{seg.name}.rule.{col}",
+                      "no such portfolio column" + (f"; did you mean {hint!r}?" if hint else ""), col,
+                      None if hint else "one of " + ", ".join(sorted(columns)), file=scenario.source)
         if missing:
             masks.append(None)
             continue
@@ -47,6 +50,8 @@ def assign_segments(scenario: Scenario, frame: pl.DataFrame, label: str = "portf
         for cond in seg.rule:
             expr = expr & rule_expression(cond, scenario.portfolio.chronic_threshold)
         masks.append(expr.alias(seg.name))
+    if not rule_type_problems(scenario.segments, dict(frame.schema), probs, scenario.source):
+        masks.append(None)
     if any(m is None for m in masks):
         if own:
             probs.raise_if_any()
@@ -64,9 +69,13 @@ def assign_segments(scenario: Scenario, frame: pl.DataFrame, label: str = "portf
             names = tuple(scenario.segments[j].name for j in np.flatnonzero(matched[i]))
             pairs[names] = pairs.get(names, 0) + 1
         first = max(pairs, key=pairs.get)
+        inherited = set(scenario.inherited_segments)
+        mixed = any(n in inherited for n in first) and not all(n in inherited for n in first)
         probs.add("segments", "debtors in more than one segment",
                   f"{overlapping} of {frame.height} in {label}, e.g. {' and '.join(first)}",
-                  "every debtor in exactly one segment", raw_got=True, file=scenario.source)
+                  "every debtor in exactly one segment"
+                  + ('; to use only this file\'s segments, add replace = ["segments", "cadences"] next to extends'
+                     if mixed else ""), raw_got=True, file=scenario.source)
     if own:
         probs.raise_if_any()
     index = np.where(counts == 1, matched.argmax(axis=1), -1).astype(np.int32)

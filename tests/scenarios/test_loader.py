@@ -130,3 +130,81 @@ def test_portfolio_file_is_relative_to_the_file_that_names_it(tmp_path):
     write(parent, f'extends = "{ROOT / "scenarios" / "base.toml"}"\n[portfolio]\nfile = "port.parquet"\n', "p.toml")
     leaf = write(child, 'extends = "../parent/p.toml"\n[agents]\ncount = 3\n', "c.toml")
     assert Path(load_scenario(leaf).portfolio.file).resolve() == (parent / "port.parquet").resolve()
+
+
+# ------------------------------------------------------------------ the first hour with a team's own file
+
+
+def test_three_mistakes_of_different_kinds_give_three_lines_in_one_run(tmp_path):
+    path = write(tmp_path, 'extends = "base"\n[agents]\ncount = -3\n[calendar]\nhorizon_dayz = 90\n'
+                           '[segments.low_early]\nrule = { scor = [600, inf], days_past_due = [0, 90], chronic = false }\n')
+    with pytest.raises(InputError) as info:
+        load_scenario(path, check_columns=True)
+    label = str(path)
+    assert sorted(str(p) for p in info.value.problems) == sorted([
+        f"{label}: agents.count: out of range (got -3, expected 0 <= x <= 100000)",
+        f"{label}: calendar.horizon_dayz: unknown key; did you mean 'horizon_days'?",
+        f"{label}: segments.low_early.rule.scor: no such portfolio column; did you mean 'score'? (got 'scor')",
+    ])
+
+
+def test_extends_a_bundled_name_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", 'extends = "base"\n[agents]\ncount = 30\n', "mine.toml")
+    write(tmp_path, 'extends = "sub/mine.toml"\n[agents]\nweekday_minutes = 300\n', "child.toml")
+    child = load_scenario("child.toml")
+    assert child.agents.count == 30 and child.agents.weekday_minutes == 300
+    assert child.files[0].endswith("base.toml") and child.files[-1] == "child.toml"
+    assert load_scenario(write(tmp_path, 'extends = "base.toml"\n', "plain.toml")).agents.count == 12
+
+
+def test_extends_a_missing_file_suggests_a_bundled_name(tmp_path):
+    (line,) = problems(write(tmp_path, 'extends = "bse"\n'))
+    assert line.startswith(f"{tmp_path / 'what_if.toml'}: extends: file not found; did you mean 'base'? (got 'bse'")
+
+
+def test_extends_chain_too_deep_says_how_deep_is_allowed(tmp_path):
+    write(tmp_path, 'extends = "base"\n', "f0.toml")
+    for k in range(1, 10):
+        write(tmp_path, f'extends = "f{k - 1}.toml"\n', f"f{k}.toml")
+    lines = problems(tmp_path / "f9.toml")
+    assert len(lines) == 1 and "extends: extends chain too deep (got 9 files, expected at most 8 files in a chain)" in lines[0]
+
+
+def test_toml_error_at_the_end_of_the_file_names_line_and_column(tmp_path):
+    (line,) = problems(write(tmp_path, "[calendar]\nhorizon = ["))
+    assert line == (f"{tmp_path / 'what_if.toml'}: TOML syntax error: Invalid value "
+                    "(at line 2, column 12, the end of the file)")
+
+
+def test_a_segment_without_a_cadence_and_no_default_is_a_problem(tmp_path):
+    path = write(tmp_path, 'extends = "base"\nreplace = ["segments", "cadences"]\n'
+                           '[segments.small]\nrule = { balance = [0, 100] }\n[segments.big]\nrule = { balance = [100, inf] }\n'
+                           '[cadences]\nsmall = [{ day = 1, channel = "sms" }]\n')
+    lines = problems(path)
+    assert f"{path}: cadences: segments without a cadence and no default cadence (got big, expected " \
+           'cadences.default = [{ day = 1, channel = "sms" }, ...] or one per segment)' in lines
+
+
+def test_replace_drops_the_parents_table_even_when_the_child_gives_none(tmp_path):
+    path = write(tmp_path, 'extends = "base"\nreplace = ["cadences"]\n[cadences]\ndefault = [{ day = 1, channel = "sms" }]\n')
+    assert set(load_scenario(path).cadences) == {"default"}
+
+
+def test_a_problem_in_a_childs_replaced_list_names_the_child(tmp_path):
+    path = write(tmp_path, 'extends = "base"\n[offers]\ndiscounts = [0.0, 1.5]\n'
+                           '[cadences]\ndefault = [{ day = 1, channel = "sms" }, { day = 999, channel = "sms" }]\n')
+    lines = problems(path)
+    assert lines and all(line.startswith(f"{path}: ") for line in lines), lines
+
+
+def test_added_segments_that_overlap_the_parents_get_the_replace_hint(tmp_path):
+    from scenarios.inputs import load_inputs
+    path = write(tmp_path, 'extends = "base"\n[segments.everyone]\nrule = { balance = [0, inf] }\n')
+    scenario = load_scenario(path)
+    with pytest.raises(InputError) as info:
+        load_inputs(scenario)
+    (line,) = [str(p) for p in info.value.problems]
+    assert "debtors in more than one segment" in line
+    assert 'add replace = ["segments", "cadences"] next to extends' in line

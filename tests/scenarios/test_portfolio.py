@@ -1,4 +1,4 @@
-"""Portfolio loading, validation and pseudonyms (DESIGN section 6)."""
+"""Portfolio loading, validation and pseudonyms."""
 from __future__ import annotations
 
 import hashlib
@@ -133,13 +133,18 @@ def test_bad_default_state_names_parameter(tmp_path):
 # ------------------------------------------------------------------ exact messages
 
 
+def at(line: int, raw_id: str) -> str:
+    """How a CSV row is named in a message: its line in the file and its pseudonym."""
+    return f"line {line} ({ps(raw_id)})"
+
+
 def test_negative_balance(tmp_path):
     path = write(tmp_path, (
         "debtor_id,balance,days_past_due\n"
         f"{CPF_A},-10,1\n{CPF_B},5,1\n{CPF_C},0,1\n"
     ))
     assert problems(path) == [
-        f"p.csv: balance: 2 rows not positive, first {ps(CPF_A)}, {ps(CPF_C)} (got -10.0, 0.0, expected > 0)",
+        f"p.csv: balance: 2 rows not positive, first {at(2, CPF_A)}, {at(4, CPF_C)} (got -10.0, 0.0, expected > 0)",
     ]
 
 
@@ -156,7 +161,7 @@ def test_duplicated_ids(tmp_path):
 
 def test_empty_id_is_named_by_row(tmp_path):
     path = write(tmp_path, f"debtor_id,balance,days_past_due\n{CPF_A},1,1\n  ,1,1\n")
-    assert problems(path) == ["p.csv: debtor_id: 1 row empty, first row 2 (expected a non-empty id)"]
+    assert problems(path) == ["p.csv: debtor_id: 1 row empty, first line 3 (expected a non-empty id)"]
 
 
 def test_missing_balance_still_reports_other_columns(tmp_path):
@@ -168,8 +173,8 @@ def test_missing_balance_still_reports_other_columns(tmp_path):
         "p.csv: balance: required column missing "
         "(got columns debtor_id, days_past_due, state, expected balance)",
         f"p.csv: debtor_id: 1 id duplicated, first {ps(CPF_A)} (got 2 rows with them, expected each id once)",
-        f"p.csv: days_past_due: 1 row negative, first {ps(CPF_A)} (got -3, expected >= 0)",
-        f"p.csv: state: 1 row unknown UF code, first {ps(CPF_B)} "
+        f"p.csv: days_past_due: 1 row negative, first {at(2, CPF_A)} (got -3, expected >= 0)",
+        f"p.csv: state: 1 row unknown UF code, first {at(3, CPF_B)} "
         "(got 'ZZ', expected a two-letter UF code such as SP, RJ or MG)",
     ]
 
@@ -178,7 +183,7 @@ def test_missing_id_column_names_rows(tmp_path):
     path = write(tmp_path, "balance,days_past_due\n-1,1\n")
     assert problems(path) == [
         "p.csv: debtor_id: required column missing (got columns balance, days_past_due, expected debtor_id)",
-        "p.csv: balance: 1 row not positive, first row 1 (got -1.0, expected > 0)",
+        "p.csv: balance: 1 row not positive, first line 2 (got -1.0, expected > 0)",
     ]
 
 
@@ -188,7 +193,7 @@ def test_unknown_uf(tmp_path):
         f"{CPF_A},1,1,sp\n{CPF_B},1,1,XX\n{CPF_C},1,1,São Paulo\n{CPF_D},1,1,BR\n"
     ))
     assert problems(path) == [
-        f"p.csv: state: 3 rows unknown UF code, first {ps(CPF_B)}, {ps(CPF_C)}, {ps(CPF_D)} "
+        f"p.csv: state: 3 rows unknown UF code, first {at(3, CPF_B)}, {at(4, CPF_C)}, {at(5, CPF_D)} "
         "(got 'XX', 'São Paulo', 'BR', expected a two-letter UF code such as SP, RJ or MG)",
     ]
 
@@ -199,9 +204,9 @@ def test_bad_booleans(tmp_path):
         f"{CPF_A},1,1,SIM,talvez,1\n{CPF_B},1,1,Não,y,2\n{CPF_C},1,1,nao,FALSE,0\n"
     ))
     assert problems(path) == [
-        f"p.csv: has_email: 2 rows not a boolean, first {ps(CPF_A)}, {ps(CPF_B)} "
+        f"p.csv: has_email: 2 rows not a boolean, first {at(2, CPF_A)}, {at(3, CPF_B)} "
         "(got 'talvez', 'y', expected true/false, 1/0, yes/no or sim/não)",
-        f"p.csv: has_whatsapp: 1 row not a boolean, first {ps(CPF_B)} "
+        f"p.csv: has_whatsapp: 1 row not a boolean, first {at(3, CPF_B)} "
         "(got '2', expected true/false, 1/0, yes/no or sim/não)",
     ]
 
@@ -212,15 +217,15 @@ def test_wrong_types(tmp_path):
         f"{CPF_A},abc,1.5,alto,1\n{CPF_B},1e3,2.0,inf,x\n{CPF_C},\"1,5\",tres,500,\n{CPF_D},,,,\n"
     ))
     assert problems(path) == [
-        f"p.csv: balance: 2 rows not a number, first {ps(CPF_A)}, {ps(CPF_C)} "
+        f"p.csv: balance: 2 rows not a number, first {at(2, CPF_A)}, {at(4, CPF_C)} "
         "(got 'abc', '1,5', expected a finite number)",
-        f"p.csv: balance: 1 row empty, first {ps(CPF_D)} (expected a number)",
-        f"p.csv: days_past_due: 2 rows not a whole number, first {ps(CPF_A)}, {ps(CPF_C)} "
+        f"p.csv: balance: 1 row empty, first {at(5, CPF_D)} (expected a number)",
+        f"p.csv: days_past_due: 2 rows not a whole number, first {at(2, CPF_A)}, {at(4, CPF_C)} "
         "(got '1.5', 'tres', expected a whole number)",
-        f"p.csv: days_past_due: 1 row empty, first {ps(CPF_D)} (expected a whole number)",
-        f"p.csv: score: 2 rows not a number, first {ps(CPF_A)}, {ps(CPF_B)} "
+        f"p.csv: days_past_due: 1 row empty, first {at(5, CPF_D)} (expected a whole number)",
+        f"p.csv: score: 2 rows not a number, first {at(2, CPF_A)}, {at(3, CPF_B)} "
         "(got 'alto', 'inf', expected a finite number)",
-        f"p.csv: prior_delinquencies: 1 row not a whole number, first {ps(CPF_B)} "
+        f"p.csv: prior_delinquencies: 1 row not a whole number, first {at(3, CPF_B)} "
         "(got 'x', expected a whole number)",
     ]
 
@@ -231,10 +236,10 @@ def test_ranges(tmp_path):
         f"{CPF_A},1,-1,1001,-2\n{CPF_B},1,0,-0.5,0\n{CPF_C},1,720,1000,7\n"
     ))
     assert problems(path) == [
-        f"p.csv: days_past_due: 1 row negative, first {ps(CPF_A)} (got -1, expected >= 0)",
-        f"p.csv: score: 2 rows outside 0..1000, first {ps(CPF_A)}, {ps(CPF_B)} "
+        f"p.csv: days_past_due: 1 row negative, first {at(2, CPF_A)} (got -1, expected >= 0)",
+        f"p.csv: score: 2 rows outside 0..1000, first {at(2, CPF_A)}, {at(3, CPF_B)} "
         "(got 1001.0, -0.5, expected 0 <= score <= 1000)",
-        f"p.csv: prior_delinquencies: 1 row negative, first {ps(CPF_A)} (got -2, expected >= 0)",
+        f"p.csv: prior_delinquencies: 1 row negative, first {at(2, CPF_A)} (got -2, expected >= 0)",
     ]
 
 
@@ -247,13 +252,10 @@ def test_only_three_rows_are_named(tmp_path):
 
 
 @pytest.mark.parametrize(("content", "expected"), [
-    ("", "p.csv: file is empty (got 0 bytes, expected a header row and one row per debtor)"),
+    ("", "p.csv: file is empty (got 0 bytes, expected a header row and rows)"),
     ("debtor_id,balance,days_past_due\n", "p.csv: no rows (got 0 rows, expected one row per debtor)"),
-    ("debtor_id;balance;days_past_due\n1;2,5;3\n",
-     "p.csv: file looks semicolon-separated (got header 'debtor_id;balance;days_past_due', "
-     "expected comma-separated columns and '.' as decimal point)"),
     ("debtor_id,balance,days_past_due\n1,2,3,4\n",
-     "p.csv: a line has more fields than the header (expected a comma-separated file with a header row)"),
+     "p.csv: a line has more fields than the header (expected fields separated by ',', one record per line)"),
 ])
 def test_file_level_problems(tmp_path, content, expected):
     assert problems(write(tmp_path, content)) == [expected]
@@ -261,10 +263,10 @@ def test_file_level_problems(tmp_path, content, expected):
 
 def test_missing_file_and_bad_suffix(tmp_path):
     assert problems(tmp_path / "none.csv") == ["p.csv: file not found (expected an existing file)"]
-    path = write(tmp_path, "x", name="p.xlsx")
-    assert problems(path) == ["p.csv: unknown file type (got '.xlsx', expected a .csv, .parquet or .pq file)"]
+    path = write(tmp_path, "x", name="p.docx")
+    assert problems(path) == ["p.csv: unknown file type (got '.docx', expected a .csv, .xlsx or .parquet file)"]
     (tmp_path / "dir.csv").mkdir()
-    assert problems(tmp_path / "dir.csv") == ["p.csv: not a file (got a directory, expected a portfolio file)"]
+    assert problems(tmp_path / "dir.csv") == ["p.csv: not a file (got a directory, expected a table file)"]
 
 
 def test_unreadable_parquet(tmp_path):
@@ -306,10 +308,10 @@ def test_cpf_like_values_in_other_columns_are_hidden(tmp_path):
         f"a1,{CPF_A},1,12345678909,{CPF_B}\n"
     ))
     assert problems(path) == [
-        f"p.csv: balance: 1 row not a number, first {ps('a1')} (got <hidden long number>, expected a finite number)",
-        f"p.csv: state: 1 row unknown UF code, first {ps('a1')} "
+        f"p.csv: balance: 1 row not a number, first {at(2, 'a1')} (got <hidden long number>, expected a finite number)",
+        f"p.csv: state: 1 row unknown UF code, first {at(2, 'a1')} "
         "(got <hidden long number>, expected a two-letter UF code such as SP, RJ or MG)",
-        f"p.csv: score: 1 row outside 0..1000, first {ps('a1')} "
+        f"p.csv: score: 1 row outside 0..1000, first {at(2, 'a1')} "
         "(got <hidden long number>, expected 0 <= score <= 1000)",
     ]
 

@@ -1,0 +1,105 @@
+"""The cover page: scenario, portfolio, the headline sentence, chart and table."""
+from __future__ import annotations
+
+from reports import figures as F
+from reports import i18n
+from reports.headline import headline
+from reports.i18n import t
+from reports.layout import (PAGE_SIZE, _MARGIN_X, Column, _Page, _axes_in, _ci_text, _draw_table, _layout, _page,
+                            _signed, _signed_pp, _sized, _wrap)
+from reports.rundata import RunData
+
+__all__ = ["cover_page"]
+
+
+def _cover(data: RunData, lang: str) -> _Page:
+    W, H = PAGE_SIZE
+    page = _page(t("report_title", lang), data, lang)
+    fig = page.fig
+    m = data.manifest
+    pf = m.get("portfolio", {})
+    x = _MARGIN_X / W
+    left_w = 5.55
+    fig.text(x, 7.2 / H, _wrap(data.scenario_name, 20, left_w), fontsize=20, fontweight="bold",
+             color=F.COLORS["optimized"], va="top")
+    info = [
+        (t("scenario_file", lang), str(m.get("scenario", {}).get("file", ""))),
+        (t("portfolio", lang), t("portfolio_line", lang, debtors=i18n.number(pf.get("debtors", 0), lang),
+                                 balance=i18n.money(float(pf.get("balance", 0.0)), lang, 2),
+                                 segments=len(data.segment_names))),
+    ]
+    if m.get("report_date"):
+        info.append((t("report_date", lang), i18n.date(str(m["report_date"]), lang)))
+    horizon = data.assumption("calendar.horizon_days") or str(int(data.daily.get_column("day").max()) + 1)
+    start = F._start_date(data)
+    sim_line = t("simulation_line", lang, replications=data.summary.get("replications", ""),
+                 seed=data.summary.get("seed", m.get("seeds", {}).get("seed", "")), horizon=horizon,
+                 start=i18n.date(start, lang) if start else "–")
+    y = 6.62
+    for label, value in info:
+        fig.text(x, y / H, label, fontsize=9.5, color=F.COLORS["muted"], va="top")
+        fig.text((_MARGIN_X + 1.35) / W, y / H, _wrap(value, 9.5, left_w - 1.35), fontsize=9.5, va="top",
+                 color=F.COLORS["text"])
+        y -= 0.26
+    fig.text((_MARGIN_X + 1.35) / W, y / H, _wrap(sim_line, 8, left_w - 1.35), fontsize=8, va="top",
+             color=F.COLORS["muted"])
+    y -= 0.45
+    validation = data.solution.get("validation") or {}
+    money0 = lambda v: i18n.money(v, lang, 0)  # noqa: E731
+    head = headline(validation, lang)
+    if head is not None:  # bold only when the gain is significant: the cover says a noisy gain in words
+        size = 12 if head.significant else 10.5
+        sentence = _wrap(head.text, size, left_w, bold=head.significant)
+        fig.text(x, y / H, sentence, fontsize=size, fontweight="bold" if head.significant else "normal",
+                 color=F.COLORS["optimized"] if head.significant else F.COLORS["text"], va="top", linespacing=1.3)
+        y -= (sentence.count("\n") + 1) * size * 1.3 / 72 + 0.12
+    pred = validation.get("predicted")
+    if pred:
+        sentence = _wrap(t("prediction_sentence", lang, pred=money0(float(pred["mean"])),
+                           lo=money0(float(pred["ci95"][0])), hi=money0(float(pred["ci95"][1])),
+                           sim=money0(data.metric("net_npv")[0])), 9, left_w)
+        fig.text(x, y / H, sentence, fontsize=9, color=F.COLORS["text"], va="top", linespacing=1.3)
+        y -= (sentence.count("\n") + 1) * 9 * 1.3 / 72 + 0.08
+    status = t("violations_line", lang, n=i18n.number(data.metric("violations")[0], lang),
+               b=i18n.number(data.metric("violations", baseline=True)[0], lang)) + "  ·  " + \
+        t("solver_line", lang, status=data.solution.get("status", "?"),
+          solver=data.solution.get("solver", data.manifest.get("solver", "?")))
+    fig.text(x, y / H, _wrap(status, 8.5, left_w), fontsize=8.5, color=F.COLORS["muted"], va="top")
+    # the chart, top right
+    ax = _axes_in(fig, _MARGIN_X + left_w + 1.8, 4.05, W - 2 * _MARGIN_X - left_w - 1.9, 2.55)
+    F.fig_headline(data, lang, ax=ax)
+    ax.set_title(_wrap(t("validation_title", lang), 9.5, W - 2 * _MARGIN_X - left_w - 0.5), fontsize=9.5, x=-0.55,
+                 loc="left")
+    # the headline table, full width
+    pct = lambda v: i18n.percent(v, lang, 1)  # noqa: E731
+    metrics = [("net_npv", money0), ("collected_npv", money0), ("collected", money0), ("give_away", money0),
+               ("cost_npv", money0), ("recovery_rate", pct)]
+    rows = []
+    for name, fmt in metrics:
+        b, blo, bhi = data.metric(name, baseline=True)
+        o, olo, ohi = data.metric(name)
+        if name == "net_npv" and validation.get("difference"):
+            d = validation["difference"]
+            diff = f"{_signed(float(d['mean']), fmt)}\n{_ci_text(float(d['ci95'][0]), float(d['ci95'][1]), fmt)}"
+            diff += "\n" + (t("significant", lang) if head is not None and head.significant else t("not_significant", lang))
+        elif name == "recovery_rate":
+            diff = _signed_pp(o - b, lang)
+        else:
+            diff = _signed(o - b, fmt)
+        label = i18n.metric(name, lang)
+        rows.append([label[:1].upper() + label[1:], f"{fmt(b)}\n{_ci_text(blo, bhi, fmt)}",
+                     f"{fmt(o)}\n{_ci_text(olo, ohi, fmt)}", diff])
+    table_w = W - 2 * _MARGIN_X
+    cols = _sized([Column(t("metric", lang), 2.3), Column(t("baseline", lang), 3.0, "right", False),
+                   Column(t("optimized", lang), 3.0, "right", False),
+                   Column(t("difference", lang), 2.9, "right", False)], table_w)
+    top = 3.42
+    fig.text(x, (top + 0.12) / H, t("headline", lang), fontsize=12, fontweight="bold", va="baseline",
+             color=F.COLORS["text"])
+    end = _draw_table(fig, _MARGIN_X, top, table_w, cols, _layout(cols, rows, table_w, 9.0), 9.0)
+    fig.text(x, (end - 0.1) / H, _wrap(t("headline_note", lang, replications=data.summary.get("replications", "")),
+                                       8, table_w), fontsize=8, color=F.COLORS["muted"], va="top")
+    return page
+
+
+cover_page = _cover
