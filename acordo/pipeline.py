@@ -197,9 +197,18 @@ def write_optimization(stage: Path, prepared: Prepared, result) -> dict:
     if result.optimized is not None:
         write_simulation(stage, prepared, result.optimized)
         write_simulation(stage, prepared, result.baseline, prefix="baseline_")
+    write_json(stage / "baseline_policy.json", {"policy": _policy_dict(prepared.scenario.baseline)})
     table = treatment_table(prepared, result.policy, prepared.scenario.baseline)
     write_treatments(stage, table)
     return treatment_manifest(table)
+
+
+def _policy_dict(policy: Policy) -> dict:
+    """A policy in the format of ``policy.json``'s ``policy`` (loadable with ``--policy``)."""
+    offer = lambda o: {"discount": o.discount, "installments": o.installments, "share": o.share,  # noqa: E731
+                       "down_payment_share": o.down_payment_share}
+    return {"offers": [offer(o) for o in policy.offers],
+            "segments": {k: {"offers": [offer(o) for o in sp.offers]} for k, sp in policy.segments.items()}}
 
 
 #: The scenario key behind each family of LP rows, for infeasibility messages.

@@ -60,15 +60,15 @@ def headline(validation: dict, lang: str = "en") -> Headline | None:
     d = (validation or {}).get("difference")
     if not d:
         return None
-    test = significance_from_ci(float(d["mean"]), float(d["ci95"][0]), float(d["ci95"][1]),
-                                int(validation.get("replications", 0)))
+    lo, hi = float(d["ci95"][0]), float(d["ci95"][1])  # stated as computed (Student-t, symmetric)
+    test = significance_from_ci(float(d["mean"]), lo, hi, int(validation.get("replications", 0)))
     money = lambda v: i18n.money(v, lang, 0)  # noqa: E731
     signed = lambda v: ("+" if v > 0 else "") + money(v)  # noqa: E731
     if test.significant:
         key = "significant" if test.mean > 0 else "significant_loss"
-        text = _TEXT[key][lang].format(diff=money(abs(test.mean)), lo=money(test.lo), hi=money(test.hi))
+        text = _TEXT[key][lang].format(diff=money(abs(test.mean)), lo=money(lo), hi=money(hi))
     else:
-        text = _TEXT["not_significant"][lang].format(diff=signed(test.mean), lo=money(test.lo), hi=money(test.hi))
+        text = _TEXT["not_significant"][lang].format(diff=signed(test.mean), lo=money(lo), hi=money(hi))
         if test.replications_needed is not None:
             text += _TEXT["needed"][lang].format(n=i18n.number(test.replications_needed, lang),
                                                  r=i18n.number(test.replications, lang))

@@ -68,6 +68,8 @@ class RunData:
         ``solution.json``: status, objective, constraints with duals, ``validation``.
     frontier, sensitivity, assumptions : pl.DataFrame or None
         ``None`` when the file is not in the directory.
+    baseline_policy : dict or None
+        ``baseline_policy.json``: current practice's ``policy`` (offers by segment), when present.
     empty_segments : tuple of str
         Segments with no debtors (left out of ``segments`` and of every page).
     dropped_peer_constraints : tuple of dict
@@ -93,6 +95,7 @@ class RunData:
     sensitivity: pl.DataFrame | None = field(default=None, repr=False)
     assumptions: pl.DataFrame | None = field(default=None, repr=False)
     marginal: dict[str, Any] | None = field(default=None, repr=False)
+    baseline_policy: dict[str, Any] | None = field(default=None, repr=False)
     empty_segments: tuple[str, ...] = ()
     dropped_peer_constraints: tuple[dict[str, Any], ...] = ()
 
@@ -227,6 +230,8 @@ def load_run(directory: str | Path) -> RunData:
         assumptions=assumptions,
         marginal=_read_json(root / "marginal.json", ("one_more_agent",), problems)
         if (root / "marginal.json").is_file() else None,
+        baseline_policy=_read_json(root / "baseline_policy.json", ("policy",), problems)
+        if (root / "baseline_policy.json").is_file() else None,
         empty_segments=empty,
         dropped_peer_constraints=dropped,
     )
