@@ -219,6 +219,29 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from acordo.calibrate import run_calibrate
+    with _Progress(not args.quiet) as progress:
+        result, bt = run_calibrate(_scenario_path(args.scenario), args.history, args.out, as_of=args.as_of,
+                                   holdout_from=args.holdout_from, lang=args.lang, seed=args.seed,
+                                   replications=args.replications, force=args.force, progress=progress)
+    print(result.summary())
+    if bt is not None:
+        print(bt.summary())
+    print(f"written: {args.out}")
+    return 0
+
+
+def _date(name: str) -> Callable[[str], "object"]:
+    def parse(text: str):
+        import datetime as _dt
+        try:
+            return _dt.date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: not a date (got {text!r}, expected YYYY-MM-DD)")
+    return parse
+
+
 def _budget(text: str) -> float:
     try:
         value = float(text)
@@ -354,6 +377,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
     _lang_option(p, "language of evaluation.pdf")
     p.set_defaults(func=_cmd_evaluate)
+    p = sub.add_parser("calibrate", help="estimate the scenario's behaviour from the team's history (docs/calibration.md)")
+    p.add_argument("scenario")
+    p.add_argument("--history", required=True, help="history folder (docs/history.md)")
+    p.add_argument("--as-of", type=_date("--as-of"), help="end of observation (default: the latest date)")
+    p.add_argument("--holdout-from", type=_date("--holdout-from"),
+                   help="backtest: fit on accounts that entered before this date, predict the others")
+    _lang_option(p, "language of calibration.pdf")
+    p.add_argument("--out", required=True, help="run directory to create")
+    p.add_argument("--replications", type=_positive_int("--replications"), help="backtest replications (default 20)")
+    p.add_argument("--seed", type=_seed, help="backtest seed (default: the scenario's)")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("report", help="(re)build report.pdf and figures/ of a run directory, without simulating")
     p.add_argument("dir", help="a run directory made by `acordo run`")

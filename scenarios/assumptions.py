@@ -64,7 +64,8 @@ def assumptions_table(scenario: Scenario, portfolio: Mapping[str, Any] | None = 
     """One row per parameter: key, value, unit, source, meaning, set_by.
 
     Segment behaviour is listed where it differs from the shared ``[behaviour]`` block
-    (``segments.NAME.behaviour.KEY``), with the source of the shared parameter.
+    (``segments.NAME.behaviour.KEY``), with the source of the shared parameter. A source
+    the scenario gives in ``[sources]`` (e.g. a calibration) replaces the schema's.
 
     Parameters
     ----------
@@ -91,6 +92,9 @@ def assumptions_table(scenario: Scenario, portfolio: Mapping[str, Any] | None = 
     for name, steps in scenario.cadences.items():
         rows.append((f"cadences.{name}", ", ".join(f"d{s.day} {s.channel}" for s in steps), "day channel", "",
                      "contact cadence (régua)"))
+    own_sources = getattr(scenario, "sources", {}) or {}
+    if own_sources:
+        rows = [(k, v, u, own_sources.get(k, src), doc) for k, v, u, src, doc in rows]
     origin = scenario.origin
     out = [(*r, set_by(r[0], origin)) for r in rows]
     if portfolio and portfolio.get("file"):

@@ -37,7 +37,7 @@ SECTIONS: dict[str, type] = {
     "escalation": Escalation, "contact_rules": ContactRules, "optimizer": OptimizerSettings,
     "monte_carlo": MonteCarlo, "baseline": Policy,
 }
-_SPECIAL = ("name", "description", "extends", "replace", "segments", "cadences")
+_SPECIAL = ("name", "description", "extends", "replace", "segments", "cadences", "sources")
 TOP_KEYS = tuple(SECTIONS) + _SPECIAL
 _SEGMENT_KEYS = ("description", "risk_band", "max_discount", "rule", "behaviour")
 #: Where the bundled scenarios are (``extends = "base"`` finds them from any folder).
@@ -535,6 +535,10 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
     cadences = _parse_cadences(data.get("cadences"), names, horizon, probs)
     _check_cadence_cover(cadences, names, probs)
     baseline = parse_policy(data.get("baseline", {}), names, label, "baseline", probs)
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
+        probs.add("sources", "must be a table of texts", sources, '"dotted.key" = "where the value comes from"')
+        sources = {}
     # a relative portfolio path is relative to the file that names it (a parent, maybe)
     setter = (origin or {}).get("portfolio.file")
     if setter and setter != "--set":
@@ -557,7 +561,7 @@ def scenario_from_dict(data: dict, *, origin: Mapping[str, str] | None = None, l
         segments=segments, channels=sections["channels"], agents=sections["agents"], cadences=cadences,
         offers=sections["offers"], agreements=sections["agreements"], escalation=sections["escalation"],
         contact_rules=sections["contact_rules"], optimizer=sections["optimizer"], baseline=baseline,
-        monte_carlo=sections["monte_carlo"], inherited_segments=inherited_segments,
+        monte_carlo=sections["monte_carlo"], inherited_segments=inherited_segments, sources=dict(sources),
     )
 
 

@@ -397,6 +397,9 @@ class Scenario:
     origin: dict[str, str] = field(default_factory=dict, compare=False)
     #: The files of the ``extends`` chain, the root ancestor first.
     files: tuple[str, ...] = field(default=(), compare=False)
+    #: Where a parameter's value comes from when the file says so (``[sources]``, e.g. written by
+    #: ``acordo calibrate``): dotted key -> source text; it replaces the schema's source.
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def segment_names(self) -> tuple[str, ...]:

@@ -93,3 +93,21 @@ def test_recording_changes_nothing_and_workers_agree(exported):
     for name, frame in tables.items():
         assert pl.read_parquet(d / "run2" / "history" / f"{name}.parquet").equals(frame), name
     assert not (d / "run3" / "history").exists()
+
+
+def test_the_reader_reads_it_back_consistently(exported, tmp_path):
+    from scenarios.history import read_history
+    d, _, result, tables = exported
+    h = read_history(d / "run" / "history")
+    assert h.n_accounts == N and h.accounts["debtor_id"].to_list() == tables["accounts"]["debtor_id"].to_list()
+    assert h.payments["amount"].sum() == pytest.approx(result.values("collected")[0], rel=1e-9)
+    assert h.contacts.height == sum(result.values(f"attempts_{c}")[0] for c in CHANNELS)
+    assert h.agreements.height == result.values("agreements")[0]
+    assert h.as_of == tables["events"]["date"].max()  # the write-offs on the last simulated day
+    assert h.month_level == frozenset() and sum(h.dropped.values()) == 0
+    # without kind, the reader's inference finds the engine's kinds
+    tables["payments"].drop("kind").write_parquet(tmp_path / "payments.parquet")
+    for name in ("accounts", "agreements", "events"):
+        tables[name].write_parquet(tmp_path / f"{name}.parquet")
+    inferred = read_history(tmp_path).payments
+    assert inferred["kind"].to_list() == tables["payments"]["kind"].to_list()

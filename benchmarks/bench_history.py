@@ -1,0 +1,76 @@
+"""History budgets (issue: calibration from the team's own history).
+
+- ``acordo simulate --history`` on 1,000,000 debtors: the export (recording in the engine,
+  building the tables, writing Parquet) at most 30 s on top of the simulation;
+- reading that history back (``scenarios.history.read_history``, every check): reported,
+  as the first stage of ``acordo calibrate``'s 60 s budget.
+
+Measured in a child process on the base scenario (agents scaled to the book), one
+replication simulated without and then with the recorder on the same streams.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Iterator
+
+__all__ = ["run"]
+
+_CHILD = r'''
+import json, sys, tempfile, time
+from pathlib import Path
+import numpy as np
+from scenarios.loader import load_scenario
+from scenarios.portfolio import validate_frame
+from scenarios.segmentation import assign_segments
+from scenarios.synthetic import generate_portfolio
+from simulation.draws import replication_streams
+from simulation.engine import simulate_replication
+from simulation.history import HistoryRecorder, history_tables, write_history
+from simulation.model import OfferPlan, build_model
+n = int(sys.argv[1])
+scenario = load_scenario("scenarios/base.toml", settings={"agents.count": max(1, round(12 * n / 20000))})
+frame = validate_frame(generate_portfolio(n, np.random.default_rng(1)), "bench", "SP").frame
+model = build_model(scenario, frame, assign_segments(scenario, frame))
+plan = OfferPlan.from_policy(scenario.baseline, scenario)
+t0 = time.perf_counter()
+plain = simulate_replication(model, plan, replication_streams(7, 1)[0])
+t1 = time.perf_counter()
+rec = HistoryRecorder(model.n)
+recorded = simulate_replication(model, plan, replication_streams(7, 1)[0], recorder=rec)
+t2 = time.perf_counter()
+with tempfile.TemporaryDirectory() as tmp:
+    tables = history_tables(rec, model, frame)
+    write_history(Path(tmp) / "history", tables)
+    t3 = time.perf_counter()
+    rows = {k: v.height for k, v in tables.items()}
+    del tables, rec
+    from scenarios.history import read_history
+    t4 = time.perf_counter()
+    h = read_history(Path(tmp) / "history")
+    t5 = time.perf_counter()
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) / 1024
+print(json.dumps({"simulate_s": t1 - t0, "recorded_s": t2 - t1, "tables_write_s": t3 - t2, "read_s": t5 - t4,
+                  "rows": rows, "same": plain.totals == recorded.totals, "peak_mb": peak}))
+'''
+
+
+def _measure(n: int) -> dict:
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(n)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run() -> Iterator[dict]:
+    m = _measure(1_000_000)
+    overhead = max(0.0, m["recorded_s"] - m["simulate_s"]) + m["tables_write_s"]
+    yield {"name": "history_export_1M_on_top_of_simulation", "value": round(overhead, 3), "unit": "s",
+           "budget": 30.0, "ok": bool(overhead <= 30.0)}
+    yield {"name": "history_export_1M_recording_changes_nothing", "value": int(m["same"]), "unit": "bool",
+           "budget": 1, "ok": bool(m["same"])}
+    yield {"name": "history_export_1M_rows", "value": sum(m["rows"].values()), "unit": "rows", "budget": None,
+           "ok": True, "detail": m["rows"]}
+    yield {"name": "history_read_1M_accounts", "value": round(m["read_s"], 3), "unit": "s", "budget": None,
+           "ok": True}
+    yield {"name": "history_1M_peak_memory", "value": round(m["peak_mb"], 1), "unit": "MB", "budget": None,
+           "ok": True}

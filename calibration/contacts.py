@@ -1,0 +1,129 @@
+"""Contacts: reach per channel, engagement per channel with fatigue, opt-out.
+
+As the model's step F defines them (``docs/model.md``):
+
+- reach ``reach[c]``: an attempt on channel ``c`` reaches the right party;
+- opt-out: a reached debtor (not by letter) opts out with ``opt_out_probability``;
+- engagement: a reached debtor who did not opt out engages with
+  ``engage[c] * fatigue ** n7``, ``n7`` the non-letter attempts on the 7 days up to this
+  one, made before it (the day's order: letter, email, sms, whatsapp, call).
+
+Each is a binomial GLM (statsmodels): reach and opt-out intercept-only with a logit link;
+engagement with a log link on channel indicators and ``n7``, so that its coefficients are
+exactly ``log engage[c]`` and ``log fatigue``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import statsmodels.api as sm
+
+from calibration.data import CHANNEL_ORDER, CalibData
+from calibration.estimates import Estimate, from_scale, not_identified
+from scenarios.schema import CHANNELS
+
+__all__ = ["contact_frame", "fit_reach", "fit_engage", "fit_optout", "proportion"]
+
+
+def contact_frame(data: CalibData) -> pl.DataFrame:
+    """Contacts with ``seg`` and ``n7`` (sorted by debtor, day, channel order)."""
+    c = data.tables["contacts"]
+    c = c.with_columns(seg=pl.Series(data.seg[c.get_column("idx").to_numpy()]),
+                       order=pl.col("channel").replace_strict(CHANNEL_ORDER, default=9, return_dtype=pl.Int8))
+    for col in ("reached", "engaged", "opted_out"):
+        if col not in c.columns:
+            c = c.with_columns(pl.lit(None, pl.Boolean).alias(col))
+    c = c.sort(["idx", "t", "order"])
+    idx = c.get_column("idx").to_numpy()
+    t = c.get_column("t").to_numpy()
+    nonletter = c.get_column("channel").to_numpy() != "letter"
+    key = idx.astype(np.int64) * 100_000 + t
+    # non-letter attempts strictly before each row in [t-6, t] of the same debtor
+    k_nl = key[nonletter]
+    start = np.searchsorted(k_nl, key - 6, side="left")
+    pos = np.cumsum(nonletter) - nonletter  # non-letter rows before this one
+    n7 = np.maximum(pos - start, 0)
+    return c.with_columns(n7=pl.Series(n7.astype(np.int64)))
+
+
+def proportion(successes: int, trials: int) -> tuple[float, float]:
+    """Log-odds and its standard error from an intercept-only binomial GLM (statsmodels)."""
+    fit = sm.GLM(np.array([[successes, trials - successes]]), np.ones((1, 1)), family=sm.families.Binomial()).fit()
+    return float(fit.params[0]), float(fit.bse[0])
+
+
+def _binomial(segment: str, key: str, s: int, n: int, prior: float, what: str, note: str = "") -> Estimate:
+    if n == 0:
+        return not_identified(segment, key, prior, f"no {what} in the history")
+    if s == 0 or s == n:
+        # boundary: exact (Clopper-Pearson) interval, value at the boundary
+        from statsmodels.stats.proportion import proportion_confint
+        lo, hi = proportion_confint(s, n, method="beta")
+        value = s / n
+        return Estimate(segment, key, value, float(lo), float(hi), n, f"binomial, exact interval{note}",
+                        "weakly identified" if hi - lo > value else "identified",
+                        "no success or no failure observed", prior)
+    theta, se = proportion(s, n)
+    return from_scale(segment, key, theta, se, n, f"binomial GLM, logit Wald interval{note}", prior, "logit", (0, 1))
+
+
+def fit_reach(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float]) -> list[Estimate]:
+    """``reach.<channel>`` for every channel."""
+    sub = cf if seg is None else cf.filter(pl.col("seg") == seg)
+    agg = sub.filter(pl.col("reached").is_not_null()).group_by("channel").agg(
+        pl.len().alias("n"), pl.col("reached").sum().alias("s"))
+    counts = {r["channel"]: (int(r["s"]), int(r["n"])) for r in agg.iter_rows(named=True)}
+    return [_binomial(segment, f"reach.{c}", *counts.get(c, (0, 0)), prior[f"reach.{c}"], f"{c} attempts")
+            for c in CHANNELS]
+
+
+def fit_optout(cf: pl.DataFrame, prior: float) -> Estimate:
+    """``contact_rules.opt_out_probability`` (portfolio-wide, as in the model)."""
+    key = "contact_rules.opt_out_probability"
+    if cf.get_column("opted_out").null_count() == cf.height:
+        return not_identified("portfolio", key, prior, "the contacts table has no opted_out column")
+    sub = cf.filter(pl.col("reached") & (pl.col("channel") != "letter") & pl.col("opted_out").is_not_null())
+    return _binomial("portfolio", key, int(sub.get_column("opted_out").sum()), sub.height, prior,
+                     "reached non-letter contacts")
+
+
+def fit_engage(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float]) -> list[Estimate]:
+    """``engage.<channel>`` and ``fatigue`` jointly: binomial GLM, log link, on channel and n7."""
+    sub = cf if seg is None else cf.filter(pl.col("seg") == seg)
+    sub = sub.filter(pl.col("reached") & pl.col("engaged").is_not_null())
+    if "opted_out" in sub.columns:
+        sub = sub.filter(~pl.col("opted_out").fill_null(False))
+    agg = sub.group_by(["channel", "n7"]).agg(pl.len().alias("n"), pl.col("engaged").sum().alias("s"))
+    present = [c for c in CHANNELS if c in set(agg.get_column("channel").to_list())
+               and agg.filter(pl.col("channel") == c).get_column("s").sum() > 0]
+    out: list[Estimate] = []
+    missing = [c for c in CHANNELS if c not in present]
+    n7_var = agg.filter(pl.col("channel").is_in(present)).get_column("n7").n_unique() > 1 if present else False
+    if not present:
+        out += [not_identified(segment, f"engage.{c}", prior[f"engage.{c}"], "no engagement of a reached debtor "
+                               "observed on this channel", 0) for c in CHANNELS]
+        out.append(not_identified(segment, "fatigue", prior["fatigue"], "no engagement observed"))
+        return out
+    agg = agg.filter(pl.col("channel").is_in(present))
+    X = np.column_stack([(agg.get_column("channel") == c).to_numpy().astype(float) for c in present]
+                        + ([agg.get_column("n7").to_numpy().astype(float)] if n7_var else []))
+    y = np.column_stack([agg.get_column("s").to_numpy(), (agg.get_column("n") - agg.get_column("s")).to_numpy()])
+    start = np.log([max(prior[f"engage.{c}"], 1e-4) for c in present] + ([prior["fatigue"]] if n7_var else []))
+    fam = sm.families.Binomial(link=sm.families.links.Log())
+    fit = sm.GLM(y, X, family=fam).fit(start_params=start)
+    params, bse = np.asarray(fit.params), np.asarray(fit.bse)
+    ns = {c: int(agg.filter(pl.col("channel") == c).get_column("n").sum()) for c in present}
+    method = "binomial GLM with log link on channel and attempts in the last 7 days; Wald interval on the log scale"
+    for j, c in enumerate(present):
+        out.append(from_scale(segment, f"engage.{c}", params[j], bse[j], ns[c], method, prior[f"engage.{c}"], "log",
+                              (0.0, 1.0)))
+    for c in missing:
+        out.append(not_identified(segment, f"engage.{c}", prior[f"engage.{c}"],
+                                  "no engagement of a reached debtor observed on this channel",
+                                  int(sub.filter(pl.col("channel") == c).height)))
+    if n7_var:
+        out.append(from_scale(segment, "fatigue", params[-1], bse[-1], int(agg.get_column("n").sum()), method,
+                              prior["fatigue"], "log", (0.0, 1.0)))
+    else:
+        out.append(not_identified(segment, "fatigue", prior["fatigue"], "attempts in the last 7 days never vary"))
+    return out
