@@ -2,8 +2,9 @@
 
 The test's history (the format of ``docs/history.md``: ``accounts`` and ``payments``, and
 ``contacts``, ``agreements``, ``events`` when given) is joined with the run's treatment
-file by ``debtor_id`` — the raw id, or its pseudonym (:mod:`scenarios.pseudonym`) when the
-history comes from ``acordo simulate-test``. Per debtor, over the test period:
+file by the pseudonym of ``debtor_id`` (:mod:`scenarios.pseudonym`; a simulated history
+from ``acordo simulate-test`` already carries pseudonyms). The history is read and validated by
+:func:`scenarios.history.read_history`. Per debtor, over the test period:
 
 - collected: the sum of the payments;
 - net recovery: the NPV of the payments less the NPV of what the test cost, as the
@@ -40,44 +41,21 @@ __all__ = ["METRICS", "Evaluation", "load_test_history", "debtor_outcomes", "eva
 
 #: Metrics per debtor, in report order.
 METRICS: tuple[str, ...] = ("net_recovery", "collected", "give_away", "kept")
-_TABLES = ("accounts", "payments", "contacts", "agreements", "events")
-_SCHEMA = {"debtor_id": "text", "date": "date", "entry_date": "date", "status_date": "date", "amount": "number",
-           "balance": "number", "discount": "number", "minutes": "number", "installments": "integer"}
 
 
 def load_test_history(directory: str | Path) -> dict[str, pl.DataFrame]:
-    """The tables of a history folder (CSV or Parquet), dates parsed; ``accounts`` and ``payments`` required.
+    """The tables of the test's history, read and validated by :func:`scenarios.history.read_history`.
 
-    A minimal reader of the format of ``docs/history.md`` for the evaluation (day-level
-    dates; a month-level date counts as the first of the month).
+    Ids come back pseudonymised (a simulated history's pseudonyms are kept as they are).
     """
-    from scenarios.tables import read_table
-    root = Path(directory)
-    if not root.is_dir():
-        raise InputError([Problem(str(root), "", "not a history folder", "no such directory",
-                                  "a folder with accounts and payments (docs/history.md)")])
-    out, problems = {}, []
-    for name in _TABLES:
-        found = [p for p in sorted(root.iterdir()) if p.stem == name and p.suffix in (".csv", ".parquet", ".pq")]
-        if not found:
-            if name in ("accounts", "payments"):
-                problems.append(Problem(str(root / name), "", "missing table", None, f"{name}.csv or {name}.parquet"))
-            continue
-        frame = read_table(found[0], schema=_SCHEMA).frame
-        for col in ("date", "entry_date", "status_date"):
-            if col in frame.columns and frame[col].dtype == pl.String:
-                text = frame[col].str.strip_chars()
-                frame = frame.with_columns(pl.when(text.str.len_chars() == 7).then(text + "-01").otherwise(text)
-                                           .str.to_date("%Y-%m-%d", strict=False).alias(col))
-        out[name] = frame
-    if problems:
-        raise InputError(problems)
-    return out
+    from scenarios.history import read_history
+    return dict(read_history(directory).tables)
 
 
 def debtor_outcomes(history: dict[str, pl.DataFrame], scenario) -> pl.DataFrame:
     """Per account: ``debtor_id`` and the four :data:`METRICS` over the history's period."""
-    acc = history["accounts"].select("debtor_id", "entry_date", "balance")
+    acc = history["accounts"].sort("entry_date").unique("debtor_id", keep="first", maintain_order=True) \
+        .select("debtor_id", "entry_date", "balance")
     start = acc["entry_date"].min()
     rate = scenario.money.annual_discount_rate
     disc = lambda col: (1.0 + rate) ** (-(pl.col(col) - pl.lit(start)).dt.total_days() / 365.0)  # noqa: E731
@@ -117,14 +95,10 @@ def debtor_outcomes(history: dict[str, pl.DataFrame], scenario) -> pl.DataFrame:
     return out.select("debtor_id", (pl.col("npv") - cost).alias("net_recovery"), "collected", "give_away", "kept")
 
 
-def _arms(history_ids: pl.Series, treatments: pl.DataFrame) -> pl.DataFrame:
-    """Treatment rows keyed by the history's ids: the raw id, or else its pseudonym."""
+def _arms(treatments: pl.DataFrame) -> pl.DataFrame:
+    """Treatment rows keyed by pseudonym, as the history reader keys its tables."""
     t = treatments.select("debtor_id", "segment", "arm")
-    raw = set(t["debtor_id"].to_list())
-    hits = sum(1 for v in history_ids.to_list() if v in raw)
-    if hits < history_ids.len() / 2:
-        t = t.with_columns(pseudonymise(t["debtor_id"]).alias("debtor_id"))
-    return t
+    return t.with_columns(pseudonymise(t["debtor_id"]).alias("debtor_id"))
 
 
 def _diff_ci(c: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float]:
@@ -186,7 +160,7 @@ def evaluate(run_dir: str | Path, history: dict[str, pl.DataFrame], scenario, ou
     run_dir = Path(run_dir)
     treatments = pl.read_parquet(run_dir / "treatments.parquet")
     outcomes = debtor_outcomes(history, scenario)
-    joined = outcomes.join(_arms(outcomes["debtor_id"], treatments), on="debtor_id", how="inner")
+    joined = outcomes.join(_arms(treatments), on="debtor_id", how="inner")
     if joined.height == 0:
         raise InputError([Problem("accounts", "debtor_id", "no account of the history is in the run's treatment "
                                   "file", f"{outcomes.height} accounts", "the debtors of the test")])

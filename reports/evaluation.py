@@ -52,10 +52,10 @@ def fig_test_differences(table: pl.DataFrame, lang: str = "en", ax: Axes | None 
     rows = table.filter(pl.col("metric") == "net_recovery").to_dicts()
     y = np.arange(len(rows))[::-1].astype(float)
     for yi, r in zip(y, rows):
-        if math.isfinite(r["ci95_low"]):
+        if _finite(r["ci95_low"]) and _finite(r["diff"]):
             ax.errorbar([r["diff"]], [yi + 0.12], xerr=[[r["diff"] - r["ci95_low"]], [r["ci95_high"] - r["diff"]]],
                         fmt="o", color="#1f5fa8", capsize=3, ms=5)
-        if r["predicted"] is not None:
+        if _finite(r["predicted"]):
             ax.errorbar([r["predicted"]], [yi - 0.12], xerr=[[r["predicted"] - r["predicted_low"]],
                                                              [r["predicted_high"] - r["predicted"]]],
                         fmt="D", color="#d35f00", capsize=3, ms=4)
@@ -70,8 +70,12 @@ def fig_test_differences(table: pl.DataFrame, lang: str = "en", ax: Axes | None 
     return ax
 
 
+def _finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)
+
+
 def _fmt(v: float | None, lang: str, metric: str) -> str:
-    if v is None or not math.isfinite(v):
+    if not _finite(v):
         return "–"
     text = i18n.percent(v, lang, 1) if metric == "kept" else i18n.money(v, lang, 2)
     return text.replace("$", r"\$")  # no mathtext between two amounts
