@@ -6,6 +6,7 @@ shared by every test of the module; ``plan-test``, ``simulate-test`` and ``evalu
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -78,13 +79,13 @@ def test_the_treatment_file_is_private_and_the_only_output_with_raw_ids(trial):
                 if frame[col].dtype == pl.String:
                     assert not ids & set(frame[col].drop_nulls().to_list()), (path.name, col)
         elif path.suffix in (".json", ".mps", ".csv"):
-            text = path.read_text(errors="replace")
-            assert not any(i in text for i in list(ids)[:200]), path.name
+            tokens = set(re.findall(r"[0-9A-Za-z_]+", path.read_text(errors="replace")))
+            assert not ids & tokens, path.name
     # the report's pages carry no id either
     from reports.document import build_pages
     from reports.rundata import load_run
-    text = " ".join(_texts(build_pages(load_run(run), "en")))
-    assert not any(i in text for i in ids)
+    tokens = set(re.findall(r"[0-9A-Za-z_]+", " ".join(_texts(build_pages(load_run(run), "en")))))
+    assert not ids & tokens
 
 
 def _texts(figures) -> list[str]:
@@ -243,3 +244,20 @@ def test_evaluate_measures_the_simulator_and_recovers_the_simulated_difference(t
 def _policy(trial, prepared):
     from scenarios.loader import load_policy
     return load_policy(trial["run"] / "policy.json", prepared.scenario)
+
+
+def test_the_frontier_plots_net_recovery_with_the_chosen_point_on_it(trial):
+    from reports import figures as F
+    from reports.rundata import load_run
+    data = load_run(trial["run"])
+    ax = F.fig_frontier(data, "en")
+    line, star = ax.lines[0], next(li for li in ax.lines if li.get_marker() == "*")
+    front = data.frontier.filter(pl.col("status") == "OPTIMAL").sort("give_away")
+    assert np.allclose(line.get_ydata(), front["net"].to_numpy())
+    assert star.get_ydata()[0] == pytest.approx(data.solution["net"])
+    # the chosen point is the frontier's point at its give-away (the LP's own optimum)
+    assert star.get_ydata()[0] == pytest.approx(float(np.interp(star.get_xdata()[0], line.get_xdata(),
+                                                                  line.get_ydata())), rel=0.01)
+    marginal = F.fig_frontier_marginal(data, "en")
+    assert not [t for t in marginal.texts if "break" in t.get_text().lower()]
+    assert not [li for li in marginal.lines if list(li.get_ydata()) == [1000.0, 1000.0]]
