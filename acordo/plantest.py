@@ -175,7 +175,7 @@ def run_plan_test(run_dir: str | Path, portfolio: str | Path | None = None) -> T
     from scenarios.errors import InputError, Problem
     from acordo.pipeline import prepare
     from acordo.rundir import write_json
-    from acordo.treatments import treatment_table, write_treatments
+    from acordo.treatments import treatment_manifest, treatment_table, write_treatments
     from scenarios.loader import load_policy
     root = Path(run_dir)
     plan = design_test(root)
@@ -191,4 +191,6 @@ def run_plan_test(run_dir: str | Path, portfolio: str | Path | None = None) -> T
                                   f"{table.height} debtors", f"the {len(old)} debtors of the run's treatments")])
     write_treatments(root, table)
     write_json(root / "test_plan.json", plan.to_dict())
+    manifest.update(treatment_manifest(table))  # the arms changed: the manifest says so
+    write_json(root / "manifest.json", manifest)
     return plan
