@@ -307,7 +307,7 @@ def _book_warnings_on_stderr() -> Iterator[None]:
         else:
             previous(message, category, filename, lineno, file, line)
     with warnings.catch_warnings():
-        warnings.simplefilter("always", BookWarning)
+        warnings.simplefilter("default", BookWarning)  # each distinct warning once per command
         warnings.showwarning = show
         yield
 
