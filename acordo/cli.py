@@ -63,9 +63,11 @@ class _Progress:
     def __enter__(self) -> "_Progress":
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                                       TimeElapsedColumn)
+            self.bar = Progress(SpinnerColumn(finished_text="✓"), TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                                transient=False)
             self.bar.__enter__()
         return self
 
@@ -412,7 +414,7 @@ def _book_warnings_on_stderr() -> Iterator[None]:
         else:
             previous(message, category, filename, lineno, file, line)
     with warnings.catch_warnings():
-        warnings.simplefilter("always", BookWarning)
+        warnings.simplefilter("default", BookWarning)  # each distinct warning once per command
         warnings.showwarning = show
         yield
 

@@ -255,6 +255,8 @@ def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     with watch.stage("load"):
         prepared = prepare(scenario_path, portfolio)
     seed = prepared.scenario.monte_carlo.seed if seed is None else seed
+    if progress:  # the stage shows (and its clock runs) from its start, not from its first step
+        progress("coefficients", 0, 1)
     result = optimize(prepared.model, seed=seed, integer=integer, budget=budget, replications=replications,
                       workers=workers, cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
                       progress=progress)
@@ -296,6 +298,8 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
         baseline = simulate_job(prepared, sc.baseline, "baseline", seed=validation_seed(seed), replications=R,
                                 workers=workers, progress=progress)
     with watch.stage("optimize"):
+        if progress:  # the stage shows (and its clock runs) from its start, not from its first step
+            progress("coefficients", 0, 1)
         result = optimize(prepared.model, seed=seed, replications=R, workers=workers, baseline=baseline,
                           cache_dir=cache_dir if cache_dir is not None else default_cache_dir(), progress=progress)
     for stage_name in ("coefficients", "lp", "frontier", "validation"):
@@ -304,12 +308,21 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     _raise_if_unsolved(prepared, result)
     SR = min(sensitivity_replications or max(2, min(R, 5)), R)  # a prefix of the re-simulation's replications
     with watch.stage("sensitivity"):
-        tick = (lambda k: progress("sensitivity", k, 1 + 2 * len(SENSITIVITY_PARAMETERS))) if progress else None
+        tick = (lambda k: progress("sensitivity", k, 2 * (1 + 2 * len(SENSITIVITY_PARAMETERS)))) if progress else None
         plan = OfferPlan.from_policy(result.policy, sc)
         # the optimized policy was re-simulated on these seeds already: its runs are the reference
         reference = result.optimized.values("net_npv")
         tornado = sensitivity(prepared.model, plan, seed=validation_seed(seed), replications=SR,
                               workers=workers, reference=reference, progress=tick)
+        # current practice under the same changes and draws: does the optimized policy still beat it?
+        base_plan = OfferPlan.from_policy(sc.baseline, sc)
+        base_tornado = sensitivity(prepared.model, base_plan, seed=validation_seed(seed), replications=SR,
+                                   workers=workers, reference=baseline.values("net_npv"), progress=tick)
+        tornado = tornado.with_columns(baseline_mean=base_tornado.get_column("mean"),
+                                       baseline_reference=base_tornado.get_column("reference"),
+                                       replications=SR, headline_replications=R,
+                                       headline_reference=float(reference.mean()))
+        tornado = tornado.with_columns(gain=tornado.get_column("mean") - tornado.get_column("baseline_mean"))
         marginal = {"one_more_agent": agent_value(prepared.model, plan, seed=validation_seed(seed), replications=R,
                                                   workers=workers, reference=reference)}
     with run_directory(out, force) as stage:

@@ -37,6 +37,7 @@ from reports.layout import (  # noqa: F401  (re-exported: the compare report dra
     PAGE_SIZE, PNG_DPI, _CONTENT_BOTTOM, _CONTENT_TOP, _MARGIN_X, Column, _Page, _axes_in, _cell_lines, _ci_text,
     _draw_table, _footer, _layout, _money_auto, _page, _row_height, _signed, _signed_pp, _sized, _text_width, _wrap,
 )
+from reports.layout import declutter_ticks
 from reports.page_appendix import assumption_pages, sensitivity_page
 from reports.page_constraints import constraint_pages
 from reports.page_cover import cover_page
@@ -48,9 +49,19 @@ from reports.rundata import RunData, load_run
 __all__ = ["PAGE_SIZE", "PNG_DPI", "Column", "write_report", "build_pages", "save_figures", "pdf_metadata"]
 
 
+def run_currency(data: RunData) -> str:
+    """The ISO code of the run's currency (``money.currency``; BRL when not recorded)."""
+    return (data.assumption("money.currency") or "BRL").strip("'\"")
+
+
 def build_pages(data: RunData, lang: str) -> list[Figure]:
-    """The report's pages as figures, footers included, in order."""
+    """The report's pages as figures, footers included, in order; amounts in the run's currency."""
     i18n.check_lang(lang)
+    with i18n.currency(run_currency(data)):
+        return _build_pages(data, lang)
+
+
+def _build_pages(data: RunData, lang: str) -> list[Figure]:
     pages: list[_Page] = [cover_page(data, lang)]
     pages += practice_pages(data, lang)
     pages += policy_pages(data, lang)
@@ -67,6 +78,7 @@ def build_pages(data: RunData, lang: str) -> list[Figure]:
         pages += assumption_pages(data, lang)
     for n, page in enumerate(pages, start=1):
         _footer(page, n, len(pages), data, lang)
+        declutter_ticks(page.fig)
     return [p.fig for p in pages]
 
 
@@ -138,7 +150,8 @@ def write_report(run_dir: str | Path, lang: str = "en") -> Path:
             with PdfPages(tmp_pdf, metadata=pdf_metadata(data, lang)) as out:
                 for fig in pages:
                     out.savefig(fig)
-        save_figures(data, lang, tmp_dir)
+        with i18n.currency(run_currency(data)):
+            save_figures(data, lang, tmp_dir)
         figures_dir = root / "figures"
         if figures_dir.exists():
             figures_dir.rename(old_dir)

@@ -703,6 +703,7 @@ def fig_sensitivity(data: RunData, lang: str, ax: Axes | None = None) -> Axes:
             return ax
         params = list(dict.fromkeys(sens.get_column("parameter").to_list()))
         rows = {}
+        beats: dict[str, tuple] = {}
         for p in params:
             part = sens.filter(pl.col("parameter") == p).sort("change")
             down = part.filter(pl.col("change") < 0)
@@ -710,6 +711,8 @@ def fig_sensitivity(data: RunData, lang: str, ax: Axes | None = None) -> Axes:
             get = (lambda f: (float(f["effect"][0]), float(f["effect_ci95_low"][0]), float(f["effect_ci95_high"][0]))
                    if f.height else (0.0, 0.0, 0.0))
             rows[p] = (get(down), get(up))
+            if "gain" in sens.columns:
+                beats[p] = tuple(bool(f["gain"][0] > 0) if f.height else None for f in (down, up))
         order = sorted(params, key=lambda p: (-(max(rows[p][0][0], rows[p][1][0], 0.0)
                                                  - min(rows[p][0][0], rows[p][1][0], 0.0)), p))
         y = np.arange(len(order))[::-1].astype(float)
@@ -725,9 +728,12 @@ def fig_sensitivity(data: RunData, lang: str, ax: Axes | None = None) -> Axes:
             ax.barh(y + offset, eff, height=height, color=color, alpha=0.85, label=i18n.t(key, lang, p=pct))
             ax.errorbar(eff, y + offset, xerr=[eff - lo, hi - eff], fmt="none", ecolor="#222222", elinewidth=1,
                         capsize=2.5)
-            for yi, e, l_, h in zip(y + offset, eff, lo, hi):
+            for p, yi, e, l_, h in zip(order, y + offset, eff, lo, hi):
                 x = h if e >= 0 else l_
-                ax.annotate(i18n.money_compact(e, lang), (x, yi), xytext=(4 if e >= 0 else -4, 0),
+                mark = {True: "  ✓", False: "  ✗"}.get(beats.get(p, (None, None))[side], "")
+                text = i18n.money_compact(e, lang)
+                text = (text + mark) if e >= 0 else (mark.strip() + "  " + text if mark else text)
+                ax.annotate(text, (x, yi), xytext=(4 if e >= 0 else -4, 0),
                             textcoords="offset points", ha="left" if e >= 0 else "right", va="center", fontsize=7.5)
             extent = max(extent, float(np.max(np.abs(np.concatenate([lo, hi])))) if lo.size else 0.0)
         extent = extent if extent > 0 else 1.0

@@ -16,14 +16,20 @@ date          ``24 Nov 2026``        ``24/11/2026``
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as _dt
 import math
 import re
+from typing import Iterator
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, get_currency_symbol
 
 __all__ = [
     "LANGS", "LABELS", "CHANNEL_NAMES", "RULE_NAMES", "METRIC_NAMES", "PARAMETER_NAMES", "OUTCOME_NAMES",
     "UNIT_NAMES", "check_lang", "t", "money", "money_compact", "number", "number_compact", "compact_scale", "percent", "date",
-    "month", "channel", "rule", "metric", "parameter", "outcome", "constraint", "unit", "offer",
+    "month", "channel", "rule", "metric", "parameter", "outcome", "constraint", "unit", "offer", "status", "STATUS_NAMES", "set_by", "source", "currency", "currency_symbol",
 ]
 
 #: The languages of the report.
@@ -67,7 +73,7 @@ METRIC_NAMES: dict[str, dict[str, str]] = {
     "moral_hazard_cost": {"en": "moral-hazard cost", "pt-BR": "custo de risco moral"},
     "recovery_rate": {"en": "recovery rate", "pt-BR": "taxa de recuperação"},
     "self_cured": {"en": "self-cured", "pt-BR": "autorregularizados"},
-    "agreements": {"en": "agreements", "pt-BR": "acordos"},
+    "agreements": {"en": "agreements made", "pt-BR": "acordos fechados"},
     "kept": {"en": "agreements kept", "pt-BR": "acordos cumpridos"},
     "broken": {"en": "agreements broken", "pt-BR": "quebras de acordo"},
     "active_at_horizon": {"en": "agreements still running", "pt-BR": "acordos em andamento"},
@@ -177,6 +183,10 @@ LABELS: dict[str, dict[str, str]] = {
     "portfolio_line": {"en": "{debtors} debtors, {balance} in balance, {segments} segments",
                        "pt-BR": "{debtors} devedores, {balance} de saldo, {segments} segmentos"},
     "report_date": {"en": "Date", "pt-BR": "Data"},
+    "portfolio_file": {"en": "Book read", "pt-BR": "Arquivo lido"},
+    "portfolio_file_line": {"en": "{file}: {rows} rows, SHA-256 {sha}", "pt-BR": "{file}: {rows} linhas, SHA-256 {sha}"},
+    "portfolio_synthetic_line": {"en": "synthetic book of {n} debtors (seed {seed}, profile {product})",
+                                 "pt-BR": "carteira sintética de {n} devedores (semente {seed}, perfil {product})"},
     "simulation_line": {"en": "{replications} replications per policy, seed {seed}; horizon {horizon} days from {start}",
                         "pt-BR": "{replications} replicações por política, semente {seed}; horizonte de {horizon} dias a partir de {start}"},
     "headline": {"en": "Headline: current practice against the optimized policy",
@@ -367,6 +377,19 @@ LABELS: dict[str, dict[str, str]] = {
               "change in net recovery (NPV) from {ref}, with 95% intervals. Sorted by range.",
         "pt-BR": "Política otimizada simulada novamente com cada parâmetro multiplicado por 0,8 e 1,2 (mesmos sorteios); "
                  "variação da recuperação líquida (VPL) em relação a {ref}, com intervalos de 95%. Ordenado pela amplitude."},
+    "sensitivity_same_reference": {
+        "en": "The reference is the headline's optimized policy, on the same {r} replications.",
+        "pt-BR": "A referência é a política otimizada do resumo, nas mesmas {r} replicações."},
+    "sensitivity_prefix_reference": {
+        "en": "The reference uses the first {sr} of the headline's {r} replications: {ref} on those (the headline's "
+              "{head} is the mean of all {r}).",
+        "pt-BR": "A referência usa as {sr} primeiras das {r} replicações do resumo: {ref} nelas (os {head} do resumo "
+                 "são a média das {r})."},
+    "sensitivity_beats": {
+        "en": "✓ at the end of a bar: the optimized policy still beats current practice with that change (same draws); "
+              "✗: it does not.",
+        "pt-BR": "✓ na ponta de uma barra: a política otimizada ainda supera a prática atual com essa variação "
+                 "(mesmos sorteios); ✗: não supera."},
     "minus20": {"en": "parameter −20%", "pt-BR": "parâmetro −20%"},
     "plus20": {"en": "parameter +20%", "pt-BR": "parâmetro +20%"},
     "minus_pct": {"en": "parameter −{p}", "pt-BR": "parâmetro −{p}"},
@@ -375,8 +398,13 @@ LABELS: dict[str, dict[str, str]] = {
     # assumptions
     "assumptions_title": {"en": "Assumptions: every parameter and its source",
                           "pt-BR": "Premissas: todos os parâmetros e suas fontes"},
-    "assumptions_note": {"en": "As read from the scenario; meanings and sources as written in the scenario schema.",
-                         "pt-BR": "Conforme lidos do cenário; significados e fontes como escritos no esquema do cenário."},
+    "assumptions_note": {"en": "Every value this run used, and who set it: acordo's default, a bundled scenario, "
+                               "your file, the command line or a calibration. Meanings: docs/scenario.md; the "
+                               "published sources: docs/sources.md.",
+                         "pt-BR": "Todos os valores que esta execução usou, e quem os definiu: o padrão do acordo, um "
+                                  "cenário incluído, o seu arquivo, a linha de comando ou uma calibração. Significados: "
+                                  "docs/scenario.md; fontes publicadas: docs/sources.md."},
+    "col_set_by": {"en": "Set by", "pt-BR": "Definido por"},
     "col_key": {"en": "Parameter", "pt-BR": "Parâmetro"},
     "col_value_short": {"en": "Value", "pt-BR": "Valor"},
     "col_unit": {"en": "Unit", "pt-BR": "Unidade"},
@@ -448,36 +476,53 @@ def t(key: str, lang: str, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
-def _group(digits: str, sep: str) -> str:
-    out = []
-    while len(digits) > 3:
-        out.append(digits[-3:])
-        digits = digits[:-3]
-    out.append(digits)
-    return sep.join(reversed(out))
+_LOCALES = {"en": "en_US", "pt-BR": "pt_BR"}
+#: The currency amounts are shown in (``money.currency`` of the run); see :func:`currency`.
+_CURRENCY: contextvars.ContextVar[str] = contextvars.ContextVar("acordo_currency", default="BRL")
+
+
+@contextlib.contextmanager
+def currency(code: str) -> Iterator[None]:
+    """Show money in ``code`` (an ISO 4217 code such as ``BRL``, ``USD``) inside the ``with`` block."""
+    token = _CURRENCY.set(code)
+    try:
+        yield
+    finally:
+        _CURRENCY.reset(token)
+
+
+def currency_symbol(lang: str, code: str | None = None) -> str:
+    """The symbol of the current currency in ``lang``: ``R$``; ``US$`` (pt-BR) or ``$`` (en)."""
+    check_lang(lang)
+    return get_currency_symbol(code or _CURRENCY.get(), locale=_LOCALES[lang])
+
+
+def _with_symbol(text: str, lang: str) -> str:
+    """``R$ 1.234`` / ``-R$ 1.234``: the currency symbol before an already formatted number."""
+    if text == "–":
+        return text
+    symbol = currency_symbol(lang)
+    gap = " " if any(c.isalpha() for c in symbol) or lang == "pt-BR" else ""
+    if text.startswith("-"):
+        return f"-{symbol}{gap}{text[1:]}"
+    return f"{symbol}{gap}{text}"
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
-    """``1,234.5`` (en) or ``1.234,5`` (pt-BR); ``-`` for a negative value, ``–`` for NaN."""
+    """``1,234.5`` (en) or ``1.234,5`` (pt-BR), by Babel; ``-`` for a negative value, ``–`` for NaN."""
     check_lang(lang)
     if value is None or not math.isfinite(value):
         return "–"
-    text = f"{abs(value):.{decimals}f}"
-    whole, _, frac = text.partition(".")
-    thousands, point = (",", ".") if lang == "en" else (".", ",")
-    body = _group(whole, thousands) + (point + frac if frac else "")
-    negative = value < 0 and float(text) != 0.0
+    rounded = round(float(value), decimals)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    body = format_decimal(abs(rounded), format=pattern, locale=_LOCALES[lang])
+    negative = rounded < 0 and body.strip("0.,") != ""
     return ("-" if negative else "") + body
 
 
 def money(value: float, lang: str, decimals: int = 2) -> str:
-    """``R$ 1,234.56`` (en) or ``R$ 1.234,56`` (pt-BR); negatives as ``-R$ 1.234,56``."""
-    text = number(value, lang, decimals)
-    if text == "–":
-        return text
-    if text.startswith("-"):
-        return "-R$ " + text[1:]
-    return "R$ " + text
+    """``R$ 1,234.56`` (en) or ``R$ 1.234,56`` (pt-BR); negatives as ``-R$ 1.234,56``; the run's currency."""
+    return _with_symbol(number(value, lang, decimals), lang)
 
 
 _SCALES: tuple[tuple[float, str, str], ...] = ((1e9, "B", " bi"), (1e6, "M", " mi"), (1e3, "k", " mil"))
@@ -536,12 +581,7 @@ def number_compact(value: float, lang: str, digits: int = 2, *, scale: float | N
 def money_compact(value: float, lang: str, digits: int = 2, *, scale: float | None = None,
                   decimals: int | None = None) -> str:
     """``R$ 1.2M`` (en) or ``R$ 1,2 mi`` (pt-BR): money for axes and tight labels (see :func:`number_compact`)."""
-    text = number_compact(value, lang, digits, scale=scale, decimals=decimals)
-    if text == "–":
-        return text
-    if text.startswith("-"):
-        return "-R$ " + text[1:]
-    return "R$ " + text
+    return _with_symbol(number_compact(value, lang, digits, scale=scale, decimals=decimals), lang)
 
 
 def percent(value: float, lang: str, decimals: int = 1) -> str:
@@ -555,9 +595,7 @@ def date(value: _dt.date | str, lang: str) -> str:
     check_lang(lang)
     if isinstance(value, str):
         value = _dt.date.fromisoformat(value[:10])
-    if lang == "pt-BR":
-        return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
-    return f"{value.day} {_MONTHS['en'][value.month - 1]} {value.year}"
+    return format_date(value, "dd/MM/y" if lang == "pt-BR" else "d MMM y", locale=_LOCALES[lang])
 
 
 def month(value: _dt.date, lang: str, short: bool = False) -> str:
@@ -598,6 +636,43 @@ def parameter(name: str, lang: str) -> str:
 def outcome(name: str, lang: str) -> str:
     """A debtor outcome's name (unknown names are shown as given)."""
     return _lookup(OUTCOME_NAMES, name, lang)
+
+
+#: LP solution status names (the optimizer's enum) in words.
+STATUS_NAMES: dict[str, dict[str, str]] = {
+    "OPTIMAL": {"en": "optimal", "pt-BR": "ótimo"},
+    "INFEASIBLE": {"en": "infeasible", "pt-BR": "inviável"},
+    "UNBOUNDED": {"en": "unbounded", "pt-BR": "ilimitado"},
+    "TIME_LIMIT": {"en": "stopped at the time limit", "pt-BR": "parado no limite de tempo"},
+    "NOT_SOLVED": {"en": "not solved", "pt-BR": "não resolvido"},
+}
+
+
+def set_by(text: str, lang: str) -> str:
+    """Who set a value (``default``, ``bundled scenario (base.toml)``, ``your file (x.toml)``, ...) in ``lang``."""
+    check_lang(lang)
+    if lang == "en":
+        return text
+    for en, pt in (("default: the next business day after", "padrão: o dia útil seguinte a"),
+                   ("default", "padrão"), ("bundled scenario", "cenário incluído"), ("your file", "seu arquivo"),
+                   ("command line", "linha de comando"), ("calibrated", "calibrado")):
+        if text.startswith(en):
+            return pt + text[len(en):]
+    return text
+
+
+def source(text: str, lang: str) -> str:
+    """A parameter's source: citations stay as written; "judgement" is said in ``lang``."""
+    check_lang(lang)
+    if lang == "pt-BR":
+        text = text.replace("judgement", "avaliação própria").replace("others", "demais").replace("digital", "digitais")
+    return text
+
+
+def status(name: str, lang: str) -> str:
+    """An LP status (``OPTIMAL``) in words (``optimal`` / ``ótimo``); unknown ones lower-cased."""
+    check_lang(lang)
+    return STATUS_NAMES.get(name.upper(), {}).get(lang, name.lower().replace("_", " "))
 
 
 def constraint(name: str, lang: str) -> str:

@@ -101,16 +101,30 @@ def _wrap_line(line: str, fontsize: float, width_in: float, bold: bool) -> list[
         out.append(current)
         current = word
     out.append(current)
-    # break a word still too long at a zero-width space (dotted keys) when there is one
+    # break a word still too long at a zero-width space (dotted keys), else after a "/" (paths),
+    # else wherever it must
     final: list[str] = []
     for piece in out:
-        while _text_width(piece, fontsize, bold) > width_in and "\u200b" in piece:
-            parts = piece.split("\u200b")
+        while _text_width(piece, fontsize, bold) > width_in and len(piece) > 1:
+            if "\u200b" in piece:
+                parts = piece.split("\u200b")
+                glue = ""
+            else:
+                parts = [c + "/" for c in piece.split("/")]
+                parts[-1] = parts[-1][:-1]
+                glue = ""
+                if len(parts) == 1:
+                    parts = list(piece)
             k = len(parts) - 1
-            while k > 1 and _text_width("".join(parts[:k]), fontsize, bold) > width_in:
+            while k > 1 and _text_width(glue.join(parts[:k]), fontsize, bold) > width_in:
                 k -= 1
-            final.append("".join(parts[:k]))
-            piece = "".join(parts[k:])
+            if k < 1 or (k == 1 and _text_width(parts[0], fontsize, bold) > width_in and len(parts[0]) > 1):
+                parts = list(piece)  # one part is itself too wide: by characters
+                k = len(parts) - 1
+                while k > 1 and _text_width("".join(parts[:k]), fontsize, bold) > width_in:
+                    k -= 1
+            final.append(glue.join(parts[:k]))
+            piece = glue.join(parts[k:])
         final.append(piece)
     return final
 
@@ -163,8 +177,16 @@ def _row_height(cells: list[list[str]], fontsize: float) -> float:
     return (lines * 1.22 * fontsize + 0.7 * fontsize) / 72.0
 
 
+#: A continued table carries at least this many rows on its last page (no page with one row).
+MIN_LAST_ROWS = 4
+
+
 def _paginate(heights: list[float], first: float, rest: float) -> list[list[int]]:
-    """Split row indices into pages: ``first`` inches available on the first page, ``rest`` after."""
+    """Split row indices into pages: ``first`` inches available on the first page, ``rest`` after.
+
+    Rows move from the page before so that the last page holds at least
+    :data:`MIN_LAST_ROWS` rows (or all of them when there are fewer).
+    """
     pages: list[list[int]] = [[]]
     room = first
     for i, h in enumerate(heights):
@@ -173,6 +195,8 @@ def _paginate(heights: list[float], first: float, rest: float) -> list[list[int]
             room = rest
         pages[-1].append(i)
         room -= h
+    while len(pages) > 1 and len(pages[-1]) < MIN_LAST_ROWS and len(pages[-2]) > MIN_LAST_ROWS:
+        pages[-1].insert(0, pages[-2].pop())
     return pages
 
 
@@ -291,3 +315,100 @@ def _money_auto(value: float, lang: str) -> str:
     return i18n.money(value, lang, 0 if abs(value) >= 100 or value == 0 else 2)
 
 Page = _Page
+
+
+# --------------------------------------------------------------------------- checking and fixing text boxes
+
+
+def _texts(fig: Figure) -> list:
+    """Every non-empty text matplotlib actually draws on ``fig`` (titles, labels, ticks in view, notes, legends)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+    drawn: list = []
+    original = Text.draw
+
+    def record(self, renderer):  # noqa: ANN001
+        if self.get_visible() and self.get_text().strip() and self.figure is fig:
+            drawn.append(self)
+        return original(self, renderer)
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    Text.draw = record
+    try:
+        fig.canvas.draw()
+    finally:
+        Text.draw = original
+    seen: set[int] = set()
+    return [t for t in drawn if not (id(t) in seen or seen.add(id(t)))]
+
+
+def text_overlaps(fig: Figure, tolerance: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of visible texts of ``fig`` whose boxes overlap by more than ``tolerance`` pixels each way.
+
+    A legend's own texts are compared with everything else but not with each other's frame.
+    """
+    texts = _texts(fig)
+    renderer = fig.canvas.get_renderer()
+    boxes = []
+    for text in texts:
+        try:
+            bb = text.get_window_extent(renderer)
+        except (RuntimeError, ValueError):
+            continue
+        if bb.width <= 0 or bb.height <= 0:
+            continue
+        clip = text.get_clip_box() if text.get_clip_on() else None
+        if clip is not None and not bb.overlaps(clip):
+            continue  # clipped away: not on the page
+        boxes.append((text, bb.expanded(1.0, 1.0)))
+    pairs = []
+    for i in range(len(boxes)):
+        ti, bi = boxes[i]
+        for j in range(i + 1, len(boxes)):
+            tj, bj = boxes[j]
+            w = min(bi.x1, bj.x1) - max(bi.x0, bj.x0)
+            h = min(bi.y1, bj.y1) - max(bi.y0, bj.y0)
+            if w > tolerance and h > tolerance:
+                pairs.append((ti.get_text(), tj.get_text()))
+    return pairs
+
+
+def _renderer(fig: Figure):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
+def declutter_ticks(fig: Figure) -> None:
+    """On every axis of ``fig``: fewer ticks while their labels overlap or repeat (``1%, 1%, 1%``).
+
+    Axes with a :class:`~matplotlib.ticker.MaxNLocator` (or the default locator) get fewer
+    bins; axes with fixed ticks keep every other tick.
+    """
+    from matplotlib.ticker import AutoLocator, FixedLocator, MaxNLocator
+    renderer = _renderer(fig)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for _attempt in range(6):
+                labels = [t.label1 for t in axis._update_ticks()
+                          if t.label1.get_visible() and t.label1.get_text().strip()]
+                texts = [t.get_text() for t in labels]
+                boxes = [t.get_window_extent(renderer) for t in labels]
+                crowded = any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+                repeated = len(set(texts)) < len(texts)
+                if not (crowded or repeated) or len(labels) <= 2:
+                    break
+                locator = axis.get_major_locator()
+                if isinstance(locator, FixedLocator):
+                    locs = list(locator.locs)
+                    axis.set_major_locator(FixedLocator(locs[::2]))
+                    old = [t.get_text() for t in axis.get_ticklabels()]
+                    if len(old) == len(locs):
+                        axis.set_ticklabels(old[::2])
+                elif isinstance(locator, (MaxNLocator, AutoLocator)):
+                    axis.set_major_locator(MaxNLocator(max(2, len(labels) - 1)))
+                else:
+                    break
+                fig.canvas.draw()

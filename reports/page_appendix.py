@@ -15,6 +15,17 @@ def _sensitivity_page(data: RunData, lang: str) -> _Page:
     if data.sensitivity is not None and data.sensitivity.height and "reference" in data.sensitivity.columns:
         ref = float(data.sensitivity.get_column("reference")[0])
     note = t("sensitivity_note", lang, ref=i18n.money(ref, lang, 0) if ref is not None else "–")
+    sens = data.sensitivity
+    if sens is not None and "headline_replications" in sens.columns and sens.height:
+        sr, hr = int(sens.get_column("replications")[0]), int(sens.get_column("headline_replications")[0])
+        head = float(sens.get_column("headline_reference")[0])
+        if sr == hr:
+            note += " " + t("sensitivity_same_reference", lang, r=sr)
+        else:
+            note += " " + t("sensitivity_prefix_reference", lang, sr=sr, r=hr, ref=i18n.money(ref, lang, 0),
+                            head=i18n.money(head, lang, 0))
+    if sens is not None and "gain" in sens.columns:
+        note += " " + t("sensitivity_beats", lang)
     W, _H = PAGE_SIZE
     page = _page(t("sensitivity_title", lang), data, lang, note)
     ax = _axes_in(page.fig, 3.0, 0.95, W - 3.0 - _MARGIN_X - 0.3, page.top - 0.95 - 0.1)
@@ -24,22 +35,25 @@ def _sensitivity_page(data: RunData, lang: str) -> _Page:
 
 
 def _assumption_pages(data: RunData, lang: str) -> list[_Page]:
+    """The compact appendix: each value the run used, its unit, who set it and its source."""
     table = data.assumptions
     assert table is not None
-    has_meaning = "meaning" in table.columns
+    has_set_by = "set_by" in table.columns
     rows = []
     for r in table.iter_rows(named=True):
         key = str(r["key"])
         row = [key.replace(".", ".\u200b") if len(key) > 38 else key, str(r["value"]),
-               i18n.unit(str(r["unit"] or ""), lang), str(r["source"] or "")]
-        if has_meaning:
-            row.append(str(r["meaning"] or ""))
+               i18n.unit(str(r["unit"] or ""), lang)]
+        if has_set_by:
+            row.append(i18n.set_by(str(r["set_by"] or ""), lang))
+        row.append(i18n.source(str(r["source"] or ""), lang))
         rows.append(row)
-    columns = [Column(t("col_key", lang), 2.45), Column(t("col_value_short", lang), 1.75),
-               Column(t("col_unit", lang), 1.15), Column(t("col_source", lang), 2.55)]
-    if has_meaning:
-        columns.append(Column(t("col_meaning_short", lang), 2.7))
-    return _table_pages(data, lang, t("assumptions_title", lang), t("assumptions_note", lang), columns, rows, 7.2)
+    columns = [Column(t("col_key", lang), 2.5), Column(t("col_value_short", lang), 2.2),
+               Column(t("col_unit", lang), 1.3)]
+    if has_set_by:
+        columns.append(Column(t("col_set_by", lang), 1.9))
+    columns.append(Column(t("col_source", lang), 3.2))
+    return _table_pages(data, lang, t("assumptions_title", lang), t("assumptions_note", lang), columns, rows, 6.6)
 
 
 sensitivity_page, assumption_pages = _sensitivity_page, _assumption_pages

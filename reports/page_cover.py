@@ -1,6 +1,8 @@
 """The cover page: scenario, portfolio, the headline sentence, chart and table."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from reports import figures as F
 from reports import i18n
 from reports.headline import headline
@@ -9,7 +11,10 @@ from reports.layout import (PAGE_SIZE, _MARGIN_X, Column, _Page, _axes_in, _ci_t
                             _signed, _signed_pp, _sized, _wrap)
 from reports.rundata import RunData
 
-__all__ = ["cover_page"]
+__all__ = ["cover_page", "OUTCOMES"]
+
+#: Outcome counts in the headline table (per run, means over replications), in story order.
+OUTCOMES = ("agreements", "kept", "broken", "self_cured", "written_off")
 
 
 def _cover(data: RunData, lang: str) -> _Page:
@@ -23,10 +28,11 @@ def _cover(data: RunData, lang: str) -> _Page:
     fig.text(x, 7.2 / H, _wrap(data.scenario_name, 20, left_w), fontsize=20, fontweight="bold",
              color=F.COLORS["optimized"], va="top")
     info = [
-        (t("scenario_file", lang), str(m.get("scenario", {}).get("file", ""))),
+        (t("scenario_file", lang), Path(str(m.get("scenario", {}).get("file", ""))).name),
         (t("portfolio", lang), t("portfolio_line", lang, debtors=i18n.number(pf.get("debtors", 0), lang),
                                  balance=i18n.money(float(pf.get("balance", 0.0)), lang, 2),
                                  segments=len(data.segment_names))),
+        (t("portfolio_file", lang), _book_line(pf, lang)),
     ]
     if m.get("report_date"):
         info.append((t("report_date", lang), i18n.date(str(m["report_date"]), lang)))
@@ -38,9 +44,9 @@ def _cover(data: RunData, lang: str) -> _Page:
     y = 6.62
     for label, value in info:
         fig.text(x, y / H, label, fontsize=9.5, color=F.COLORS["muted"], va="top")
-        fig.text((_MARGIN_X + 1.35) / W, y / H, _wrap(value, 9.5, left_w - 1.35), fontsize=9.5, va="top",
-                 color=F.COLORS["text"])
-        y -= 0.26
+        text = _wrap(value, 9.5, left_w - 1.35)
+        fig.text((_MARGIN_X + 1.35) / W, y / H, text, fontsize=9.5, va="top", color=F.COLORS["text"])
+        y -= 0.26 + text.count("\n") * 9.5 * 1.2 / 72
     fig.text((_MARGIN_X + 1.35) / W, y / H, _wrap(sim_line, 8, left_w - 1.35), fontsize=8, va="top",
              color=F.COLORS["muted"])
     y -= 0.45
@@ -49,7 +55,7 @@ def _cover(data: RunData, lang: str) -> _Page:
     head = headline(validation, lang)
     if head is not None:  # bold only when the gain is significant: the cover says a noisy gain in words
         size = 12 if head.significant else 10.5
-        sentence = _wrap(head.text, size, left_w, bold=head.significant)
+        sentence = _wrap(head.text, size, left_w - 0.2, bold=head.significant)
         fig.text(x, y / H, sentence, fontsize=size, fontweight="bold" if head.significant else "normal",
                  color=F.COLORS["optimized"] if head.significant else F.COLORS["text"], va="top", linespacing=1.3)
         y -= (sentence.count("\n") + 1) * size * 1.3 / 72 + 0.12
@@ -62,44 +68,61 @@ def _cover(data: RunData, lang: str) -> _Page:
         y -= (sentence.count("\n") + 1) * 9 * 1.3 / 72 + 0.08
     status = t("violations_line", lang, n=i18n.number(data.metric("violations")[0], lang),
                b=i18n.number(data.metric("violations", baseline=True)[0], lang)) + "  ·  " + \
-        t("solver_line", lang, status=data.solution.get("status", "?"),
+        t("solver_line", lang, status=i18n.status(str(data.solution.get("status", "?")), lang),
           solver=data.solution.get("solver", data.manifest.get("solver", "?")))
-    fig.text(x, y / H, _wrap(status, 8.5, left_w), fontsize=8.5, color=F.COLORS["muted"], va="top")
+    status = _wrap(status, 8.5, left_w)
+    fig.text(x, y / H, status, fontsize=8.5, color=F.COLORS["muted"], va="top")
+    y -= (status.count("\n") + 1) * 8.5 * 1.2 / 72
     # the chart, top right
     ax = _axes_in(fig, _MARGIN_X + left_w + 1.8, 4.05, W - 2 * _MARGIN_X - left_w - 1.9, 2.55)
     F.fig_headline(data, lang, ax=ax)
+    ax.set_yticklabels([_wrap(label.get_text(), 8.5, 1.25) for label in ax.get_yticklabels()], fontsize=8.5)
     ax.set_title(_wrap(t("validation_title", lang), 9.5, W - 2 * _MARGIN_X - left_w - 0.5), fontsize=9.5, x=-0.55,
                  loc="left")
     # the headline table, full width
     pct = lambda v: i18n.percent(v, lang, 1)  # noqa: E731
+    count = lambda v: i18n.number(v, lang, 0 if abs(v) >= 100 else 1)  # noqa: E731
     metrics = [("net_npv", money0), ("collected_npv", money0), ("collected", money0), ("give_away", money0),
                ("cost_npv", money0), ("recovery_rate", pct)]
+    metrics += [(name, count) for name in OUTCOMES if name in data.summary["metrics"]
+                and name in data.baseline_summary["metrics"]]
     rows = []
     for name, fmt in metrics:
         b, blo, bhi = data.metric(name, baseline=True)
         o, olo, ohi = data.metric(name)
         if name == "net_npv" and validation.get("difference"):
             d = validation["difference"]
-            diff = f"{_signed(float(d['mean']), fmt)}\n{_ci_text(float(d['ci95'][0]), float(d['ci95'][1]), fmt)}"
+            diff = f"{_signed(float(d['mean']), fmt)}   {_ci_text(float(d['ci95'][0]), float(d['ci95'][1]), fmt)}"
             diff += "\n" + (t("significant", lang) if head is not None and head.significant else t("not_significant", lang))
         elif name == "recovery_rate":
             diff = _signed_pp(o - b, lang)
         else:
             diff = _signed(o - b, fmt)
         label = i18n.metric(name, lang)
-        rows.append([label[:1].upper() + label[1:], f"{fmt(b)}\n{_ci_text(blo, bhi, fmt)}",
-                     f"{fmt(o)}\n{_ci_text(olo, ohi, fmt)}", diff])
+        rows.append([label[:1].upper() + label[1:], f"{fmt(b)}   {_ci_text(blo, bhi, fmt)}",
+                     f"{fmt(o)}   {_ci_text(olo, ohi, fmt)}", diff])
     table_w = W - 2 * _MARGIN_X
     cols = _sized([Column(t("metric", lang), 2.3), Column(t("baseline", lang), 3.0, "right", False),
                    Column(t("optimized", lang), 3.0, "right", False),
                    Column(t("difference", lang), 2.9, "right", False)], table_w)
-    top = 3.42
+    top = min(3.55, y - 0.4)
     fig.text(x, (top + 0.12) / H, t("headline", lang), fontsize=12, fontweight="bold", va="baseline",
              color=F.COLORS["text"])
-    end = _draw_table(fig, _MARGIN_X, top, table_w, cols, _layout(cols, rows, table_w, 9.0), 9.0)
+    size = 8.5
+    end = _draw_table(fig, _MARGIN_X, top, table_w, cols, _layout(cols, rows, table_w, size), size)
     fig.text(x, (end - 0.1) / H, _wrap(t("headline_note", lang, replications=data.summary.get("replications", "")),
                                        8, table_w), fontsize=8, color=F.COLORS["muted"], va="top")
     return page
+
+
+def _book_line(pf: dict, lang: str) -> str:
+    """The book the run read: its file, rows and hash, or the synthetic generator."""
+    if pf.get("file"):
+        return t("portfolio_file_line", lang, file=Path(str(pf["file"])).name, rows=i18n.number(int(pf.get("rows", 0)), lang),
+                 sha=pf.get("sha256", "–"))
+    syn = pf.get("synthetic") or {}
+    return t("portfolio_synthetic_line", lang, n=i18n.number(int(syn.get("n", pf.get("debtors", 0))), lang),
+             seed=syn.get("seed", "–"), product=syn.get("product", "–"))
 
 
 cover_page = _cover

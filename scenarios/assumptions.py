@@ -35,7 +35,10 @@ def _walk(obj, prefix: str, rows: list[tuple[str, str, str, str, str]], parent: 
         if dataclasses.is_dataclass(value):
             _walk(value, key, rows, spec)
             continue
-        text = show(list(value) if isinstance(value, tuple) else value, 80)
+        if isinstance(value, dict):
+            text = ", ".join(f"{k} = {v}" for k, v in value.items()) or "–"
+        else:
+            text = show(list(value) if isinstance(value, tuple) else value, 80)
         rows.append((key, text, spec.unit, spec.source, spec.doc))
 
 

@@ -80,6 +80,21 @@ def _record_origin(data: Any, prefix: str, file: str, origin: dict[str, str]) ->
             _record_origin(v, key, file, origin)
 
 
+def _get(data: Any, key: str) -> Any:
+    """The value at a dotted key with list indices (``cadences.default[2].day``), or None."""
+    import re
+    node = data
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
+        if part.startswith("["):
+            i = int(part[1:-1])
+            node = node[i] if isinstance(node, list) and i < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return None
+    return node
+
+
 def _merge(base: dict, over: dict, replace: Iterable[str] = ()) -> dict:
     out = copy.deepcopy(base)
     for k in replace:
@@ -154,7 +169,9 @@ def read_chain(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, di
     probs.raise_if_any()
     own: dict[str, str] = {}
     _record_origin(data, "", label, own)
-    for key in replace:
+    # a value that replaces the parent's (a list, a replaced table) takes the parent's keys under it away
+    replaced = list(replace) + [k for k in own if not isinstance(_get(data, k), dict)]
+    for key in replaced:
         origin = {k: v for k, v in origin.items() if not (k == key or k.startswith(key + ".") or k.startswith(key + "["))}
     origin.update(own)
     return _merge(merged, data, replace), origin, files
@@ -233,6 +250,7 @@ def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None, *
     """
     data, origin, files = read_chain(path)
     label = _label(Path(path))
+    _unpin_start_date(data, origin, Path(path))
     if settings:
         data = apply_settings(data, settings, origin, label)
     inherited = _inherited_segments(data, origin, label)
@@ -241,6 +259,25 @@ def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None, *
                                   inherited_segments=inherited)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return _with(scenario, digest=digest, origin=dict(origin), files=tuple(_label(f) for f in files))
+
+
+def _unpin_start_date(data: dict, origin: dict[str, str], path: Path) -> None:
+    """A bundled scenario pins its start date (reproducible examples); a user's file that extends
+    one does not inherit the pin: its forecast starts on the next business day, unless it says."""
+    setter = origin.get("calendar.start_date")
+    if setter is None or _is_bundled(path):
+        return
+    if _is_bundled(Path(setter)) and isinstance(data.get("calendar"), dict):
+        data["calendar"].pop("start_date", None)
+        origin.pop("calendar.start_date", None)
+
+
+def _is_bundled(path: Path) -> bool:
+    try:
+        path.resolve().relative_to(BUNDLED_DIR)
+    except ValueError:
+        return False
+    return True
 
 
 def _inherited_segments(data: dict, origin: Mapping[str, str], label: str) -> tuple[str, ...]:
@@ -587,6 +624,14 @@ def _cross_checks(s: dict[str, Any], probs: Problems, base_dir: Path | None) -> 
             probs.add("offers", "empty offer catalogue after the business rules",
                       f"{len(allowed)} discounts <= max_discount, {len(n_allowed)} installment counts <= max_installments",
                       "at least one of each", raw_got=True)
+    money = s["money"]
+    if money is not MISSING:
+        from babel.numbers import list_currencies
+        known = list_currencies()
+        if money.currency not in known:
+            hint = suggest(money.currency.upper(), sorted(known))
+            probs.add("money.currency", "unknown currency" + (f"; did you mean {hint!r}?" if hint else ""),
+                      money.currency, "an ISO 4217 code such as BRL, USD or EUR")
     rules = s["contact_rules"]
     if rules is not MISSING:
         for key in ("weekday_hours", "saturday_hours", "sunday_hours"):

@@ -38,7 +38,8 @@ class Calendar:
                               source="judgement: a 180-day collections cycle before write-off")
     start_date: _dt.date | None = param(None, "date", "First simulated day (day 0); when not given, the next "
                                         "business day after the run date (recorded in the manifest, so a rerun "
-                                        "with it reproduces).", source="judgement: a forecast starts tomorrow")
+                                        "with it reproduces). The bundled scenarios pin theirs; a file that "
+                                        "extends one does not inherit the pin.", source="judgement: a forecast starts tomorrow")
     holidays: bool = param(True, "", "Apply national and state holidays (python-holidays, Brazil).",
                            source="Lei 662/1949 and state laws")
     default_state: str = param("SP", "UF", "State assumed for debtors with no state in the portfolio.",
@@ -49,7 +50,9 @@ class Calendar:
 class Money:
     """Money: discounting, late charges and the plan's interest."""
 
-    currency: str = param("BRL", "", "Currency of every amount.", choices=("BRL",), source="judgement: Brazilian books")
+    currency: str = param("BRL", "ISO 4217 code", "Currency of every amount, as the report shows it (BRL, USD, EUR, "
+                          "...); the Brazilian rules of the scenario do not change with it.",
+                          source="judgement: Brazilian books")
     annual_discount_rate: float = param(0.15, "per year", "Rate that discounts cash flows to present value (daily compounding).",
                                         lo=0.0, hi=1.0, source="Selic target 15% a.a. (Copom, 2025)")
     multa: float = param(0.02, "share of the installment", "Late fee on a late plan installment.",

@@ -130,3 +130,15 @@ def test_every_metric_and_parameter_of_the_simulator_is_named():
     assert set(OUTCOMES) <= set(i18n.OUTCOME_NAMES)
     assert set(BLOCK_RULES) <= set(i18n.RULE_NAMES)
     assert set(CHANNELS) <= set(i18n.CHANNEL_NAMES)
+
+
+def test_money_follows_the_run_currency_with_babel_symbols():
+    from reports.i18n import currency, money, money_compact
+    assert money(1234.5, "pt-BR") == "R$ 1.234,50" and money(-1234.5, "en") == "-R$ 1,234.50"
+    with currency("USD"):
+        assert money(1234.5, "pt-BR") == "US$ 1.234,50"
+        assert money(1234.5, "en") == "$1,234.50"
+        assert money_compact(2.5e6, "pt-BR") == "US$ 2,5 mi"
+    with currency("EUR"):
+        assert money(-3.0, "pt-BR", 0) == "-€ 3"
+    assert money(1.0, "en", 0) == "R$ 1"

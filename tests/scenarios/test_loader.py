@@ -208,3 +208,27 @@ def test_added_segments_that_overlap_the_parents_get_the_replace_hint(tmp_path):
     (line,) = [str(p) for p in info.value.problems]
     assert "debtors in more than one segment" in line
     assert 'add replace = ["segments", "cadences"] next to extends' in line
+
+
+def test_start_date_defaults_to_the_next_business_day_and_bundled_pins_are_not_inherited(tmp_path, monkeypatch):
+    import datetime as dt
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2026, 12, 24, 12, tzinfo=dt.timezone.utc).timestamp())))
+    assert load_scenario(ROOT / "scenarios" / "base.toml").calendar.start_date == dt.date(2026, 1, 5)  # pinned
+    mine = load_scenario(write(tmp_path, 'extends = "base"\n'))
+    assert mine.calendar.start_date == dt.date(2026, 12, 28)  # 25 Dec is a holiday, then the weekend
+    assert mine.origin["calendar.start_date"] == "default: the next business day after 2026-12-24"
+    pinned = load_scenario(write(tmp_path, 'extends = "base"\n[calendar]\nstart_date = 2027-03-01\n', "p.toml"))
+    assert pinned.calendar.start_date == dt.date(2027, 3, 1)
+
+
+def test_money_currency_takes_iso_codes(tmp_path):
+    assert load_scenario(write(tmp_path, 'extends = "base"\n[money]\ncurrency = "USD"\n')).money.currency == "USD"
+    (line,) = problems(write(tmp_path, 'extends = "base"\n[money]\ncurrency = "usd"\n', "bad.toml"))
+    assert line.endswith("money.currency: unknown currency; did you mean 'USD'? (got 'usd', expected an ISO 4217 "
+                         "code such as BRL, USD or EUR)")
+
+
+def test_a_key_missing_in_a_childs_shorter_list_is_blamed_on_the_child(tmp_path):
+    path = write(tmp_path, 'extends = "base"\n[cadences]\ndefault = [{ day = 1, channel = "sms" }, { channel = "sms" }]\n')
+    lines = problems(path)
+    assert lines == [f"{path}: cadences.default[1].day: required key missing (expected whole number)"]

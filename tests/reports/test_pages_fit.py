@@ -1,0 +1,98 @@
+"""A run on a team's own CSV book: provenance on the cover and in the appendix, and pages whose
+text boxes never overlap, in both languages (matplotlib gives the boxes)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from reports import figures as F
+from reports.document import build_pages
+from reports.layout import _paginate, text_overlaps
+from reports.rundata import load_run
+
+ROOT = Path(__file__).resolve().parents[2]
+POPPLER = shutil.which("pdftotext") is not None
+
+
+@pytest.fixture(scope="module")
+def own_run(tmp_path_factory) -> Path:
+    """``acordo run`` (pt-BR) of a 171-debtor CSV segmented by a numeric column of its own."""
+    from acordo.cli import main
+    from scenarios.portfolio import validate_frame
+    from scenarios.synthetic import generate_portfolio
+    root = tmp_path_factory.mktemp("own")
+    frame = validate_frame(generate_portfolio(171, np.random.default_rng(3)), "g", "SP").frame
+    frame = frame.with_columns(months_late=(pl.col("days_past_due") // 30 + 1).cast(pl.Int64))
+    frame.drop("product").write_csv(root / "book171.csv")
+    (root / "mine.toml").write_text(
+        'name = "Carteira própria"\nextends = "base"\nreplace = ["segments", "cadences"]\n'
+        '[portfolio]\nfile = "book171.csv"\n[optimizer]\nsample_per_segment = 150\n'
+        '[segments.recente]\nrule = { months_late = [1, 4] }\n[segments.media]\nrule = { months_late = [4, 7] }\n'
+        '[segments.antiga]\nrule = { months_late = [7, inf] }\n'
+        '[cadences]\ndefault = [{ day = 1, channel = "sms" }, { day = 3, channel = "call" }, '
+        '{ day = 20, channel = "whatsapp" }]\n', encoding="utf-8")
+    out = root / "run"
+    assert main(["run", str(root / "mine.toml"), "--out", str(out), "--lang", "pt-BR", "--replications", "3",
+                 "--quiet", "--seed", "11"]) == 0
+    return out
+
+
+def test_the_manifest_names_the_book(own_run):
+    m = json.loads((own_run / "manifest.json").read_text())
+    pf = m["portfolio"]
+    assert pf["file"].endswith("book171.csv") and pf["rows"] == 171 and len(pf["sha256"]) == 16
+    assert pf["set_by"].startswith("your file (") and m["calendar"]["start_date_set_by"].startswith("default: ")
+
+
+def test_the_assumptions_table_names_the_portfolio_file(own_run):
+    table = pl.read_parquet(own_run / "assumptions.parquet")
+    rows = {r["key"]: r for r in table.iter_rows(named=True)}
+    assert rows["portfolio.file"]["value"].endswith("book171.csv")
+    assert rows["portfolio.rows"]["value"] == "171"
+    assert not [k for k in rows if k.startswith("portfolio.synthetic_")]
+    assert rows["agents.count"]["set_by"] == "bundled scenario (base.toml)"
+    assert rows["optimizer.sample_per_segment"]["set_by"].startswith("your file (")
+    assert rows["money.multa"]["set_by"] in ("bundled scenario (base.toml)", "default")
+    assert rows["segments.recente.rule"]["value"] == "1 <= months_late < 4"
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
+def test_cover_names_file_rows_and_hash_and_nothing_is_left_in_english(own_run):
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(own_run / "report.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    cover = text.split("\f")[0]
+    sha = json.loads((own_run / "manifest.json").read_text())["portfolio"]["sha256"]
+    assert "book171.csv" in cover and "171 linhas" in cover and sha in cover
+    assert "Acordos fechados" in cover and "Quebras de acordo" in cover
+    for english in ("OPTIMAL", "judgement", "DESIGN"):
+        assert english not in text, english
+
+
+@pytest.mark.parametrize("lang", ["pt-BR", "en"])
+def test_no_text_box_overlaps_another_on_any_page(own_run, lang):
+    data = load_run(own_run)
+    with F.style():
+        pages = build_pages(data, lang)
+        found = {n: text_overlaps(fig) for n, fig in enumerate(pages, start=1)}
+    assert {n: pairs for n, pairs in found.items() if pairs} == {}
+
+
+def test_overlaps_are_found_when_there_are_some():
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(4, 3))
+    fig.text(0.1, 0.5, "one label over")
+    fig.text(0.15, 0.5, "another label")
+    assert text_overlaps(fig) == [("one label over", "another label")]
+
+
+def test_a_continued_table_never_ends_with_one_row():
+    pages = _paginate([1.0] * 11, 5.0, 5.0)
+    assert [len(p) for p in pages] == [5, 4, 2]
+    assert sum(pages, []) == list(range(11))
+    assert _paginate([1.0] * 3, 5.0, 5.0) == [[0, 1, 2]]
