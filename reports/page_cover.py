@@ -56,7 +56,8 @@ def _cover(data: RunData, lang: str) -> _Page:
     if head is not None:  # bold only when the gain is significant: the cover says a noisy gain in words
         size = 12 if head.significant else 10.5
         sentence = _wrap(head.text, size, left_w - 0.2, bold=head.significant)
-        fig.text(x, y / H, sentence, fontsize=size, fontweight="bold" if head.significant else "normal",
+        # matplotlib reads a line with two "$" as mathtext: the amounts' "R$" are escaped
+        fig.text(x, y / H, sentence.replace("$", r"\$"), fontsize=size, fontweight="bold" if head.significant else "normal",
                  color=F.COLORS["optimized"] if head.significant else F.COLORS["text"], va="top", linespacing=1.3)
         y -= (sentence.count("\n") + 1) * size * 1.3 / 72 + 0.12
     pred = validation.get("predicted")
@@ -64,7 +65,8 @@ def _cover(data: RunData, lang: str) -> _Page:
         sentence = _wrap(t("prediction_sentence", lang, pred=money0(float(pred["mean"])),
                            lo=money0(float(pred["ci95"][0])), hi=money0(float(pred["ci95"][1])),
                            sim=money0(data.metric("net_npv")[0])), 9, left_w)
-        fig.text(x, y / H, sentence, fontsize=9, color=F.COLORS["text"], va="top", linespacing=1.3)
+        fig.text(x, y / H, sentence.replace("$", r"\$"), fontsize=9, color=F.COLORS["text"], va="top",
+                 linespacing=1.3)
         y -= (sentence.count("\n") + 1) * 9 * 1.3 / 72 + 0.08
     status = t("violations_line", lang, n=i18n.number(data.metric("violations")[0], lang),
                b=i18n.number(data.metric("violations", baseline=True)[0], lang)) + "  ·  " + \
@@ -93,7 +95,6 @@ def _cover(data: RunData, lang: str) -> _Page:
         if name == "net_npv" and validation.get("difference"):
             d = validation["difference"]
             diff = f"{_signed(float(d['mean']), fmt)}   {_ci_text(float(d['ci95'][0]), float(d['ci95'][1]), fmt)}"
-            diff += "\n" + (t("significant", lang) if head is not None and head.significant else t("not_significant", lang))
         elif name == "recovery_rate":
             diff = _signed_pp(o - b, lang)
         else:
