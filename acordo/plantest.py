@@ -97,6 +97,11 @@ def _cohorts(needed: int, n: int) -> int | None:
     return k if k <= MAX_COHORTS else None
 
 
+def _challengers(share: float, n: int) -> int:
+    """Debtors of a segment of ``n`` in the challenger arm: the hash-ranked split's count."""
+    return n - int(np.rint((1.0 - share) * n))
+
+
 def design_test(run_dir: str | Path, shares: tuple[float, ...] = SHARES) -> TestPlan:
     """The test plan of the run directory ``run_dir`` (reads it and its scenario only)."""
     from optimizer.assignment import segment_mix
@@ -132,9 +137,9 @@ def design_test(run_dir: str | Path, shares: tuple[float, ...] = SHARES) -> Test
         if not same:
             for c in shares:
                 share, need = c, mean_sample_size(mean, sd, c)
-                if need[0] > 0 and round(c * n) >= need[0] and n - round(c * n) >= need[1]:
+                if need[0] > 0 and _challengers(c, n) >= need[0] and n - _challengers(c, n) >= need[1]:
                     break
-        n_c = 0 if same else int(round(share * n))
+        n_c = 0 if same else _challengers(share, n)
         needed = -1 if need[0] < 0 else sum(need)
         cohorts = _cohorts(needed, n)
         se = sd * math.sqrt(1 / max(n_c, 1) + 1 / max(n - n_c, 1))

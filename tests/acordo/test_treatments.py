@@ -127,6 +127,7 @@ def test_shares_per_segment_and_arm_match_the_policy_within_one_debtor(trial):
     for r in trial["plan"].table.iter_rows(named=True):
         part = planned.filter(pl.col("segment") == r["segment"])
         assert abs(int((part["arm"] == "challenger").sum()) - r["challenger_share"] * part.height) < 1
+        assert int((part["arm"] == "challenger").sum()) == r["challenger"]
 
 
 def test_the_same_run_gives_identical_treatment_files(trial):
