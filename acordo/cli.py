@@ -137,6 +137,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out = run_all(_scenario_path(args.scenario), args.out, portfolio=args.portfolio, lang=args.lang,
                       seed=args.seed, replications=args.replications, workers=args.workers, force=args.force,
                       progress=progress)
+    import json
+
+    from reports.headline import headline_text
+    print(headline_text(json.loads((Path(out) / "solution.json").read_text(encoding="utf-8")).get("validation", {})))
     print(f"report: {Path(out) / 'report.pdf'}")
     return 0
 
@@ -175,6 +179,38 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise
     print(result.summary())
     print(f"written: {args.out}")
+    return 0
+
+
+def _cmd_assign(args: argparse.Namespace) -> int:
+    from acordo.treatments import run_assign
+    table = run_assign(args.run_dir, args.portfolio, args.out, force=args.force)
+    shares = table.group_by("arm").len().sort("arm")
+    print(f"{args.out}: {table.height:,} debtors (" + ", ".join(f"{a} {n:,}" for a, n in shares.iter_rows())
+          + "); carries raw debtor ids: for the team's own systems only (mode 0600)")
+    return 0
+
+
+def _cmd_plan_test(args: argparse.Namespace) -> int:
+    from acordo.plantest import run_plan_test
+    plan = run_plan_test(args.run_dir, args.portfolio)
+    print(plan.summary())
+    print(f"written: {Path(args.run_dir) / 'test_plan.json'}, treatments.csv and treatments.parquet (with the arms)")
+    return 0
+
+
+def _cmd_simulate_test(args: argparse.Namespace) -> int:
+    from acordo.evaluate import simulate_test
+    out = simulate_test(args.run_dir, args.out, seed=args.seed, portfolio=args.portfolio, force=args.force)
+    print(f"written: {out} (a simulated history of the planned test, pseudonymised ids)")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from acordo.evaluate import run_evaluate
+    result = run_evaluate(args.run_dir, args.history, out=args.out, lang=args.lang, force=args.force)
+    print(result.summary())
+    print(f"written: {result.directory / 'evaluation.json'}, {result.directory / 'evaluation.pdf'}")
     return 0
 
 
@@ -307,6 +343,37 @@ def build_parser() -> argparse.ArgumentParser:
     _job_options(p, cluster=True)
     p.set_defaults(func=_cmd_sweep)
 
+    p = sub.add_parser("assign", help="the treatment file (who gets which offer) of a run's policy for a new "
+                                      "portfolio; carries raw debtor ids")
+    p.add_argument("run_dir", help="a run directory made by `acordo run` or `acordo optimize`")
+    p.add_argument("--portfolio", required=True, help="CSV or Parquet portfolio of the new month")
+    p.add_argument("--out", required=True, help="output .csv or .parquet (written readable by you only)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out")
+    p.set_defaults(func=_cmd_assign)
+
+    p = sub.add_parser("plan-test", help="design the champion/challenger test of a run's policy: shares, sample "
+                                         "sizes for 80%% power, duration; writes the arms into treatments.*")
+    p.add_argument("run_dir", help="a run directory made by `acordo run`")
+    p.add_argument("--portfolio", help="the run's portfolio, when it is no longer where manifest.json says")
+    p.set_defaults(func=_cmd_plan_test)
+
+    p = sub.add_parser("simulate-test", help="simulate the planned test once (each debtor shown its treatment's "
+                                             "offer) and write its history, for `acordo evaluate`")
+    p.add_argument("run_dir", help="a run directory with its treatment file (after `acordo plan-test`)")
+    p.add_argument("--out", required=True, help="history folder to create")
+    p.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    p.add_argument("--portfolio", help="the run's portfolio, when it is no longer where manifest.json says")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    p.set_defaults(func=_cmd_simulate_test)
+
+    p = sub.add_parser("evaluate", help="measure a champion/challenger test from its history against the run's "
+                                        "prediction: evaluation.json and evaluation.pdf")
+    p.add_argument("run_dir", help="the run directory whose test was run (with test_plan.json)")
+    p.add_argument("--history", required=True, help="history folder of the test period (docs/history.md)")
+    p.add_argument("--out", help="directory to write into (default: RUN_DIR/evaluation)")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    _lang_option(p, "language of evaluation.pdf")
+    p.set_defaults(func=_cmd_evaluate)
     p = sub.add_parser("calibrate", help="estimate the scenario's behaviour from the team's history (docs/calibration.md)")
     p.add_argument("scenario")
     p.add_argument("--history", required=True, help="history folder (docs/history.md)")
@@ -356,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             from scenarios.bookchecks import BookWarning
-            warnings.simplefilter("always", BookWarning)
+            warnings.simplefilter("default", BookWarning)  # each distinct warning once per command
             check_arguments(args, _scenario_path)
             _portfolio_file(args)
             return args.func(args)

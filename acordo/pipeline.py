@@ -79,6 +79,7 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
         "command": command,
         "argv": sys.argv[1:],
         "scenario": {"name": sc.name, "file": sc.source, "hash": sc.digest},
+        "scenario_path": str(Path(sc.source).resolve()),
         "portfolio": {"source": prepared.inputs.portfolio.source, "debtors": prepared.inputs.portfolio.n,
                       "balance": prepared.inputs.portfolio.total_balance,
                       "segments": prepared.inputs.segment_counts(sc), **prepared.inputs.facts},
@@ -189,8 +190,9 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     return result
 
 
-def write_optimization(stage: Path, prepared: Prepared, result) -> None:
-    """Write the optimizer's outputs (docs/optimizer.md) into ``stage``."""
+def write_optimization(stage: Path, prepared: Prepared, result) -> dict:
+    """Write the optimizer's outputs (docs/optimizer.md) into ``stage``; returns the treatment file's manifest entry."""
+    from acordo.treatments import treatment_manifest, treatment_table, write_treatments
     write_segments(stage, prepared)
     write_json(stage / "policy.json", result.policy_dict(prepared.model))
     write_json(stage / "solution.json", result.solution_dict())
@@ -202,6 +204,18 @@ def write_optimization(stage: Path, prepared: Prepared, result) -> None:
     if result.optimized is not None:
         write_simulation(stage, prepared, result.optimized)
         write_simulation(stage, prepared, result.baseline, prefix="baseline_")
+    write_json(stage / "baseline_policy.json", {"policy": _policy_dict(prepared.scenario.baseline)})
+    table = treatment_table(prepared, result.policy, prepared.scenario.baseline)
+    write_treatments(stage, table)
+    return treatment_manifest(table)
+
+
+def _policy_dict(policy: Policy) -> dict:
+    """A policy in the format of ``policy.json``'s ``policy`` (loadable with ``--policy``)."""
+    offer = lambda o: {"discount": o.discount, "installments": o.installments, "share": o.share,  # noqa: E731
+                       "down_payment_share": o.down_payment_share}
+    return {"offers": [offer(o) for o in policy.offers],
+            "segments": {k: {"offers": [offer(o) for o in sp.offers]} for k, sp in policy.segments.items()}}
 
 
 #: The scenario key behind each family of LP rows, for infeasibility messages.
@@ -257,10 +271,11 @@ def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     _raise_if_unsolved(prepared, result)
     with run_directory(out, force) as stage:
         with watch.stage("write"):
-            write_optimization(stage, prepared, result)
+            treatments = write_optimization(stage, prepared, result)
         write_json(stage / "manifest.json", manifest(
             "optimize", prepared, {"seed": seed, "replications": result.optimized.replications if result.optimized else 0},
-            watch.timings, {"integer": integer, "budget": budget, "solver": result.solution.solver, "workers": workers}))
+            watch.timings, {"integer": integer, "budget": budget, "solver": result.solution.solver, "workers": workers,
+                            **treatments}))
     return prepared, result
 
 
@@ -319,12 +334,12 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
                                                   workers=workers, reference=reference)}
     with run_directory(out, force) as stage:
         with watch.stage("write"):
-            write_optimization(stage, prepared, result)
+            treatments = write_optimization(stage, prepared, result)
             tornado.write_parquet(stage / "sensitivity.parquet", statistics=False)
             write_json(stage / "marginal.json", marginal)
             assumptions_table(sc, prepared.inputs.facts).write_parquet(stage / "assumptions.parquet", statistics=False)
         extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
-                 "sensitivity_replications": SR, "report_date": _report_date()}
+                 "sensitivity_replications": SR, "report_date": _report_date(), **treatments}
         write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
                                                      watch.timings, extra))
         with watch.stage("report"):

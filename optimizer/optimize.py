@@ -161,6 +161,8 @@ class OptimizationResult:
             lines.append(f"out of sample ({v['replications']} replications): optimized net NPV "
                          f"{v['optimized']['mean']:,.0f} vs baseline {v['baseline']['mean']:,.0f}; "
                          f"difference {d['mean']:,.0f}, 95% CI [{d['ci95'][0]:,.0f}, {d['ci95'][1]:,.0f}]")
+            from simulation.significance import significance_from_ci
+            lines.append("  the difference is " + significance_from_ci(d["mean"], *d["ci95"], v["replications"]).verdict())
             for c in v["constraints"]:
                 lines.append(f"  {c['name']:<16} {c['sense']} {c['limit']:>16,.2f}  simulated {c['simulated']:>16,.2f}  "
                              f"{'holds' if c['holds'] else 'VIOLATED'}")
@@ -244,8 +246,9 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
     coef = estimate_coefficients(model, seed=coef_seq, extra_policies=(sc.baseline,), cache_dir=cache_dir,
                                  progress=(lambda k, n: progress("coefficients", 1, n)) if progress else None)
     timings["coefficients"] = round(time.perf_counter() - t0, 3)
-    lp_coef = coef.filter(pl.col("in_catalogue"))
-    constraints = constraints_for(model, coef, budget=budget)
+    from optimizer.occupied import occupied, without_empty  # empty segments get no LP row
+    lp_coef = occupied(coef.filter(pl.col("in_catalogue")))
+    constraints = without_empty(constraints_for(model, coef, budget=budget), lp_coef)
     t0 = time.perf_counter()
     solution = solve_policy(lp_coef, constraints, integer=integer, solver=sc.optimizer.solver)
     timings["lp"] = round(time.perf_counter() - t0, 3)

@@ -435,8 +435,9 @@ def fig_collection_curves(data: RunData, lang: str, ax: Axes | None = None, max_
 
 
 def fig_frontier(data: RunData, lang: str, ax: Axes | None = None) -> Axes:
-    """Recovery (NPV) against give-away: the LP frontier over budgets, the chosen policy, and the
-    out-of-sample simulations of the optimized policy and current practice with 95% intervals."""
+    """Net recovery (NPV collected less costs, what the LP maximises) against give-away: the LP
+    frontier over budgets with the chosen policy on it, and the out-of-sample simulations of
+    the optimized policy and current practice with 95% intervals."""
     i18n.check_lang(lang)
     with style():
         ax = _axes(ax)
@@ -444,16 +445,16 @@ def fig_frontier(data: RunData, lang: str, ax: Axes | None = None) -> Axes:
         if front is not None:
             f = front.filter(pl.col("status").is_in(["OPTIMAL"])) if "status" in front.columns else front
             f = f.sort("give_away")
-            ax.plot(f.get_column("give_away").to_numpy(), f.get_column("recovery").to_numpy(), "-o",
+            ax.plot(f.get_column("give_away").to_numpy(), f.get_column("net").to_numpy(), "-o",
                     color=COLORS["optimized"], ms=3.5, lw=1.5, alpha=0.85, label=i18n.t("frontier", lang))
         sol = data.solution
-        if sol.get("give_away") is not None and sol.get("recovery") is not None:
-            ax.plot([sol["give_away"]], [sol["recovery"]], marker="*", ms=15, color=COLORS["accent"], ls="none",
+        if sol.get("give_away") is not None and sol.get("net") is not None:
+            ax.plot([sol["give_away"]], [sol["net"]], marker="*", ms=15, color=COLORS["accent"], ls="none",
                     label=i18n.t("chosen", lang), zorder=5)
         for baseline, color, key in ((False, COLORS["optimized"], "optimized_sim"),
                                      (True, COLORS["baseline"], "baseline_sim")):
             gx, glo, ghi = data.metric("give_away", baseline)
-            ry, rlo, rhi = data.metric("collected_npv", baseline)
+            ry, rlo, rhi = data.metric("net_npv", baseline)
             ax.errorbar([gx], [ry], xerr=[[gx - glo], [ghi - gx]], yerr=[[ry - rlo], [rhi - ry]], fmt="s",
                         color=color, ms=6, capsize=4, elinewidth=1.4, label=i18n.t(key, lang), zorder=4,
                         mfc="white" if baseline else color)
@@ -466,7 +467,7 @@ def fig_frontier(data: RunData, lang: str, ax: Axes | None = None) -> Axes:
         ax.xaxis.set_major_locator(MaxNLocator(6))
         ax.yaxis.set_major_locator(MaxNLocator(6))
         ax.set_xlabel(i18n.t("give_away_axis", lang))
-        ax.set_ylabel(i18n.t("recovery_axis", lang))
+        ax.set_ylabel(i18n.t("net_recovery_axis", lang))
         ax.legend(loc="lower right")
         ax.set_title(i18n.t("frontier_title", lang))
     return ax
@@ -484,10 +485,6 @@ def fig_frontier_marginal(data: RunData, lang: str, ax: Axes | None = None) -> A
             y = 1000.0 * f.get_column("budget_dual").fill_null(0.0).to_numpy()
             ax.step(x, y, where="post", color=COLORS["optimized"], lw=1.6)
             ax.fill_between(x, 0, y, step="post", color=COLORS["optimized"], alpha=0.12, linewidth=0)
-            ax.axhline(1000.0, color=COLORS["muted"], lw=0.8, ls=":")
-            ax.annotate(i18n.t("break_even", lang), (0.6, 1000.0), xycoords=("axes fraction", "data"),
-                        xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=7,
-                        color=COLORS["muted"])
             ax.set_ylim(bottom=0)
         sol = data.solution
         if sol.get("give_away") is not None:

@@ -213,6 +213,8 @@ LABELS: dict[str, dict[str, str]] = {
     "loss_sentence": {
         "en": "The optimized policy changes net recovery by {diff} (95% CI {lo} to {hi}) out of sample.",
         "pt-BR": "A política otimizada altera a recuperação líquida em {diff} (IC 95% de {lo} a {hi}) fora da amostra."},
+    "significant": {"en": "significant", "pt-BR": "significativo"},
+    "not_significant": {"en": "not significant", "pt-BR": "não significativo"},
     "prediction_sentence": {
         "en": "The LP predicted {pred} (95% CI {lo} to {hi}); re-simulated: {sim}.",
         "pt-BR": "O modelo (PL) previu {pred} (IC 95% de {lo} a {hi}); simulado novamente: {sim}."},
@@ -266,10 +268,12 @@ LABELS: dict[str, dict[str, str]] = {
     # frontier
     "frontier_title": {"en": "Recovery against give-away", "pt-BR": "Recuperação contra descontos concedidos"},
     "frontier_note": {
-        "en": "Each point of the frontier is the best policy for a give-away budget (LP, expected values). "
-              "Crosses: out-of-sample simulations with 95% intervals.",
-        "pt-BR": "Cada ponto da fronteira é a melhor política para um orçamento de descontos (PL, valores esperados). "
-                 "Cruzes: simulações fora da amostra com intervalos de 95%."},
+        "en": "The frontier: the best net recovery (what the LP maximises) for each give-away budget; the star is "
+              "the chosen policy. Squares: out-of-sample simulations, 95% intervals. Right: what one more R$ 1,000 "
+              "of budget adds to net recovery.",
+        "pt-BR": "A fronteira: a melhor recuperação líquida (o que a PL maximiza) para cada orçamento de descontos; "
+                 "a estrela é a política escolhida. Quadrados: simulações fora da amostra, intervalos de 95%. À "
+                 "direita: o que R$ 1.000 a mais de orçamento acrescentam à recuperação líquida."},
     "frontier": {"en": "frontier (LP)", "pt-BR": "fronteira (PL)"},
     "net_frontier": {"en": "net recovery (LP)", "pt-BR": "recuperação líquida (PL)"},
     "chosen": {"en": "chosen policy (LP)", "pt-BR": "política escolhida (PL)"},
@@ -278,6 +282,7 @@ LABELS: dict[str, dict[str, str]] = {
     "budget_line": {"en": "give-away budget", "pt-BR": "orçamento de descontos"},
     "give_away_axis": {"en": "give-away (discounts granted)", "pt-BR": "descontos concedidos"},
     "recovery_axis": {"en": "recovery (NPV)", "pt-BR": "recuperação (VPL)"},
+    "net_recovery_axis": {"en": "net recovery (NPV less costs)", "pt-BR": "recuperação líquida (VPL menos custos)"},
     "marginal_title": {"en": "What the last R$ 1,000 of discount buys", "pt-BR": "O que os últimos R$ 1.000 de desconto compram"},
     "break_even": {"en": "R$ 1,000 back: break-even", "pt-BR": "R$ 1.000 de volta: empate"},
     "marginal_axis": {"en": "net per R$ 1,000 more budget", "pt-BR": "líquido por R$ 1.000 a mais de orçamento"},

@@ -101,16 +101,30 @@ def _wrap_line(line: str, fontsize: float, width_in: float, bold: bool) -> list[
         out.append(current)
         current = word
     out.append(current)
-    # break a word still too long at a zero-width space (dotted keys) when there is one
+    # break a word still too long at a zero-width space (dotted keys), else after a "/" (paths),
+    # else wherever it must
     final: list[str] = []
     for piece in out:
-        while _text_width(piece, fontsize, bold) > width_in and "\u200b" in piece:
-            parts = piece.split("\u200b")
+        while _text_width(piece, fontsize, bold) > width_in and len(piece) > 1:
+            if "\u200b" in piece:
+                parts = piece.split("\u200b")
+                glue = ""
+            else:
+                parts = [c + "/" for c in piece.split("/")]
+                parts[-1] = parts[-1][:-1]
+                glue = ""
+                if len(parts) == 1:
+                    parts = list(piece)
             k = len(parts) - 1
-            while k > 1 and _text_width("".join(parts[:k]), fontsize, bold) > width_in:
+            while k > 1 and _text_width(glue.join(parts[:k]), fontsize, bold) > width_in:
                 k -= 1
-            final.append("".join(parts[:k]))
-            piece = "".join(parts[k:])
+            if k < 1 or (k == 1 and _text_width(parts[0], fontsize, bold) > width_in and len(parts[0]) > 1):
+                parts = list(piece)  # one part is itself too wide: by characters
+                k = len(parts) - 1
+                while k > 1 and _text_width("".join(parts[:k]), fontsize, bold) > width_in:
+                    k -= 1
+            final.append(glue.join(parts[:k]))
+            piece = glue.join(parts[k:])
         final.append(piece)
     return final
 

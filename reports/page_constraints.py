@@ -56,6 +56,7 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
         lo, hi = simulated["ci95"]
         detail = t("agent_simulated_detail", lang, lo=mv(as_float(lo)), hi=mv(as_float(hi)),
                    r=i18n.number(int(simulated["replications"]), lang))
+        detail += ", " + t("significant" if float(lo) > 0 or float(hi) < 0 else "not_significant", lang)
         if agent is not None:
             detail += "; " + t("agent_lp_detail", lang, v=mv(float(agent["value"])))
         bullets.append((t("agent_sentence", lang, v=mv(float(simulated["mean"]))), detail))

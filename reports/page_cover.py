@@ -1,8 +1,11 @@
 """The cover page: scenario, portfolio, the headline sentence, chart and table."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from reports import figures as F
 from reports import i18n
+from reports.headline import headline
 from reports.i18n import t
 from reports.layout import (PAGE_SIZE, _MARGIN_X, Column, _Page, _axes_in, _ci_text, _draw_table, _layout, _page,
                             _signed, _signed_pp, _sized, _wrap)
@@ -25,7 +28,7 @@ def _cover(data: RunData, lang: str) -> _Page:
     fig.text(x, 7.2 / H, _wrap(data.scenario_name, 20, left_w), fontsize=20, fontweight="bold",
              color=F.COLORS["optimized"], va="top")
     info = [
-        (t("scenario_file", lang), str(m.get("scenario", {}).get("file", ""))),
+        (t("scenario_file", lang), Path(str(m.get("scenario", {}).get("file", ""))).name),
         (t("portfolio", lang), t("portfolio_line", lang, debtors=i18n.number(pf.get("debtors", 0), lang),
                                  balance=i18n.money(float(pf.get("balance", 0.0)), lang, 2),
                                  segments=len(data.segment_names))),
@@ -41,34 +44,37 @@ def _cover(data: RunData, lang: str) -> _Page:
     y = 6.62
     for label, value in info:
         fig.text(x, y / H, label, fontsize=9.5, color=F.COLORS["muted"], va="top")
-        fig.text((_MARGIN_X + 1.35) / W, y / H, _wrap(value, 9.5, left_w - 1.35), fontsize=9.5, va="top",
-                 color=F.COLORS["text"])
-        y -= 0.26
+        text = _wrap(value, 9.5, left_w - 1.35)
+        fig.text((_MARGIN_X + 1.35) / W, y / H, text, fontsize=9.5, va="top", color=F.COLORS["text"])
+        y -= 0.26 + text.count("\n") * 9.5 * 1.2 / 72
     fig.text((_MARGIN_X + 1.35) / W, y / H, _wrap(sim_line, 8, left_w - 1.35), fontsize=8, va="top",
              color=F.COLORS["muted"])
     y -= 0.45
     validation = data.solution.get("validation") or {}
     money0 = lambda v: i18n.money(v, lang, 0)  # noqa: E731
-    if validation.get("difference"):
-        d = validation["difference"]
-        key = "gain_sentence" if float(d["mean"]) >= 0 else "loss_sentence"
-        sentence = _wrap(t(key, lang, diff=money0(float(d["mean"])), lo=money0(as_float(d["ci95"][0])),
-                           hi=money0(as_float(d["ci95"][1]))), 12, left_w)
-        fig.text(x, y / H, sentence, fontsize=12, fontweight="bold", color=F.COLORS["optimized"], va="top",
-                 linespacing=1.3)
-        y -= (sentence.count("\n") + 1) * 12 * 1.3 / 72 + 0.12
+    head = headline(validation, lang)
+    if head is not None:  # bold only when the gain is significant: the cover says a noisy gain in words
+        size = 12 if head.significant else 10.5
+        sentence = _wrap(head.text, size, left_w - 0.2, bold=head.significant)
+        # matplotlib reads a line with two "$" as mathtext: the amounts' "R$" are escaped
+        fig.text(x, y / H, sentence.replace("$", r"\$"), fontsize=size, fontweight="bold" if head.significant else "normal",
+                 color=F.COLORS["optimized"] if head.significant else F.COLORS["text"], va="top", linespacing=1.3)
+        y -= (sentence.count("\n") + 1) * size * 1.3 / 72 + 0.12
     pred = validation.get("predicted")
     if pred:
         sentence = _wrap(t("prediction_sentence", lang, pred=money0(float(pred["mean"])),
                            lo=money0(as_float(pred["ci95"][0])), hi=money0(as_float(pred["ci95"][1])),
                            sim=money0(data.metric("net_npv")[0])), 9, left_w)
-        fig.text(x, y / H, sentence, fontsize=9, color=F.COLORS["text"], va="top", linespacing=1.3)
+        fig.text(x, y / H, sentence.replace("$", r"\$"), fontsize=9, color=F.COLORS["text"], va="top",
+                 linespacing=1.3)
         y -= (sentence.count("\n") + 1) * 9 * 1.3 / 72 + 0.08
     status = t("violations_line", lang, n=i18n.number(data.metric("violations")[0], lang),
                b=i18n.number(data.metric("violations", baseline=True)[0], lang)) + "  ·  " + \
         t("solver_line", lang, status=i18n.status(str(data.solution.get("status", "?")), lang),
           solver=data.solution.get("solver", data.manifest.get("solver", "?")))
-    fig.text(x, y / H, _wrap(status, 8.5, left_w), fontsize=8.5, color=F.COLORS["muted"], va="top")
+    status = _wrap(status, 8.5, left_w)
+    fig.text(x, y / H, status, fontsize=8.5, color=F.COLORS["muted"], va="top")
+    y -= (status.count("\n") + 1) * 8.5 * 1.2 / 72
     # the chart, top right
     ax = _axes_in(fig, _MARGIN_X + left_w + 1.8, 4.05, W - 2 * _MARGIN_X - left_w - 1.9, 2.55)
     F.fig_headline(data, lang, ax=ax)
@@ -100,7 +106,7 @@ def _cover(data: RunData, lang: str) -> _Page:
     cols = _sized([Column(t("metric", lang), 2.3), Column(t("baseline", lang), 3.0, "right", False),
                    Column(t("optimized", lang), 3.0, "right", False),
                    Column(t("difference", lang), 2.9, "right", False)], table_w)
-    top = 3.55
+    top = min(3.55, y - 0.4)
     fig.text(x, (top + 0.12) / H, t("headline", lang), fontsize=12, fontweight="bold", va="baseline",
              color=F.COLORS["text"])
     size = 8.5
@@ -115,7 +121,7 @@ def _cover(data: RunData, lang: str) -> _Page:
 def _book_line(pf: dict, lang: str) -> str:
     """The book the run read: its file, rows and hash, or the synthetic generator."""
     if pf.get("file"):
-        return t("portfolio_file_line", lang, file=pf["file"], rows=i18n.number(int(pf.get("rows", 0)), lang),
+        return t("portfolio_file_line", lang, file=Path(str(pf["file"])).name, rows=i18n.number(int(pf.get("rows", 0)), lang),
                  sha=pf.get("sha256", "–"))
     syn = pf.get("synthetic") or {}
     return t("portfolio_synthetic_line", lang, n=i18n.number(int(syn.get("n", pf.get("debtors", 0))), lang),

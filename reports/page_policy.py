@@ -7,6 +7,7 @@ from reports.i18n import t
 from reports.layout import (PAGE_SIZE, _CONTENT_BOTTOM, _MARGIN_X, Column, _Page, _axes_in, _page, _table_pages,
                             _wrap)
 from reports.rundata import RunData
+from reports.segment_notes import empty_segment_note
 
 __all__ = ["policy_pages", "curves_page", "frontier_page"]
 
@@ -101,7 +102,8 @@ def _policy_pages(data: RunData, lang: str) -> list[_Page]:
                Column(t("col_expected_recovery", lang), 0.95, "right"),
                Column(t("col_expected_give", lang), 0.9, "right"),
                Column(t("col_simulated", lang), 1.15, "right")]
-    return _table_pages(data, lang, t("policy_title", lang), t("policy_note", lang), columns, rows, 7.5,
+    note = " ".join(x for x in (t("policy_note", lang), empty_segment_note(data, lang)) if x)
+    return _table_pages(data, lang, t("policy_title", lang), note, columns, rows, 7.5,
                         shade=shade, bold_last=True)
 
 

@@ -68,6 +68,13 @@ class RunData:
         ``solution.json``: status, objective, constraints with duals, ``validation``.
     frontier, sensitivity, assumptions : pl.DataFrame or None
         ``None`` when the file is not in the directory.
+    baseline_policy : dict or None
+        ``baseline_policy.json``: current practice's ``policy`` (offers by segment), when present.
+    empty_segments : tuple of str
+        Segments with no debtors (left out of ``segments`` and of every page).
+    dropped_peer_constraints : tuple of dict
+        Chronic segments whose "not better than peers" constraint was dropped because
+        every peer is empty (``optimizer.occupied.dropped_peer_constraints``).
     marginal : dict or None
         ``marginal.json``: simulated worth of one more agent (``one_more_agent``: agents,
         extra, replications, mean, ci95), when present.
@@ -88,6 +95,9 @@ class RunData:
     sensitivity: pl.DataFrame | None = field(default=None, repr=False)
     assumptions: pl.DataFrame | None = field(default=None, repr=False)
     marginal: dict[str, Any] | None = field(default=None, repr=False)
+    baseline_policy: dict[str, Any] | None = field(default=None, repr=False)
+    empty_segments: tuple[str, ...] = ()
+    dropped_peer_constraints: tuple[dict[str, Any], ...] = ()
 
     @property
     def segment_names(self) -> list[str]:
@@ -191,6 +201,18 @@ def load_run(directory: str | Path) -> RunData:
     frontier = loaded["frontier.parquet"]
     if frontier is not None and frontier.height == 0:
         frontier = None
+    # a segment nobody is in has no page, row or chart: it is listed once, as empty
+    from optimizer.occupied import dropped_peer_constraints
+    segments = loaded["segments.parquet"]
+    given = (loaded["solution.json"].get("constraints_given") or {})
+    dropped = tuple(dropped_peer_constraints(segments, bool(given.get("chronic_not_better", True)))
+                    if "risk_band" in segments.columns else ())
+    empty = tuple(segments.filter(pl.col("debtors") == 0).get_column("segment").to_list())
+    segments = segments.filter(pl.col("debtors") > 0)
+    assumptions = loaded["assumptions.parquet"]
+    if assumptions is not None and empty:
+        assumptions = assumptions.filter(~pl.any_horizontal(
+            [pl.col("key").str.starts_with(f"segments.{e}.") for e in empty]))
     return RunData(
         directory=root,
         manifest=loaded["manifest.json"],
@@ -200,14 +222,18 @@ def load_run(directory: str | Path) -> RunData:
         baseline_daily=loaded["baseline_daily.parquet"],
         agents=loaded["agents.parquet"],
         baseline_agents=loaded["baseline_agents.parquet"],
-        segments=loaded["segments.parquet"],
+        segments=segments,
         policy=loaded["policy.json"],
         solution=loaded["solution.json"],
         frontier=frontier,
         sensitivity=loaded["sensitivity.parquet"],
-        assumptions=loaded["assumptions.parquet"],
+        assumptions=assumptions,
         marginal=_read_json(root / "marginal.json", ("one_more_agent",), problems)
         if (root / "marginal.json").is_file() else None,
+        baseline_policy=_read_json(root / "baseline_policy.json", ("policy",), problems)
+        if (root / "baseline_policy.json").is_file() else None,
+        empty_segments=empty,
+        dropped_peer_constraints=dropped,
     )
 
 

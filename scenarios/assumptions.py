@@ -82,7 +82,8 @@ def assumptions_table(scenario: Scenario, portfolio: Mapping[str, Any] | None = 
     """One row per parameter: key, value, unit, source, meaning, set_by.
 
     Segment behaviour is listed where it differs from the shared ``[behaviour]`` block
-    (``segments.NAME.behaviour.KEY``), with the source of the shared parameter.
+    (``segments.NAME.behaviour.KEY``), with the source of the shared parameter. A source
+    the scenario gives in ``[sources]`` (e.g. a calibration) replaces the schema's.
 
     Parameters
     ----------

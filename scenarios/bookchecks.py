@@ -10,6 +10,7 @@ never prints). Checks:
 - an agent pool out of scale with the book: the calls the cadences ask for, at most, against
   the agent minutes of the horizon (under :data:`AGENT_USE_LOW` or over
   :data:`AGENT_USE_HIGH` times the capacity);
+- segments with no debtors (left out of the LP, the policy and the report);
 - segments with fewer than :data:`MIN_SEGMENT` debtors (their estimates are mostly noise);
 - a ``state`` column whose values are all codes that are also US state codes (AL, MA, PA,
   ...) and none of the large Brazilian states: probably another country's codes.
@@ -84,6 +85,10 @@ def book_warnings(scenario: Scenario, frame: pl.DataFrame, segment_index: np.nda
         out.append(BookWarning(label, "days_past_due", "most debtors are not overdue", f"{_pct(zero)} at 0 days",
                                "a book in collection (was the whole portfolio exported, or dated wrong?)"))
     counts = np.bincount(segment_index[segment_index >= 0], minlength=len(scenario.segments))
+    empty = [s.name for s, c in zip(scenario.segments, counts) if c == 0]
+    if empty:
+        out.append(BookWarning(scenario.source, "segments", "segments with no debtors: left out of the LP, the "
+                               "policy and the report", ", ".join(empty), "at least one debtor in each"))
     small = [(s.name, int(c)) for s, c in zip(scenario.segments, counts) if 0 < c < MIN_SEGMENT]
     if small:
         out.append(BookWarning(scenario.source, "segments", f"segments under {MIN_SEGMENT} debtors: their estimates "

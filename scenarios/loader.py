@@ -80,6 +80,21 @@ def _record_origin(data: Any, prefix: str, file: str, origin: dict[str, str]) ->
             _record_origin(v, key, file, origin)
 
 
+def _get(data: Any, key: str) -> Any:
+    """The value at a dotted key with list indices (``cadences.default[2].day``), or None."""
+    import re
+    node = data
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
+        if part.startswith("["):
+            i = int(part[1:-1])
+            node = node[i] if isinstance(node, list) and i < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return None
+    return node
+
+
 def _merge(base: dict, over: dict, replace: Iterable[str] = ()) -> dict:
     out = copy.deepcopy(base)
     for k in replace:
@@ -154,7 +169,9 @@ def read_chain(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, di
     probs.raise_if_any()
     own: dict[str, str] = {}
     _record_origin(data, "", label, own)
-    for key in replace:
+    # a value that replaces the parent's (a list, a replaced table) takes the parent's keys under it away
+    replaced = list(replace) + [k for k in own if not isinstance(_get(data, k), dict)]
+    for key in replaced:
         origin = {k: v for k, v in origin.items() if not (k == key or k.startswith(key + ".") or k.startswith(key + "["))}
     origin.update(own)
     return _merge(merged, data, replace), origin, files

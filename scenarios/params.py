@@ -306,6 +306,10 @@ def describe(cls: type, prefix: str = "", parent: Spec | None = None,
             continue
         if value is MISSING:
             default = "required"
+        elif value is None:
+            default = "not set"
+        elif isinstance(value, dict):
+            default = ", ".join(f"{k} = {v}" for k, v in value.items()) or "none"
         elif isinstance(value, bool):
             default = str(value).lower()
         else:

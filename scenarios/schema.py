@@ -38,7 +38,8 @@ class Calendar:
                               source="judgement: a 180-day collections cycle before write-off")
     start_date: _dt.date | None = param(None, "date", "First simulated day (day 0); when not given, the next "
                                         "business day after the run date (recorded in the manifest, so a rerun "
-                                        "with it reproduces).", source="judgement: a forecast starts tomorrow")
+                                        "with it reproduces). The bundled scenarios pin theirs; a file that "
+                                        "extends one does not inherit the pin.", source="judgement: a forecast starts tomorrow")
     holidays: bool = param(True, "", "Apply national and state holidays (python-holidays, Brazil).",
                            source="Lei 662/1949 and state laws")
     default_state: str = param("SP", "UF", "State assumed for debtors with no state in the portfolio.",

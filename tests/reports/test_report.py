@@ -24,12 +24,14 @@ needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftoppm,
 
 #: Page titles in order, a continued page collapsed into its section.
 SECTIONS = {
-    "en": ["Collections policy report", "The policy, segment by segment",
+    "en": ["Collections policy report", "Current practice: what the optimized policy is compared with",
+           "The policy, segment by segment",
            "Collection curves: share of the balance recovered", "Recovery against give-away",
            "What the constraints cost", "Weekly cash-flow forecast", "Agent utilization and the call queue",
            "Compliance with the contact rules", "Sensitivity: net recovery when a behaviour moves ±20%",
            "Assumptions: every parameter and its source"],
-    "pt-BR": ["Relatório de política de cobrança", "A política, segmento a segmento",
+    "pt-BR": ["Relatório de política de cobrança", "Prática atual: com o que a política otimizada é comparada",
+              "A política, segmento a segmento",
               "Curvas de recuperação: fração do saldo recuperada", "Recuperação contra descontos concedidos",
               "Quanto custam as restrições", "Previsão semanal de caixa", "Ocupação dos agentes e fila de ligações",
               "Conformidade com as regras de contato",

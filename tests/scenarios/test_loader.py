@@ -226,3 +226,9 @@ def test_money_currency_takes_iso_codes(tmp_path):
     (line,) = problems(write(tmp_path, 'extends = "base"\n[money]\ncurrency = "usd"\n', "bad.toml"))
     assert line.endswith("money.currency: unknown currency; did you mean 'USD'? (got 'usd', expected an ISO 4217 "
                          "code such as BRL, USD or EUR)")
+
+
+def test_a_key_missing_in_a_childs_shorter_list_is_blamed_on_the_child(tmp_path):
+    path = write(tmp_path, 'extends = "base"\n[cadences]\ndefault = [{ day = 1, channel = "sms" }, { channel = "sms" }]\n')
+    lines = problems(path)
+    assert lines == [f"{path}: cadences.default[1].day: required key missing (expected whole number)"]

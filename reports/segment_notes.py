@@ -1,0 +1,30 @@
+"""What the report says, once, about segments nobody is in.
+
+Empty segments get no row, offer or chart anywhere in the report; they are named here,
+once, on the policy page, together with any chronic-vs-peer constraint that was dropped
+because every peer segment is empty.
+"""
+from __future__ import annotations
+
+from reports.rundata import RunData
+
+__all__ = ["empty_segment_note"]
+
+_TEXT = {
+    "empty": {"en": "Empty segments (no debtors in this portfolio; left out of the LP and of this report): {names}.",
+              "pt-BR": "Segmentos vazios (sem devedores nesta carteira; fora da PL e deste relatório): {names}."},
+    "dropped": {"en": "Constraint dropped: {segment} is not compared with its non-chronic peers ({peers}), "
+                      "because they have no debtors.",
+                "pt-BR": "Restrição retirada: {segment} não é comparado com seus pares não crônicos ({peers}), "
+                         "porque eles não têm devedores."},
+}
+
+
+def empty_segment_note(data: RunData, lang: str) -> str:
+    """The sentences about empty segments and dropped peer constraints ('' when there are none)."""
+    parts = []
+    if data.empty_segments:
+        parts.append(_TEXT["empty"][lang].format(names=", ".join(data.empty_segments)))
+    for d in data.dropped_peer_constraints:
+        parts.append(_TEXT["dropped"][lang].format(segment=d["segment"], peers=", ".join(d["peers"])))
+    return " ".join(parts)
