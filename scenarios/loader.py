@@ -499,7 +499,7 @@ def offer_catalogue(scenario: Scenario, segment: Segment) -> list[tuple[float, i
 
 def _known_columns(portfolio: Any, given: str | Path | None, base_dir: Path | None) -> set[str] | None:
     """The columns a rule may name: the portfolio file's header, or the synthetic book's; None when unknown."""
-    from scenarios.portfolio import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, header_columns
+    from scenarios.portfolio import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, header_columns, looks_like_value
     if given:
         cols = header_columns(Path(given))
     elif portfolio is not MISSING and portfolio.file:
@@ -511,8 +511,8 @@ def _known_columns(portfolio: Any, given: str | Path | None, base_dir: Path | No
         cols = [*REQUIRED_COLUMNS, "product"]  # the synthetic book's columns
     else:
         return None
-    if cols is None:
-        return None
+    if cols is None or any(looks_like_value(c) for c in cols):
+        return None  # unknown, or a first line of data (maybe CPFs): the portfolio check says so, never echoing it
     return set(cols) | set(OPTIONAL_COLUMNS) | {"chronic"}
 
 

@@ -68,6 +68,7 @@ __all__ = [
     "FALSE_WORDS",
     "SUFFIXES",
     "MAX_BALANCE",
+    "looks_like_value",
     "Portfolio",
     "load_portfolio",
     "validate_frame",
@@ -325,7 +326,7 @@ def validate_frame(df: pl.DataFrame, file_label: str, default_state: str, *,
     v = _Validator(df, probs, lines, line_word)
 
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
-    headerless = bool(missing) and any(_data_like(c) for c in df.columns)
+    headerless = bool(missing) and any(looks_like_value(c) for c in df.columns)
     got_cols = _column_list(df.columns)
     if headerless:  # the first line is a row of data (maybe a CPF): never echo it
         probs.add("", "no header row: the first line looks like data", got=f"a first line of {df.width} values",
@@ -626,7 +627,7 @@ def _null_where(values: pl.Series, mask: pl.Series) -> pl.Series:
     ).to_series()
 
 
-def _data_like(name: str) -> bool:
+def looks_like_value(name: str) -> bool:
     """Whether a header cell looks like a value (a number, a long number such as a CPF) rather than a name."""
     text = name.strip()
     if _LONG_NUMBER.search(text):
