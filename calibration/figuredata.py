@@ -20,7 +20,10 @@ def _bins(d: np.ndarray) -> np.ndarray:
 
 
 def acceptance_bins(of: pl.DataFrame, fits: dict[str, tuple], draws: int = 200) -> pl.DataFrame:
-    """Per segment and discount bin: offers, observed acceptance, fitted mean and its 95% band.
+    """Per segment and discount bin: first offers, observed acceptance, fitted mean and its 95% band.
+
+    First offers only (a debtor's later offers, after declining, are accepted less: its
+    capacity is the same), so that observed and fitted are the same quantity.
 
     The band is the 2.5–97.5% range of the fitted mean over ``draws`` parameter vectors
     drawn from the estimate's asymptotic normal distribution (observed information).
@@ -29,6 +32,7 @@ def acceptance_bins(of: pl.DataFrame, fits: dict[str, tuple], draws: int = 200) 
     rng = np.random.default_rng(0)
     for name, (s, theta, cov) in fits.items():
         sub = of if s is None else of.filter(pl.col("seg") == s)
+        sub = sub.filter(pl.col("rank") == 0)
         if sub.height == 0:
             continue
         d = sub.get_column("d").to_numpy()
