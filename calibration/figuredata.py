@@ -19,7 +19,7 @@ def _bins(d: np.ndarray) -> np.ndarray:
     return np.round((edges[k] + edges[k + 1]) / 2, 4)
 
 
-def acceptance_bins(of: pl.DataFrame, fits: dict[str, tuple], draws: int = 200) -> pl.DataFrame:
+def acceptance_bins(of: pl.DataFrame, fits: dict[str, tuple], draws: int = 100) -> pl.DataFrame:
     """Per segment and discount bin: first offers, observed acceptance, fitted mean and its 95% band.
 
     First offers only (a debtor's later offers, after declining, are accepted less: its
@@ -45,8 +45,8 @@ def acceptance_bins(of: pl.DataFrame, fits: dict[str, tuple], draws: int = 200) 
             sims = np.repeat(theta[None, :], draws, axis=0)
         for v in np.unique(b):
             m = b == v
-            if m.sum() > 4000:
-                m = np.flatnonzero(m)[:: int(np.ceil(m.sum() / 4000))]
+            if m.sum() > 2000:
+                m = np.flatnonzero(m)[:: int(np.ceil(m.sum() / 2000))]
             fitted = float(accept_probability(theta, d[m], lf[m], lp[m]).mean())
             band = np.array([accept_probability(th, d[m], lf[m], lp[m]).mean() for th in sims])
             rows.append({"segment": name, "discount": float(v), "offers": int(np.size(acc[m])),

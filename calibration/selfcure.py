@@ -211,8 +211,8 @@ def survival_curves(sd: SelfCureData, mask: np.ndarray, h0: float, tau: float, u
     listed = ell[ell < _NEVER]
     if listed.size:
         ell = np.where(ell < _NEVER, ell, np.bincount(listed).argmax())
-    if d0.size > 20000:
-        pick = np.random.default_rng(0).choice(d0.size, 20000, replace=False)
+    if d0.size > 5000:
+        pick = np.random.default_rng(0).choice(d0.size, 5000, replace=False)
         d0, ell = d0[pick], ell[pick]
     X = int(d0.max() + days + 3)
     base = h0 * np.exp(-np.arange(X) / tau)
