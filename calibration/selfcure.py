@@ -80,7 +80,7 @@ def selfcure_data(data: CalibData) -> SelfCureData:
         month_ev = "events.date" in data.month_level
         c_agency = _first(ev.filter(pl.col("kind") == "agency"), n)
         c_wo = _first(ev.filter(pl.col("kind") == "write_off"), n)
-        c_wo = np.where(c_wo < _NEVER, c_wo - 1, c_wo)
+        # written off at the end of that day (the engine: at the horizon, after its last day): at risk through it
         ell = _first(ev.filter(pl.col("kind") == "negativacao"), n)
         if month_ev:
             # a listing or hand-over known to the month: the scenario's escalation day when it falls in
