@@ -32,6 +32,7 @@ LABELS: dict[str, dict[str, str]] = {
     "days": {"en": "days since entry", "pt-BR": "dias desde a entrada"},
     "observed": {"en": "observed", "pt-BR": "observado"},
     "fitted": {"en": "fitted", "pt-BR": "ajustado"},
+    "predicted": {"en": "predicted (simulated mean)", "pt-BR": "previsto (média simulada)"},
     "band": {"en": "95% band", "pt-BR": "faixa de 95%"},
     "acceptance": {"en": "Acceptance by discount: observed and fitted (affordability x logistic curve)",
                    "pt-BR": "Aceitação por desconto: observada e ajustada (capacidade x curva logística)"},
@@ -197,7 +198,7 @@ def fig_backtest(bt, lang: str, ax: Axes | None = None) -> Axes:
     x = np.arange(w.height)
     ax.fill_between(x, w.get_column("lo"), w.get_column("hi"), color=COLORS["optimized"], alpha=0.2,
                     label=_t("band", lang))
-    ax.plot(x, w.get_column("predicted"), color=COLORS["optimized"], label=_t("fitted", lang))
+    ax.plot(x, w.get_column("predicted"), color=COLORS["optimized"], label=_t("predicted", lang))
     ax.plot(x, w.get_column("observed"), "o", ms=3, color=COLORS["accent"], label=_t("observed", lang))
     step = max(1, w.height // 8)
     ax.set_xticks(x[::step], [i18n.date(d, lang) for d in w.get_column("week").to_list()[::step]], fontsize=7)
