@@ -19,8 +19,11 @@ def _bins(d: np.ndarray) -> np.ndarray:
     return np.round((edges[k] + edges[k + 1]) / 2, 4)
 
 
-def acceptance_bins(of: pl.DataFrame, fits: dict[str, tuple], draws: int = 200) -> pl.DataFrame:
-    """Per segment and discount bin: offers, observed acceptance, fitted mean and its 95% band.
+def acceptance_bins(of: pl.DataFrame, fits: dict[str, tuple], draws: int = 100) -> pl.DataFrame:
+    """Per segment and discount bin: first offers, observed acceptance, fitted mean and its 95% band.
+
+    First offers only (a debtor's later offers, after declining, are accepted less: its
+    capacity is the same), so that observed and fitted are the same quantity.
 
     The band is the 2.5–97.5% range of the fitted mean over ``draws`` parameter vectors
     drawn from the estimate's asymptotic normal distribution (observed information).
@@ -29,6 +32,7 @@ def acceptance_bins(of: pl.DataFrame, fits: dict[str, tuple], draws: int = 200) 
     rng = np.random.default_rng(0)
     for name, (s, theta, cov) in fits.items():
         sub = of if s is None else of.filter(pl.col("seg") == s)
+        sub = sub.filter(pl.col("rank") == 0)
         if sub.height == 0:
             continue
         d = sub.get_column("d").to_numpy()
@@ -41,8 +45,8 @@ def acceptance_bins(of: pl.DataFrame, fits: dict[str, tuple], draws: int = 200) 
             sims = np.repeat(theta[None, :], draws, axis=0)
         for v in np.unique(b):
             m = b == v
-            if m.sum() > 4000:
-                m = np.flatnonzero(m)[:: int(np.ceil(m.sum() / 4000))]
+            if m.sum() > 2000:
+                m = np.flatnonzero(m)[:: int(np.ceil(m.sum() / 2000))]
             fitted = float(accept_probability(theta, d[m], lf[m], lp[m]).mean())
             band = np.array([accept_probability(th, d[m], lf[m], lp[m]).mean() for th in sims])
             rows.append({"segment": name, "discount": float(v), "offers": int(np.size(acc[m])),

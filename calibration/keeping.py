@@ -118,7 +118,7 @@ def agency_frame(data: CalibData) -> pl.DataFrame | None:
         wo = data.tables["events"].filter(pl.col("kind") == "write_off").group_by("idx").agg(pl.col("t").min())
         end = data.horizon().copy()
         wo_idx = wo.get_column("idx").to_numpy()
-        end[wo_idx] = np.minimum(end[wo_idx], wo.get_column("t").to_numpy() - 1)
+        end[wo_idx] = np.minimum(end[wo_idx], wo.get_column("t").to_numpy())  # collectable through that day
         end = end[idx]
     else:
         return None

@@ -80,7 +80,7 @@ def selfcure_data(data: CalibData) -> SelfCureData:
         month_ev = "events.date" in data.month_level
         c_agency = _first(ev.filter(pl.col("kind") == "agency"), n)
         c_wo = _first(ev.filter(pl.col("kind") == "write_off"), n)
-        c_wo = np.where(c_wo < _NEVER, c_wo - 1, c_wo)
+        # written off at the end of that day (the engine: at the horizon, after its last day): at risk through it
         ell = _first(ev.filter(pl.col("kind") == "negativacao"), n)
         if month_ev:
             # a listing or hand-over known to the month: the scenario's escalation day when it falls in
@@ -200,12 +200,19 @@ def survival_curves(sd: SelfCureData, mask: np.ndarray, h0: float, tau: float, u
     frame = pl.DataFrame({"d": dur, "e": ev}).group_by(["d", "e"]).len()
     km = KaplanMeierFitter().fit(frame.get_column("d").to_numpy(), frame.get_column("e").to_numpy(),
                                  weights=frame.get_column("len").to_numpy())
-    grid = np.arange(days + 1)
+    # up to the last day a twentieth of a percent of the debtors is still observed at risk
+    at_risk = np.bincount(np.minimum(dur, days + 1), minlength=days + 2)[::-1].cumsum()[::-1][: days + 1]
+    last = int(np.flatnonzero(at_risk >= max(1, 0.0005 * dur.size)).max()) if at_risk.size else days
+    grid = np.arange(min(days, last) + 1)
     observed = km.survival_function_at_times(grid).to_numpy()
     d0 = sd.d0[mask]
     ell = np.minimum(sd.ell[mask], _NEVER)
-    if d0.size > 20000:
-        pick = np.random.default_rng(0).choice(d0.size, 20000, replace=False)
+    # a debtor cured or censored before the listing would have been listed on the usual day
+    listed = ell[ell < _NEVER]
+    if listed.size:
+        ell = np.where(ell < _NEVER, ell, np.bincount(listed).argmax())
+    if d0.size > 5000:
+        pick = np.random.default_rng(0).choice(d0.size, 5000, replace=False)
         d0, ell = d0[pick], ell[pick]
     X = int(d0.max() + days + 3)
     base = h0 * np.exp(-np.arange(X) / tau)

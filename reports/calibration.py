@@ -32,6 +32,7 @@ LABELS: dict[str, dict[str, str]] = {
     "days": {"en": "days since entry", "pt-BR": "dias desde a entrada"},
     "observed": {"en": "observed", "pt-BR": "observado"},
     "fitted": {"en": "fitted", "pt-BR": "ajustado"},
+    "predicted": {"en": "predicted (simulated mean)", "pt-BR": "previsto (média simulada)"},
     "band": {"en": "95% band", "pt-BR": "faixa de 95%"},
     "acceptance": {"en": "Acceptance by discount: observed and fitted (affordability x logistic curve)",
                    "pt-BR": "Aceitação por desconto: observada e ajustada (capacidade x curva logística)"},
@@ -197,7 +198,7 @@ def fig_backtest(bt, lang: str, ax: Axes | None = None) -> Axes:
     x = np.arange(w.height)
     ax.fill_between(x, w.get_column("lo"), w.get_column("hi"), color=COLORS["optimized"], alpha=0.2,
                     label=_t("band", lang))
-    ax.plot(x, w.get_column("predicted"), color=COLORS["optimized"], label=_t("fitted", lang))
+    ax.plot(x, w.get_column("predicted"), color=COLORS["optimized"], label=_t("predicted", lang))
     ax.plot(x, w.get_column("observed"), "o", ms=3, color=COLORS["accent"], label=_t("observed", lang))
     step = max(1, w.height // 8)
     ax.set_xticks(x[::step], [i18n.date(d, lang) for d in w.get_column("week").to_list()[::step]], fontsize=7)
@@ -229,13 +230,13 @@ def _table_pages(result, lang: str, per_page: int = 34) -> list[Figure]:
     for i in range(0, len(rows), per_page):
         fig = Figure(figsize=(11.69, 8.27))
         fig.text(0.03, 0.95, _t("parameters", lang), fontsize=12, weight="bold")
+        chunk = rows[i:i + per_page]
         for j, h in enumerate(head):
-            fig.text(0.03 + xs[j] * 0.94, 0.91, h, fontsize=7.5, weight="bold")
-        for k, row in enumerate(rows[i:i + per_page]):
-            y = 0.885 - k * 0.025
-            for j, cell in enumerate(row):
-                fig.text(0.03 + xs[j] * 0.94, y, cell, fontsize=6.5 if j == 7 else 7.2,
-                         color=COLORS["muted"] if j == 7 else COLORS["text"])
+            x = 0.03 + xs[j] * 0.94
+            fig.text(x, 0.91, h, fontsize=7.5, weight="bold")
+            # one text block per column (rows are single lines): fast to draw, aligned by line spacing
+            fig.text(x, 0.895, "\n".join(r[j] for r in chunk), fontsize=7.0, va="top", linespacing=1.55,
+                     color=COLORS["muted"] if j == 7 else COLORS["text"])
         pages.append(fig)
     return pages
 

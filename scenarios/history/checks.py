@@ -20,11 +20,11 @@ from scenarios.history.dates import parse_dates
 from scenarios.history.spec import ALIASES, SPEC, Column
 from scenarios.tables import Table
 
-__all__ = ["TableCheck", "SHOWN"]
+__all__ = ["TableCheck", "SHOWN", "LONG_NUMBER"]
 
 #: Rows (lines, debtors, values) named per problem.
 SHOWN = 3
-_LONG_NUMBER = re.compile(r"\d(?:[ ./-]?\d){8,}")
+LONG_NUMBER = re.compile(r"\d(?:[ ./-]?\d){8,}")
 
 
 class TableCheck:
@@ -76,7 +76,7 @@ class TableCheck:
                 out.append("nothing")
             elif isinstance(v, str) and v in ids:
                 out.append("<a debtor id>")
-            elif _LONG_NUMBER.search(str(v)):
+            elif LONG_NUMBER.search(str(v)):
                 out.append("<hidden long number>")
             elif isinstance(v, str):
                 out.append(show(v, 20))

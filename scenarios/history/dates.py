@@ -50,6 +50,10 @@ def parse_dates(values: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
         dates = values.cast(pl.Date)
         month = pl.Series(name, [False] * values.len(), pl.Boolean)
         invalid = pl.Series(name, [False] * values.len(), pl.Boolean)
+    elif (quick := _strptime(values.cast(pl.String), "%Y-%m-%d")).null_count() == values.null_count():
+        dates = quick  # every cell an exact YYYY-MM-DD: the common case, one pass
+        month = pl.Series(name, [False] * values.len(), pl.Boolean)
+        invalid = month
     else:
         s = values.cast(pl.String)
         iso = s.str.contains(_ISO)

@@ -10,8 +10,8 @@ from typing import Iterable, Sequence
 
 import polars as pl
 
-from scenarios.errors import InputError, Problem, Problems, suggest
-from scenarios.history.checks import TableCheck
+from scenarios.errors import InputError, Problem, Problems, show, suggest
+from scenarios.history.checks import LONG_NUMBER, TableCheck
 from scenarios.history.dates import latest
 from scenarios.history.links import attach_accounts, censor, check_accounts, check_links, infer_payment_kinds
 from scenarios.history.result import History
@@ -179,12 +179,17 @@ def _as_of(value: _dt.date | str | None, probs: Problems) -> _dt.date | None:
 
 
 def _missing_columns(name: str, columns: Iterable[str], probs: Problems) -> None:
+    """Required columns not in the header; names that look like data (a CPF) are hidden."""
     have = list(columns)
+    names = ["<hidden long number>" if LONG_NUMBER.search(c) else show(c, 30).strip("'") for c in have]
+    headless = any(LONG_NUMBER.search(c) or c.replace(".", "").replace(",", "").isdigit() for c in have)
     for col in SPEC[name]:
         if col.required and col.name not in have:
             hint = suggest(col.name, [c for c in have if c not in {s.name for s in SPEC[name]}])
-            shown = ", ".join(have[:12]) + (f", ... ({len(have)} in all)" if len(have) > 12 else "")
-            probs.add(col.name, "required column missing" + (f"; is {hint!r} it, misspelt?" if hint else ""),
+            shown = ", ".join(names[:12]) + (f", ... ({len(have)} in all)" if len(have) > 12 else "")
+            extra = (f"; is {hint!r} it, misspelt?" if hint else
+                     "; does the file have a header row?" if headless else "")
+            probs.add(col.name, "required column missing" + extra,
                       got=f"columns {shown or 'none'}", raw_got=True, expected=col.name)
 
 

@@ -16,6 +16,7 @@ __all__ = ["SEPARATORS", "read_csv", "check_header"]
 #: Separators a CSV may use.
 SEPARATORS = (",", ";", "\t", "|")
 _ENCODINGS = ("utf_8", "cp1252", "latin_1")
+_LONG_NUMBER = re.compile(r"\d(?:[ ./-]?\d){8,}")  # a CPF as a column name: a file without a header
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -123,7 +124,8 @@ def check_header(names: list[str], probs: Problems) -> bool:
         seen[n] = seen.get(n, 0) + 1
     dups = [n for n, k in seen.items() if k > 1 and n]
     if dups:
-        probs.add("", "duplicated column names in the header", got=", ".join(repr(d[:30]) for d in dups[:5]),
+        shown = ["<hidden long number>" if _LONG_NUMBER.search(d) else repr(d[:30]) for d in dups[:5]]
+        probs.add("", "duplicated column names in the header", got=", ".join(shown),
                   raw_got=True, expected="each column once")
         ok = False
     return ok

@@ -27,8 +27,10 @@ def test_every_identified_parameter_is_recovered(world, calibrated):
     checked = _checked(prepared, result)
     assert len(checked) >= 250  # most of the 12 segments x 23 parameters are identified with the offer experiment
     covered = np.array([e.covers(t) for e, t in checked])
-    # 95% intervals: the share covering the truth is binomial(n, 0.95); 90% is ~5 standard errors below
-    assert covered.mean() >= 0.90, [(e.segment, e.key, e.value, e.lo, e.hi, t) for (e, t), c in zip(checked, covered)
+    # 95% intervals. The misses are not independent: where the truth is the same in every
+    # segment (reach, agency hazard), partial pooling moves all twelve segments' estimates
+    # with one shared draw, so one unlucky draw misses twelve times; 85% leaves room for two.
+    assert covered.mean() >= 0.85, [(e.segment, e.key, e.value, e.lo, e.hi, t) for (e, t), c in zip(checked, covered)
                                     if not c]
     # family-wise: every parameter inside its Bonferroni-adjusted interval (joint 95% level)
     zcrit = stats.norm.ppf(1 - 0.025 / len(checked))

@@ -251,3 +251,15 @@ def test_files_given_one_by_one_and_an_excel_table(good, tmp_path):
     assert set(again.tables) == {"accounts", "payments"}
     assert again.payments.drop("kind", "kind_inferred").equals(h.payments.drop("kind", "kind_inferred"))
     assert again.lines["payments"].tolist() == [2, 3, 4, 5, 6]  # sheet rows
+
+
+def test_a_file_without_header_never_shows_its_first_row(tmp_path):
+    lines = problem_lines(tmp_path, payments=f"{CPF1},2025-02-15,10\n{CPF1},2025-02-16,10\n")
+    path = tmp_path / "bad" / "payments.csv"
+    cols = "columns <hidden long number>, 2025-02-15, 10"
+    assert lines == [f"{path}: debtor_id: required column missing; does the file have a header row? (got {cols}, "
+                     "expected debtor_id)",
+                     f"{path}: date: required column missing; does the file have a header row? (got {cols}, "
+                     "expected date)",
+                     f"{path}: amount: required column missing; does the file have a header row? (got {cols}, "
+                     "expected amount)"]
