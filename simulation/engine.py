@@ -245,6 +245,8 @@ class _Engine:
         self.arrears_npv[rows] += B * self.df[t]
         new = self.resegment(rows, self.prior[rows], B, cyc.entry_dpd, old)
         self.seg[rows] = new
+        if self.rec is not None:
+            self.rec.reentries(t, rows, B, cyc.entry_dpd, self.prior[rows])
         self.chronic[rows] = self.prior[rows] >= cyc.threshold
         self.ckf[rows] = np.where(self.chronic[rows], P["chronic_keep_factor"][new], 1.0)
         self.entry[rows] = t
@@ -315,6 +317,8 @@ class _Engine:
         if rows.size == 0:
             return
         self.counters["written_off_balance"] += float(self._owed(rows, t + 1).sum())
+        if self.rec is not None:
+            self.rec.events(t, rows, "write_off")
         self._leave_open(rows, WRITTEN_OFF)
         self.outcome[rows] = _O["written_off"]
         self.lost[rows] = True
