@@ -117,10 +117,10 @@ def test_engine_history_with_re_entries_recovers_the_hazards(tmp_path):
     settings = {"segments": {"all": {"rule": {"balance": [0.0, float("inf")]}, "behaviour": {
                     **truth, "self_cure_h0": 0.01, "accept_alpha": 0.5, "keep_first": 0.8}}},
                 "cadences": {"default": [{"day": d, "channel": "call"} for d in range(0, 150, 10)]},
-                "calendar.horizon_days": 900, "cycles.enabled": True, "cycles.collection_days": 150,
+                "calendar.horizon_days": 720, "cycles.enabled": True, "cycles.collection_days": 150,
                 "contact_rules.opt_out_probability": 0.0}
     scenario = load_scenario(base, settings=settings)
-    frame = validate_frame(generate_portfolio(8000, np.random.default_rng(8)), "synthetic", "SP").frame
+    frame = validate_frame(generate_portfolio(5000, np.random.default_rng(8)), "synthetic", "SP").frame
     model = build_model(scenario, frame, assign_segments(scenario, frame))
     rng = np.random.default_rng(9)
     d = rng.choice([0.0, 0.1, 0.2, 0.3, 0.4], model.n)
@@ -128,7 +128,7 @@ def test_engine_history_with_re_entries_recovers_the_hazards(tmp_path):
     rec = HistoryRecorder(model.n)
     simulate_replication(model, plan, replication_streams(4, 1)[0], unlimited_agents=True, recorder=rec)
     write_history(tmp_path, history_tables(rec, model, frame))
-    history = read_history(tmp_path, as_of=model.calendar.dates[0] + _dt.timedelta(days=899))
+    history = read_history(tmp_path, as_of=model.calendar.dates[0] + _dt.timedelta(days=719))
     assert history.n_accounts > 1.2 * history.n_debtors
     est = {e.key: e for e in estimate_redelinquency(history, history.as_of)}
     for key, value in truth.items():
