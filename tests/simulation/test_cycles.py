@@ -15,7 +15,7 @@ import pytest
 from scenarios.errors import InputError
 from scenarios.loader import load_scenario
 from scenarios.schema import OfferShare, Policy
-from simulation.cycles import daily_hazard
+from simulation.cycles import cycle_totals, daily_hazard
 from simulation.model import OfferPlan
 from simulation.replication import DAILY_METRICS, DEBTOR_FIELDS, TOTALS
 
@@ -170,7 +170,8 @@ def test_escalating_offers_make_a_share_wait(sim, escalating):
     plan = OfferPlan.from_policy(Policy(offers=(OfferShare(0.1, 1, 1.0, **steps),)), model.scenario)
     res = simulate_replication(model, plan, sim.streams(5), unlimited_agents=True)
     waited = res.debtors["waited"].sum()
-    share = waited / max(res.totals["agreements"], 1)
+    share = cycle_totals(res.debtors, res.totals["agreements"])["waiting_share"]
+    assert share == pytest.approx(waited / max(res.totals["agreements"], 1))
     if escalating:
         assert share > 0.2
     else:
@@ -183,6 +184,9 @@ def test_one_cycle_scenarios_carry_no_cycle_state(sim):
     res = simulate_replication(model, _plan(model, None), sim.streams(1))
     assert (res.debtors["cycles"] == 1).all()
     assert res.debtors["margin_npv"].sum() == 0 and res.debtors["lost_margin_npv"].sum() == 0
+    tot = cycle_totals(res.debtors, res.totals["agreements"])
+    assert tot["re_entries"] == 0 and tot["future_npv"] == pytest.approx(0.0, abs=1e-6)
+    assert tot["long_run_value"] == pytest.approx(res.totals["net_npv"])
     assert np.array_equal(res.debtors["segment"], model.seg)
 
 
