@@ -646,7 +646,7 @@ class _Engine(CyclesMixin):
             "outcome": self.outcome, "collected": self.collected, "collected_npv": self.coll_npv,
             "cost": self.cost, "give": self.give, "minutes": self.minutes, "cash30": self.cash30,
             "agreements": agreements.astype(np.int16), "broken": self.broken, "offer": self.offer_j.astype(np.int32),
-            # several cycles and the reservation discount (not in DEBTOR_FIELDS)
+            # several cycles and the reservation discount
             "cycles": self.n_cycles, "margin_npv": self.margin_npv, "arrears_npv": self.arrears_npv,
             "lost_margin_npv": self.lost_margin,
             "first_cycle_net": self.first_net, "waited": self.waited, "lost": self.lost, "segment": self.seg,
