@@ -165,6 +165,7 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     later cycles), ``cost`` every cycle's, so the LP's ``npv - cost`` charges the simulated
     moral hazard; ``future`` (with ``future_se``) is the part of ``npv - cost`` after the first
     cycle (0 with one cycle) and ``first_cycle_net`` the one-cycle value ``npv - cost - future``.
+    A copy keeps its offer in every cycle (the offer is valued as the segment's stationary rule).
     """
     sc = model.scenario
     sample = sample or sc.optimizer.sample_per_segment

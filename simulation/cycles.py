@@ -18,7 +18,7 @@ import numpy as np
 from simulation.model import SimModel
 
 __all__ = ["PAID_IN_FULL", "SETTLED", "BROKEN", "END_KINDS", "CycleRules", "daily_hazard", "reentry_delay",
-           "Resegmenter"]
+           "Resegmenter", "cycle_totals"]
 
 #: How a cycle ended (the re-delinquency hazard depends on it).
 PAID_IN_FULL, SETTLED, BROKEN = 0, 1, 2
@@ -149,3 +149,25 @@ def _null(col: np.ndarray) -> np.ndarray:
     if col.dtype.kind == "O":
         return np.array([v is None for v in col], dtype=bool)
     return np.zeros(col.shape, dtype=bool)
+
+
+def cycle_totals(debtors: dict[str, np.ndarray], agreements: float) -> dict[str, float]:
+    """Several cycles and waiting, from one replication's per-debtor arrays.
+
+    Returns ``re_entries``, ``cycles_per_debtor``, ``customers_lost``, ``margin_npv``,
+    ``arrears_npv``, ``lost_margin_npv``, ``long_run_value`` (collected NPV - costs + margin
+    - new arrears), ``first_cycle_net``, ``future_npv`` (long-run value less the first
+    cycle's), ``waited`` (agreements at a discount larger than the first offered in the
+    cycle) and ``waiting_share`` (waited / ``agreements``).
+    """
+    d = debtors
+    long_run = float((d["collected_npv"] - d["cost"] + d["margin_npv"] - d["arrears_npv"]).sum())
+    first = float(d["first_cycle_net"].sum())
+    waited = float(d["waited"].sum())
+    return {
+        "re_entries": float((d["cycles"] - 1).sum()), "cycles_per_debtor": float(d["cycles"].mean()),
+        "customers_lost": float(d["lost"].sum()), "margin_npv": float(d["margin_npv"].sum()),
+        "arrears_npv": float(d["arrears_npv"].sum()), "lost_margin_npv": float(d["lost_margin_npv"].sum()),
+        "long_run_value": long_run, "first_cycle_net": first, "future_npv": long_run - first,
+        "waited": waited, "waiting_share": waited / agreements if agreements > 0 else 0.0,
+    }

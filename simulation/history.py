@@ -66,6 +66,7 @@ class HistoryRecorder:
         self.ends: list[tuple] = []  # (agreement ids, t, status code)
         self.payment_log: list[tuple] = []  # (rows, t, amount, kind code)
         self.event_log: list[tuple] = []  # (rows, t, kind code)
+        self.reentry_log: list[tuple] = []  # several cycles: (rows, t, balance, days past due, prior delinquencies)
         self.n_agreements = 0
         self.current = np.full(self.n, -1, np.int64)  # each debtor's latest agreement
 
@@ -119,6 +120,12 @@ class HistoryRecorder:
             self.payment_log.append((rows.astype(np.int32), t, np.asarray(amount, np.float64).copy(),
                                      np.asarray(status, np.int8).copy()))
 
+    def reentries(self, t: int, rows: np.ndarray, balance: np.ndarray, dpd: int, prior: np.ndarray) -> None:
+        """Several cycles: ``rows`` enter collections again on day ``t`` (a new ``accounts`` row each)."""
+        if rows.size:
+            self.reentry_log.append((rows.astype(np.int64), t, np.asarray(balance, np.float64).copy(), int(dpd),
+                                     np.asarray(prior, np.int64).copy()))
+
     def events(self, t: int, rows: np.ndarray, kind: str) -> None:
         """Listings, agency hand-overs and write-offs of day ``t``."""
         if rows.size:
@@ -171,6 +178,12 @@ def history_tables(recorder: HistoryRecorder, model, portfolio: pl.DataFrame) ->
     accounts = portfolio.with_columns(ids, pl.lit(start, pl.Date).alias("entry_date"))
     first = ["debtor_id", "entry_date", "balance", "days_past_due"]
     accounts = accounts.select(first + [c for c in accounts.columns if c not in first])
+    for rows, t, balance, dpd, prior in recorder.reentry_log:  # several cycles: one row per re-entry
+        again = accounts[rows].with_columns(pl.lit(_dates(start, np.array([t]))[0], pl.Date).alias("entry_date"),
+                                            pl.Series("balance", balance), pl.lit(dpd, pl.Int64).alias("days_past_due"))
+        if "prior_delinquencies" in again.columns:
+            again = again.with_columns(pl.Series("prior_delinquencies", prior).cast(accounts.schema["prior_delinquencies"]))
+        accounts = pl.concat([accounts, again.cast(accounts.schema)])
 
     def idcol(rows: np.ndarray) -> pl.Series:
         return ids.gather(rows).rename("debtor_id")

@@ -688,7 +688,7 @@ class _Reference:
             "agreements": np.array([x.agreements for x in ds], dtype=np.int16),
             "broken": np.array([x.broken for x in ds], dtype=np.int16),
             "offer": np.array([x.offer_j for x in ds], dtype=np.int32),
-            # several cycles and the reservation discount (not in DEBTOR_FIELDS)
+            # several cycles and the reservation discount
             "cycles": np.array([x.cycles for x in ds], dtype=np.int16),
             "margin_npv": np.array([x.margin_npv for x in ds], dtype=np.float64),
             "arrears_npv": np.array([x.arrears_npv for x in ds], dtype=np.float64),

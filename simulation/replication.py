@@ -18,7 +18,10 @@ DAILY_METRICS: tuple[str, ...] = (
 BLOCK_RULES: tuple[str, ...] = ("state_hours", "opt_out", "reg_f", "weekly_cap")
 #: Per-debtor arrays of :attr:`ReplicationResult.debtors`.
 DEBTOR_FIELDS: tuple[str, ...] = ("outcome", "collected", "collected_npv", "cost", "give", "minutes",
-                                  "cash30", "agreements", "broken", "offer")
+                                  "cash30", "agreements", "broken", "offer",
+                                  # several cycles and the reservation discount (docs/model.md)
+                                  "cycles", "margin_npv", "arrears_npv", "lost_margin_npv", "first_cycle_net",
+                                  "waited", "lost", "segment")
 #: Headline totals of a replication.
 TOTALS: tuple[str, ...] = (
     "debtors", "balance", "collected", "collected_npv", "give_away", "contact_cost", "agent_cost",

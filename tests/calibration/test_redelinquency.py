@@ -98,3 +98,39 @@ def test_slope_not_identified_without_varying_discounts():
     out = _settled("s", days, np.array([True, True, False, True]), np.full(4, 0.2), 0.03, 1.0)
     assert out[0].status != "not identified"
     assert out[1].status == "not identified" and "same discount" in out[1].reason
+
+
+def test_engine_history_with_re_entries_recovers_the_hazards(tmp_path):
+    """End to end: the engine's multi-cycle history (simulate --history) fitted back."""
+    from scenarios.loader import load_scenario
+    from scenarios.portfolio import validate_frame
+    from scenarios.segmentation import assign_segments
+    from scenarios.synthetic import generate_portfolio
+    from simulation.draws import replication_streams
+    from simulation.engine import simulate_replication
+    from simulation.history import HistoryRecorder, history_tables, write_history
+    from simulation.model import OfferPlan, build_model
+    from pathlib import Path
+    truth = {"redelinquency_paid": 0.05, "redelinquency_settled": 0.04, "redelinquency_discount_slope": 2.0,
+             "redelinquency_broken": 0.08}
+    base = Path(__file__).resolve().parents[2] / "scenarios" / "base.toml"
+    settings = {"segments": {"all": {"rule": {"balance": [0.0, float("inf")]}, "behaviour": {
+                    **truth, "self_cure_h0": 0.01, "accept_alpha": 0.5, "keep_first": 0.8}}},
+                "cadences": {"default": [{"day": d, "channel": "call"} for d in range(0, 150, 10)]},
+                "calendar.horizon_days": 720, "cycles.enabled": True, "cycles.collection_days": 150,
+                "contact_rules.opt_out_probability": 0.0}
+    scenario = load_scenario(base, settings=settings)
+    frame = validate_frame(generate_portfolio(5000, np.random.default_rng(8)), "synthetic", "SP").frame
+    model = build_model(scenario, frame, assign_segments(scenario, frame))
+    rng = np.random.default_rng(9)
+    d = rng.choice([0.0, 0.1, 0.2, 0.3, 0.4], model.n)
+    plan = OfferPlan(fixed=(d, np.ones(model.n, np.int64), np.zeros(model.n)))
+    rec = HistoryRecorder(model.n)
+    simulate_replication(model, plan, replication_streams(4, 1)[0], unlimited_agents=True, recorder=rec)
+    write_history(tmp_path, history_tables(rec, model, frame))
+    history = read_history(tmp_path, as_of=model.calendar.dates[0] + _dt.timedelta(days=719))
+    assert history.n_accounts > 1.2 * history.n_debtors
+    est = {e.key: e for e in estimate_redelinquency(history, history.as_of)}
+    for key, value in truth.items():
+        assert est[key].status != "not identified", est[key]
+        assert est[key].lo <= value <= est[key].hi, est[key]
