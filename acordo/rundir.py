@@ -32,10 +32,12 @@ from typing import Any, Iterable, Iterator
 from scenarios.errors import InputError, Problem
 
 __all__ = ["run_directory", "check_target", "check_output_file", "protect_inputs", "is_run_directory",
-           "remove_stale", "blocked_signals", "write_json", "MARKER"]
+           "remove_stale", "blocked_signals", "write_json", "MARKER", "COMMITTED"]
 
 #: File inside a staging directory naming the process that writes it.
 MARKER = ".acordo-partial"
+#: Run directories this process completed (an interrupt after that must not say "nothing was written").
+COMMITTED: list[Path] = []
 _PROTECTED: set[Path] = set()
 
 
@@ -238,6 +240,10 @@ def run_directory(out: str | Path, force: bool = False) -> Iterator[Path]:
             raise _os_problem(out, exc) from None
         raise
     with blocked_signals():
+        if _stop_pending():  # Ctrl-C or SIGTERM just came: honour it, write nothing
+            shutil.rmtree(stage, ignore_errors=True)
+            _remove_created(created)
+            return  # the held signal is delivered when the block ends
         (stage / MARKER).unlink()
         old = None
         if out.exists():
@@ -246,6 +252,14 @@ def run_directory(out: str | Path, force: bool = False) -> Iterator[Path]:
         os.rename(stage, out)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        COMMITTED.append(out)
+
+
+def _stop_pending() -> bool:
+    try:
+        return bool(signal.sigpending() & {signal.SIGINT, signal.SIGTERM})
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX
+        return False
 
 
 def _remove_created(created: list[Path]) -> None:

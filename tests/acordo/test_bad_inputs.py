@@ -20,7 +20,7 @@ import pytest
 
 from acordo.cli import build_parser, main
 
-from ._cpf import CPF_HEADER, cpf, cpf_portfolio
+from ._cpf import cpf, cpf_portfolio
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "scenarios" / "base.toml"
