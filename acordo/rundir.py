@@ -185,7 +185,11 @@ def remove_stale(parent: Path, name: str) -> list[Path]:
 def _make_stage(parent: Path, name: str, kind: str) -> Path:
     stage = parent / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.{kind}"
     stage.mkdir(mode=0o777)  # the umask applies, as for any directory the user makes
-    (stage / MARKER).write_text(f"{os.getpid()}\n", encoding="ascii")
+    try:
+        (stage / MARKER).write_text(f"{os.getpid()}\n", encoding="ascii")
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
     return stage
 
 
@@ -223,18 +227,20 @@ def run_directory(out: str | Path, force: bool = False) -> Iterator[Path]:
     out = check_target(out, force)
     parent = out.absolute().parent
     created = [p for p in [parent, *parent.parents] if not p.exists()]
+    stage: Path | None = None
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        remove_stale(parent, out.name)
-        stage = _make_stage(parent, out.name, "partial")
-    except OSError as exc:
-        _remove_created(created)
-        raise _os_problem(out, exc) from None
-    try:
+        try:
+            with blocked_signals():  # a signal now is delivered once ``stage`` is known, inside this try
+                parent.mkdir(parents=True, exist_ok=True)
+                remove_stale(parent, out.name)
+                stage = _make_stage(parent, out.name, "partial")
+        except OSError as exc:
+            raise _os_problem(out, exc) from None
         yield stage
     except BaseException as exc:
         with blocked_signals():
-            shutil.rmtree(stage, ignore_errors=True)
+            if stage is not None:
+                shutil.rmtree(stage, ignore_errors=True)
             _remove_created(created)
         if isinstance(exc, OSError):
             raise _os_problem(out, exc) from None
