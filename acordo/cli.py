@@ -414,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
+    from acordo.rundir import COMMITTED
+    done_before = len(COMMITTED)
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -431,12 +433,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
-    except Terminated:
-        print("acordo: terminated; nothing was written", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        print("acordo: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        from acordo.rundir import COMMITTED
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        done = f"{COMMITTED[-1]} was already written completely" if COMMITTED[done_before:] else "nothing was written"
+        print(f"acordo: {what}; {done}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:  # the reader went away (``| head``): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141

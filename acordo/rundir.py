@@ -32,10 +32,12 @@ from typing import Any, Iterable, Iterator
 from scenarios.errors import InputError, Problem
 
 __all__ = ["run_directory", "check_target", "check_output_file", "protect_inputs", "is_run_directory",
-           "remove_stale", "blocked_signals", "write_json", "MARKER"]
+           "remove_stale", "blocked_signals", "write_json", "MARKER", "COMMITTED"]
 
 #: File inside a staging directory naming the process that writes it.
 MARKER = ".acordo-partial"
+#: Run directories this process completed (an interrupt after that must not say "nothing was written").
+COMMITTED: list[Path] = []
 _PROTECTED: set[Path] = set()
 
 
@@ -183,7 +185,11 @@ def remove_stale(parent: Path, name: str) -> list[Path]:
 def _make_stage(parent: Path, name: str, kind: str) -> Path:
     stage = parent / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.{kind}"
     stage.mkdir(mode=0o777)  # the umask applies, as for any directory the user makes
-    (stage / MARKER).write_text(f"{os.getpid()}\n", encoding="ascii")
+    try:
+        (stage / MARKER).write_text(f"{os.getpid()}\n", encoding="ascii")
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
     return stage
 
 
@@ -221,23 +227,29 @@ def run_directory(out: str | Path, force: bool = False) -> Iterator[Path]:
     out = check_target(out, force)
     parent = out.absolute().parent
     created = [p for p in [parent, *parent.parents] if not p.exists()]
+    stage: Path | None = None
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        remove_stale(parent, out.name)
-        stage = _make_stage(parent, out.name, "partial")
-    except OSError as exc:
-        _remove_created(created)
-        raise _os_problem(out, exc) from None
-    try:
+        try:
+            with blocked_signals():  # a signal now is delivered once ``stage`` is known, inside this try
+                parent.mkdir(parents=True, exist_ok=True)
+                remove_stale(parent, out.name)
+                stage = _make_stage(parent, out.name, "partial")
+        except OSError as exc:
+            raise _os_problem(out, exc) from None
         yield stage
     except BaseException as exc:
         with blocked_signals():
-            shutil.rmtree(stage, ignore_errors=True)
+            if stage is not None:
+                shutil.rmtree(stage, ignore_errors=True)
             _remove_created(created)
         if isinstance(exc, OSError):
             raise _os_problem(out, exc) from None
         raise
     with blocked_signals():
+        if _stop_pending():  # Ctrl-C or SIGTERM just came: honour it, write nothing
+            shutil.rmtree(stage, ignore_errors=True)
+            _remove_created(created)
+            return  # the held signal is delivered when the block ends
         (stage / MARKER).unlink()
         old = None
         if out.exists():
@@ -246,6 +258,14 @@ def run_directory(out: str | Path, force: bool = False) -> Iterator[Path]:
         os.rename(stage, out)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        COMMITTED.append(out)
+
+
+def _stop_pending() -> bool:
+    try:
+        return bool(signal.sigpending() & {signal.SIGINT, signal.SIGTERM})
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX
+        return False
 
 
 def _remove_created(created: list[Path]) -> None:

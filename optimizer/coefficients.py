@@ -14,6 +14,7 @@ engine's source code; an entry that does not read back is discarded and recomput
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -108,7 +109,8 @@ def _write_cache(cache: Path, table: pl.DataFrame) -> None:
         table.write_parquet(tmp)
         os.replace(tmp, cache)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         warnings.warn(f"{cache.parent}: coefficient cache not written ({exc.strerror or type(exc).__name__})",
                       stacklevel=3)
 

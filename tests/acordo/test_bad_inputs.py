@@ -20,7 +20,7 @@ import pytest
 
 from acordo.cli import build_parser, main
 
-from ._cpf import CPF_HEADER, cpf, cpf_portfolio
+from ._cpf import cpf, cpf_portfolio
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "scenarios" / "base.toml"
@@ -372,3 +372,81 @@ def test_argument_error_is_one_line_before_the_usage(capsys):
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "--seed: not a whole number (got 'x', expected 0 <= seed < 2**63)"
     assert lines[1].startswith("usage: acordo simulate")
+
+
+# -------------------------------------------------------------------- the mechanisms behind the cases
+
+
+def test_stale_partials_of_dead_processes_are_removed_and_nothing_else(tmp_path):
+    from acordo.rundir import MARKER, run_directory
+    dead = 2**22 + 12345  # above the default pid_max: no such process
+    stale = tmp_path / f".r.{dead}.abcd1234.partial"
+    live = tmp_path / f".r.{os.getpid()}.abcd1234.partial"
+    unmarked = tmp_path / f".r.{dead}.ffff0000.partial"
+    for d in (stale, live, unmarked):
+        d.mkdir()
+    (stale / MARKER).write_text(f"{dead}\n")
+    (live / MARKER).write_text(f"{os.getpid()}\n")
+    (unmarked / "data.csv").write_text("the user's\n")
+    with run_directory(tmp_path / "r") as stage:
+        (stage / "manifest.json").write_text('{"command": "test"}')
+    assert not stale.exists() and live.exists() and unmarked.exists()
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["manifest.json"]
+
+
+def test_force_replaces_an_earlier_run_whole(tmp_path):
+    from acordo.rundir import run_directory
+    _existing_run(tmp_path, "r", {"old.txt": "old"})
+    with run_directory(tmp_path / "r", force=True) as stage:
+        (stage / "manifest.json").write_text('{"command": "test"}')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["manifest.json"]
+
+
+def test_missing_parents_are_removed_again_when_writing_fails(tmp_path):
+    from acordo.rundir import run_directory
+    with pytest.raises(RuntimeError):
+        with run_directory(tmp_path / "a" / "b" / "r"):
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_corrupt_coefficient_cache_entry_is_recomputed_with_a_warning(tmp_path):
+    from optimizer import coefficients as C
+    entry = tmp_path / "coefficients-abc.parquet"
+    entry.write_bytes(b"PAR1 truncated")
+    with pytest.warns(UserWarning, match="unreadable coefficient cache entry"):
+        assert C._read_cache(entry) is None
+    assert not entry.exists()
+    import polars as pl
+    C._write_cache(entry, pl.DataFrame({"x": [1.0]}))
+    assert C._read_cache(entry).get_column("x").to_list() == [1.0]
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    with pytest.warns(UserWarning, match="coefficient cache not written"):
+        C._write_cache(blocked / "coefficients-abc.parquet", pl.DataFrame({"x": [1.0]}))
+
+
+def test_the_cache_key_follows_the_engine_code(monkeypatch):
+    from optimizer import coefficients as C
+    h = C.engine_code_hash()
+    assert len(h) == 64 and h == C.engine_code_hash()
+    import hashlib as _h
+    import simulation
+    sources = sorted(Path(simulation.__file__).parent.glob("*.py")) + [Path(C.__file__)]
+    expected = _h.sha256()
+    for p in sources:
+        expected.update(p.name.encode() + b"\0" + p.read_bytes())
+    assert h == expected.hexdigest()  # any edit of an engine source changes the key
+
+
+def test_one_replication_gives_no_interval(capsys, tmp_path, good_portfolio):
+    portfolio, ids = good_portfolio
+    out = tmp_path / "r"
+    assert main(["simulate", str(BASE), "--portfolio", str(portfolio), "--out", str(out), "--replications", "1",
+                 "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "95% CI absent" in text and "one replication: no spread can be estimated" in text
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["metrics"]["net_npv"]["ci95"] == [None, None]
+    assert json.loads((out / "manifest.json").read_text())["pseudonym_key"] in ("environment", "installation")

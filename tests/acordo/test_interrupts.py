@@ -1,0 +1,149 @@
+"""Ctrl-C and SIGTERM during ``acordo run --workers 2`` leave nothing behind; SIGKILL leaves a partial
+directory that the next run removes; a rerun works.
+
+Ctrl-C is sent as a terminal does, to the whole process group; SIGTERM to the main process
+only (as ``kill PID`` does). The moments: while loading, while worker processes run, and
+while the run directory is being written (its hidden ``.NAME.*.partial`` exists).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ._cpf import cpf_portfolio
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")]
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = ROOT / "scenarios" / "base.toml"
+CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("interrupts")
+    cpf_portfolio(root / "p.csv", 240, seed=3)
+    (root / "s.toml").write_text(f'extends = "{BASE}"\n[optimizer]\nsample_per_segment = 50\n', encoding="utf-8")
+    return root / "s.toml", root / "p.csv"
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _start(inputs, out: Path, log: Path) -> subprocess.Popen:
+    scenario, portfolio = inputs
+    with open(log, "w") as err:
+        return subprocess.Popen([sys.executable, "-m", "acordo.cli", "run", str(scenario), "--portfolio", str(portfolio),
+                                 "--out", str(out), "--workers", "2", "--replications", "2", "--quiet"],
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, cwd=out.parent)
+
+
+def _wait_for(proc: subprocess.Popen, out: Path, moment: str, timeout: float = 240) -> set[int]:
+    """Wait until ``moment`` ("loading", "workers", "writing"); returns the child processes seen."""
+    t0 = time.monotonic()
+    kids: set[int] = set()
+    while time.monotonic() - t0 < timeout and proc.poll() is None:
+        kids |= _children(proc.pid)
+        if moment == "loading" and time.monotonic() - t0 > 1.0:
+            return kids
+        if moment == "workers" and len(kids) >= 2:
+            time.sleep(0.3)
+            return kids | _children(proc.pid)
+        if moment == "writing" and list(out.parent.glob(f".{out.name}.*.partial")):
+            return kids
+        time.sleep(0.02)
+    pytest.fail(f"the run ended (code {proc.poll()}) before the moment {moment!r}")
+
+
+@pytest.mark.parametrize("sig,moment", [(signal.SIGINT, "loading"), (signal.SIGINT, "workers"),
+                                        (signal.SIGINT, "writing"), (signal.SIGTERM, "loading"),
+                                        (signal.SIGTERM, "workers"), (signal.SIGTERM, "writing")],
+                         ids=lambda v: v.name if isinstance(v, signal.Signals) else v)
+def test_interrupt_leaves_nothing(inputs, tmp_path, sig, moment):
+    out, log = tmp_path / "run", tmp_path / "stderr.txt"
+    proc = _start(inputs, out, log)
+    try:
+        kids = _wait_for(proc, out, moment)
+        if sig == signal.SIGINT:
+            os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole foreground group
+        else:
+            proc.send_signal(sig)  # kill PID: the main process only
+        code = proc.wait(120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    err = log.read_text()
+    assert code == CODES[sig], err
+    assert "Traceback" not in err and "nothing was written" in err
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["stderr.txt"]
+    deadline = time.monotonic() + 10
+    while any(_alive(k) for k in kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [k for k in kids if _alive(k)], "worker processes outlived the run"
+
+
+def test_sigkill_leaves_a_partial_the_next_run_removes(inputs, tmp_path):
+    out, log = tmp_path / "run", tmp_path / "stderr.txt"
+    proc = _start(inputs, out, log)
+    kids: set[int] = set()
+    try:
+        kids = _wait_for(proc, out, "writing")
+        proc.kill()
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        for k in kids | _children(proc.pid):
+            if _alive(k):
+                os.kill(k, signal.SIGKILL)
+    stale = list(tmp_path.glob(".run.*.partial"))
+    assert len(stale) == 1 and str(proc.pid) in stale[0].name
+    foreign = tmp_path / ".run.notes.partial"  # not acordo's: never touched
+    foreign.mkdir()
+    rerun = _start(inputs, out, log)
+    assert rerun.wait(600) == 0, log.read_text()
+    assert (out / "report.pdf").is_file() and (out / "manifest.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".run.notes.partial", "run", "stderr.txt"]
+
+
+@pytest.mark.xfail(strict=False, reason="owned by perf: workers must die with their parent (one process-pool "
+                   "design); today they sometimes outlive a SIGKILLed parent (seen: forked Monte Carlo workers hung "
+                   "for more than 10 minutes), sometimes not, so this cannot be a strict xfail until that lands")
+def test_workers_die_with_a_killed_parent(inputs, tmp_path):
+    out, log = tmp_path / "run", tmp_path / "stderr.txt"
+    proc = _start(inputs, out, log)
+    kids: set[int] = set()
+    try:
+        kids = _wait_for(proc, out, "workers")
+        proc.kill()
+        proc.wait(60)
+        deadline = time.monotonic() + 10
+        while any(_alive(k) for k in kids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [k for k in kids if _alive(k)]
+    finally:
+        for k in kids:  # never leave orphans behind
+            if _alive(k):
+                os.kill(k, signal.SIGKILL)
