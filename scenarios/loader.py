@@ -120,7 +120,10 @@ def load_scenario(path: str | Path, settings: Mapping[str, Any] | None = None, *
     scenario = scenario_from_dict(data, origin=origin, label=label, base_dir=Path(path).parent,
                                   portfolio=portfolio, check_columns=check_columns or portfolio is not None,
                                   inherited_segments=inherited)
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    hashed: Any = data
+    if "start_date" not in (data.get("calendar") or {}):  # the date the run resolved is part of what was run
+        hashed = [data, scenario.calendar.start_date.isoformat()]
+    digest = hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return _with(scenario, digest=digest, origin=dict(origin), files=tuple(_label(f) for f in files))
 
 
