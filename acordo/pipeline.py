@@ -247,7 +247,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     from optimizer.optimize import optimize, validation_seed
     from reports.document import write_report
     from scenarios.assumptions import assumptions_table
-    from simulation.sensitivity import SENSITIVITY_PARAMETERS, agent_value, sensitivity
+    from simulation.sensitivity import SENSITIVITY_PARAMETERS, agent_value, sensitivity, sensitivity_sample
     check_target(out, force)
     watch = Stopwatch()
     with watch.stage("load"):
@@ -271,10 +271,13 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
         plan = OfferPlan.from_policy(result.policy, sc)
         # the optimized policy was re-simulated on these seeds already: its runs are the reference
         reference = result.optimized.values("net_npv")
+        # a stratified sample of the book, sized by monte_carlo.sensitivity_precision (docs/sensitivity.md)
+        sample = sensitivity_sample(prepared.model, plan, seed=validation_seed(seed), replications=SR,
+                                    precision=sc.monte_carlo.sensitivity_precision, workers=workers)
         tornado = sensitivity(prepared.model, plan, seed=validation_seed(seed), replications=SR,
-                              workers=workers, reference=reference, progress=tick)
+                              workers=workers, reference=reference, sample=sample, progress=tick)
         marginal = {"one_more_agent": agent_value(prepared.model, plan, seed=validation_seed(seed), replications=R,
-                                                  workers=workers, reference=reference)}
+                                                  workers=workers, reference=reference, sample=sample)}
     with run_directory(out, force) as stage:
         with watch.stage("write"):
             write_optimization(stage, prepared, result)
@@ -282,7 +285,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
             write_json(stage / "marginal.json", marginal)
             assumptions_table(sc).write_parquet(stage / "assumptions.parquet", statistics=False)
         extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
-                 "sensitivity_replications": SR, "report_date": _report_date()}
+                 "sensitivity_replications": SR, "sensitivity_sample": sample.n, "report_date": _report_date()}
         write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
                                                      watch.timings, extra))
         with watch.stage("report"):
