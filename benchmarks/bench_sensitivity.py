@@ -4,8 +4,9 @@ Both on the base scenario (agents scaled to the book), the baseline policy, the 
 and ``R = 3`` replications, every core: the sampled estimator of ``docs/sensitivity.md``
 with the scenario's ``monte_carlo.sensitivity_precision`` (its pilot included in its
 time), and the whole book (``precision = 0``). Records: both times, the debtors sampled,
-and how many of the 18 bars differ by more than their combined 95% interval (budget: at
-most 1, the number expected by chance is 0.9).
+and how many of the 18 bars differ by more than their combined 95% interval. By chance
+alone that count is about Binomial(18, 0.05): 0.9 on average, 3 or more 6% of the time,
+4 or more 1.3%; the budget is at most 3.
 """
 from __future__ import annotations
 
@@ -62,5 +63,5 @@ def run() -> Iterator[dict]:
            "ok": True, "sample": res["sample"], "replications": R}
     yield {"name": "tornado_200k_full", "value": round(res["full_s"], 3), "unit": "s", "budget": None, "ok": True}
     yield {"name": "tornado_200k_bars_outside_combined_ci95", "value": res["outside"], "unit": "bars",
-           "budget": 1, "ok": bool(res["outside"] <= 1), "of": res["bars"], "z": res["z"],
+           "budget": 3, "ok": bool(res["outside"] <= 3), "of": res["bars"], "z": res["z"],
            "sampled_effects": res["sampled_effects"], "full_effects": res["full_effects"]}

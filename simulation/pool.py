@@ -39,7 +39,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable, Sequence, TypeVar
 
-__all__ = ["WorkerPool", "default_workers", "resolve_workers", "worker_shared", "WATCHDOG_SECONDS"]
+__all__ = ["WorkerPool", "parallel_map", "default_workers", "resolve_workers", "worker_shared", "WATCHDOG_SECONDS"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -214,3 +214,16 @@ class WorkerPool:
     def describe(self) -> dict[str, Any]:
         """For manifests: ``{"backend": "processes" or "in-process", "workers": n}``."""
         return {"backend": "processes" if self.workers > 1 else "in-process", "workers": self.workers}
+
+
+def parallel_map(fn: Callable[[Any, T], R], tasks: Sequence[T], *, workers: int | None = None, shared: Any = None,
+                 on_done: Callable[[int, R], None] | None = None) -> list[R]:
+    """``[fn(shared, t) for t in tasks]`` on a pool of its own (started and stopped here).
+
+    The one-call form of :class:`WorkerPool` (e.g. the optimizer's chunks of simulated
+    copies: ``parallel_map(simulate_chunk, chunks, workers=workers, shared=model)``).
+    ``workers`` is capped by the number of tasks.
+    """
+    tasks = list(tasks)
+    with WorkerPool(resolve_workers(workers, len(tasks)), shared=shared) as pool:
+        return pool.map(fn, tasks, on_done=on_done)

@@ -189,3 +189,9 @@ def test_the_cli_uses_every_core_unless_told(monkeypatch):
     monkeypatch.setenv("ACORDO_WORKERS", "1")
     assert build_parser().parse_args(argv).workers == 1
     assert build_parser().parse_args(argv + ["--workers", "2"]).workers == 2
+
+
+def test_parallel_map_is_the_one_call_form():
+    from simulation.pool import parallel_map
+    assert parallel_map(_square, range(5), workers=2, shared=2) == [2 * x * x for x in range(5)]
+    assert parallel_map(_square, [], workers=2, shared=2) == []
