@@ -169,7 +169,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         with _Progress(not args.quiet) as progress:
             result = run_sweep(_scenario_path(args.scenario), args.set, args.out, portfolio=args.portfolio,
                                optimize=args.optimize, workers=args.workers, cluster=args.cluster, resume=args.resume,
-                               replications=args.replications, seed=args.seed, force=args.force, progress=progress)
+                               replications=args.replications, seed=args.seed, force=args.force, progress=progress,
+                               notice=lambda text: print(f"acordo: {text}", file=sys.stderr))
     except KeyboardInterrupt:
         state = state_directory(args.out)
         if state.is_dir():

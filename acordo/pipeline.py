@@ -313,7 +313,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     from optimizer.optimize import optimize, validation_seed
     from reports.document import write_report
     from scenarios.assumptions import assumptions_table
-    from simulation.sensitivity import SENSITIVITY_PARAMETERS, agent_value, sensitivity
+    from simulation.sensitivity import SENSITIVITY_PARAMETERS, agent_value, sensitivity, sensitivity_sample
     check_target(out, force)
     watch = Stopwatch()
     with watch.stage("load"):
@@ -340,19 +340,23 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
         plan = OfferPlan.from_policy(result.policy, sc)
         # the optimized policy was re-simulated on these seeds already: its runs are the reference
         reference = result.optimized.values("net_npv")
+        # a stratified sample of the book, sized by monte_carlo.sensitivity_precision (docs/sensitivity.md)
+        sample = sensitivity_sample(prepared.model, plan, seed=validation_seed(seed), replications=SR,
+                                    precision=sc.monte_carlo.sensitivity_precision, workers=workers)
         tornado = sensitivity(prepared.model, plan, seed=validation_seed(seed), replications=SR,
-                              workers=workers, reference=reference, progress=tick)
+                              workers=workers, reference=reference, sample=sample, progress=tick)
         # current practice under the same changes and draws: does the optimized policy still beat it?
         base_plan = OfferPlan.from_policy(sc.baseline, sc)
         base_tornado = sensitivity(prepared.model, base_plan, seed=validation_seed(seed), replications=SR,
-                                   workers=workers, reference=baseline.values("net_npv"), progress=tick)
+                                   workers=workers, reference=baseline.values("net_npv"), sample=sample,
+                                   progress=tick)
         tornado = tornado.with_columns(baseline_mean=base_tornado.get_column("mean"),
                                        baseline_reference=base_tornado.get_column("reference"),
                                        replications=SR, headline_replications=R,
                                        headline_reference=float(reference.mean()))
         tornado = tornado.with_columns(gain=tornado.get_column("mean") - tornado.get_column("baseline_mean"))
         marginal = {"one_more_agent": agent_value(prepared.model, plan, seed=validation_seed(seed), replications=R,
-                                                  workers=workers, reference=reference)}
+                                                  workers=workers, reference=reference, sample=sample)}
     with run_directory(out, force) as stage:
         with watch.stage("write"):
             treatments = write_optimization(stage, prepared, result)
@@ -360,7 +364,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
             write_json(stage / "marginal.json", marginal)
             assumptions_table(sc, prepared.inputs.facts).write_parquet(stage / "assumptions.parquet", statistics=False)
         extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
-                 "sensitivity_replications": SR, "report_date": _report_date(), **treatments}
+                 "sensitivity_replications": SR, "sensitivity_sample": sample.n, "report_date": _report_date(), **treatments}
         write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
                                                      watch.timings, extra))
         with watch.stage("report"):

@@ -41,8 +41,9 @@ from scenarios.errors import InputError, Problem
 from scenarios.grid import SET_LABEL, Grid, build_grid
 from scenarios.loader import load_scenario
 from scenarios.schema import Scenario
-from simulation.backends import (Backend, CellSpec, PreparedCell, ReplicationSummary, ReplicationTask,
+from simulation.backends import (INPUT_KEYS, Backend, CellSpec, PreparedCell, ReplicationSummary, ReplicationTask,
                                  make_backend, prepare_cell, run_replication)
+from simulation.fingerprint import simulation_digest
 from simulation.replication import TOTALS
 from simulation.results import HEADLINE, mean_ci
 
@@ -58,7 +59,7 @@ PAIRED_METRICS: tuple[str, ...] = ("net_npv", "collected_npv", "give_away", "cos
 OPTIMIZE_METRICS: tuple[str, ...] = ("optimized_net_npv", "optimized_vs_baseline")
 _STATE_VERSION = 1
 #: Keys whose change can change the portfolio or its segmentation (validated up front per cell).
-_INPUT_KEYS = ("segments", "portfolio", "calendar.default_state")
+_INPUT_KEYS = INPUT_KEYS
 
 
 # --------------------------------------------------------------------------- tasks
@@ -507,7 +508,7 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
               optimize: bool = False, workers: int = 1, cluster: str | None = None, resume: bool = False,
               replications: int | None = None, seed: int | None = None, force: bool = False,
               progress: Progress | None = None, backend: Backend | None = None,
-              figures: bool = True) -> SweepResult:
+              figures: bool = True, notice: Callable[[str], None] | None = None) -> SweepResult:
     """``acordo sweep``: a grid of what-ifs on one scenario, checkpointed and resumable.
 
     Parameters
@@ -536,6 +537,10 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
         A backend to use (and leave open).
     figures : bool
         Write the figures (default True).
+    notice : callable, optional
+        Told, before anything runs, which cells simulate identically (they differ only in
+        settings the simulation does not read, :mod:`simulation.fingerprint`): their
+        replications are simulated once and shared.
 
     Raises
     ------
@@ -554,6 +559,10 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
         first = _validate_inputs(specs, every=touches)
     seeds = [sc.monte_carlo.seed if seed is None else seed for sc in grid.scenarios]
     reps = [sc.monte_carlo.replications if replications is None else replications for sc in grid.scenarios]
+    with watch.stage("load"):
+        same_as = _identical_cells(specs, seeds, reps)
+    if notice is not None and any(s != c for c, s in enumerate(same_as)):
+        notice(_identical_notice(grid, same_as))
     tasks: list[ReplicationTask | OptimizeTask] = []
     owner: list[int] = []
     if optimize:  # the long tasks first
@@ -561,6 +570,8 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
             tasks.append(OptimizeTask(spec, seeds[c], reps[c]))
             owner.append(c)
     for c, spec in enumerate(specs):
+        if same_as[c] != c:  # simulated as its twin
+            continue
         for r in range(reps[c]):
             tasks.append(ReplicationTask(spec, seeds[c], r))
             owner.append(c)
@@ -595,6 +606,7 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
                 per_cell[c].append(res["totals"])
             elif optimized is not None:
                 optimized[c] = res
+        per_cell = [per_cell[same_as[c]] for c in range(len(specs))]
         table = sweep_table(grid, [np.stack(t) for t in per_cell], optimized)
     with run_directory(out, force) as stage:
         with watch.stage("write"):
@@ -607,6 +619,8 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
         extra = {
             "grid": {o.key: list(o.texts) for o in grid.options}, "cells": len(grid), "tasks": len(tasks),
             "resumed_tasks": resumed, "optimize": optimize, **described,
+            "identical_cells": [[c for c, s in enumerate(same_as) if s == k] for k in sorted(set(same_as))
+                                if same_as.count(k) > 1],
             "cell_seeds": sorted(set(seeds)), "cell_replications": sorted(set(reps)),
         }
         data = manifest("sweep", _as_prepared(first), {"seed": seeds[0], "replications": reps[0]}, watch.timings,
@@ -615,6 +629,32 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
         write_json(stage / "manifest.json", data)
     state.remove()
     return SweepResult(table, grid, Path(out), len(tasks), resumed)
+
+
+def _identical_cells(specs: Sequence[CellSpec], seeds: Sequence[int], reps: Sequence[int]) -> list[int]:
+    """For each cell, the first cell whose replications are identical to its own (itself if none)."""
+    first: dict[tuple[str, int, int], int] = {}
+    out = []
+    for c, spec in enumerate(specs):
+        cell = prepare_cell(spec)
+        key = (simulation_digest(cell.model, cell.plan), seeds[c], reps[c])
+        out.append(first.setdefault(key, c))
+    return out
+
+
+def _identical_notice(grid: Grid, same_as: Sequence[int]) -> str:
+    """One line per group of cells that simulate identically, naming what they differ in."""
+    lines = []
+    for k in sorted(set(same_as)):
+        group = [c for c, s in enumerate(same_as) if s == k]
+        if len(group) < 2:
+            continue
+        items = [dict(grid.cells[c].items) for c in group]
+        differ = sorted({key for it in items for key in it if any(o.get(key) != it.get(key) for o in items)})
+        cell = ", ".join(f"{key}={t}" for key, t in grid.cells[k].items)
+        lines.append(f"{len(group)} cells differ only in {', '.join(differ)}, which the simulation does not read: "
+                     f"their replications are identical and simulated once (as {cell})")
+    return "; ".join(lines)
 
 
 def _base_digest(path: str | Path) -> str | None:

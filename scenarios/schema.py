@@ -407,6 +407,11 @@ class MonteCarlo:
     replications: int = param(10, "replications", "Independent replications per simulation.", lo=1, hi=100000,
                               source="judgement")
     seed: int = param(20261124, "", "Root seed (numpy SeedSequence).", lo=0, hi=2**63 - 1, source="judgement")
+    sensitivity_precision: float = param(
+        0.01, "share of net NPV",
+        "Half-width of the 95% CI asked of each sensitivity bar, as a share of the net NPV; the debtors sampled "
+        "for the sensitivity follow from it (0 = simulate the whole book).",
+        lo=0.0, hi=0.5, source="judgement, see docs/sensitivity.md")
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from simulation.replication import DAILY_METRICS, TOTALS
 
 __all__ = ["Backend", "InProcess", "LocalProcesses", "DaskBackend", "make_backend", "CellSpec", "PreparedCell",
            "ReplicationTask", "ReplicationSummary", "prepare_cell", "replication_stream", "run_replication",
-           "OnDone"]
+           "OnDone", "INPUT_KEYS", "touches_inputs"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -94,9 +94,36 @@ class PreparedCell:
     plan: OfferPlan
 
 
+#: Settings that can change the portfolio or its segmentation (the rest leave a cell's inputs alone).
+INPUT_KEYS: tuple[str, ...] = ("segments", "portfolio", "calendar.default_state")
+
+
+def touches_inputs(key: str) -> bool:
+    """Whether the dotted ``key`` can change the portfolio or its segmentation."""
+    return any(key == p or key.startswith(p + ".") for p in INPUT_KEYS)
+
+
+_INPUTS: dict[tuple, RunInputs] = {}
+
+
+def _cell_inputs(spec: CellSpec, scenario: Scenario) -> RunInputs:
+    """The portfolio and segments of a cell, read once for the cells that differ only in
+    keys outside :data:`INPUT_KEYS` (they depend on the scenario file, the portfolio and
+    the input keys alone)."""
+    key = (spec.scenario, spec.portfolio, tuple((k, t) for k, t in spec.settings if touches_inputs(k)))
+    if key not in _INPUTS:
+        if len(_INPUTS) >= 4:
+            _INPUTS.pop(next(iter(_INPUTS)))
+        _INPUTS[key] = load_inputs(scenario, spec.portfolio)
+    return _INPUTS[key]
+
+
 @functools.lru_cache(maxsize=8)
 def prepare_cell(spec: CellSpec) -> PreparedCell:
     """Load, validate and build a cell (cached per process, keyed by the spec).
+
+    A worker keeps the portfolio it read between cells whose settings differ only in keys
+    that leave the inputs alone (not :data:`INPUT_KEYS`).
 
     Raises
     ------
@@ -104,7 +131,7 @@ def prepare_cell(spec: CellSpec) -> PreparedCell:
         Every problem of the scenario with these settings, or of the portfolio.
     """
     scenario = load_scenario(spec.scenario, settings=spec.settings_dict())
-    inputs = load_inputs(scenario, spec.portfolio)
+    inputs = _cell_inputs(spec, scenario)
     model = build_model(scenario, inputs.portfolio.frame, inputs.segment_index)
     return PreparedCell(scenario, inputs, model, OfferPlan.from_policy(scenario.baseline, scenario))
 

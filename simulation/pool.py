@@ -36,10 +36,11 @@ import os
 import signal
 import sys
 import threading
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
-__all__ = ["WorkerPool", "default_workers", "resolve_workers", "worker_shared", "WATCHDOG_SECONDS"]
+__all__ = ["WorkerPool", "parallel_map", "default_workers", "resolve_workers", "worker_shared", "WATCHDOG_SECONDS"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -95,8 +96,28 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="acordo-parent-watchdog", daemon=True).start()
 
 
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """SIGINT blocked (held pending, not lost) while workers are started.
+
+    A child inherits the signal mask through fork and exec, so a worker cannot be
+    interrupted during its seconds of imports; its initializer ignores SIGINT and then
+    unblocks it. Here, a Ctrl-C that arrives meanwhile is delivered when the block ends.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _init_worker(parent: int, shared: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with_parent(parent)
     _SHARED["shared"] = shared
 
@@ -129,8 +150,9 @@ class WorkerPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(os.getpid(), self.shared))
+            with _sigint_held():
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_init_worker, initargs=(os.getpid(), self.shared))
         return self._pool
 
     def map(self, fn: Callable[[Any, T], R], tasks: Sequence[T],
@@ -163,8 +185,9 @@ class WorkerPool:
         index: dict[Future, int] = {}
         out_any: list[Any] = [None] * len(tasks)
         try:
-            for i, t in enumerate(tasks):
-                index[pool.submit(_call, fn, t)] = i
+            with _sigint_held():  # submit() starts the workers
+                for i, t in enumerate(tasks):
+                    index[pool.submit(_call, fn, t)] = i
             pending = set(index)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -214,3 +237,16 @@ class WorkerPool:
     def describe(self) -> dict[str, Any]:
         """For manifests: ``{"backend": "processes" or "in-process", "workers": n}``."""
         return {"backend": "processes" if self.workers > 1 else "in-process", "workers": self.workers}
+
+
+def parallel_map(fn: Callable[[Any, T], R], tasks: Sequence[T], *, workers: int | None = None, shared: Any = None,
+                 on_done: Callable[[int, R], None] | None = None) -> list[R]:
+    """``[fn(shared, t) for t in tasks]`` on a pool of its own (started and stopped here).
+
+    The one-call form of :class:`WorkerPool` (e.g. the optimizer's chunks of simulated
+    copies: ``parallel_map(simulate_chunk, chunks, workers=workers, shared=model)``).
+    ``workers`` is capped by the number of tasks.
+    """
+    tasks = list(tasks)
+    with WorkerPool(resolve_workers(workers, len(tasks)), shared=shared) as pool:
+        return pool.map(fn, tasks, on_done=on_done)

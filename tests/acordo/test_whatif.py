@@ -185,7 +185,7 @@ def test_one_key_sweep_with_optimize(tmp_path, portfolio):
     result = run_sweep(BASE, ["offers.max_discount=0.1,0.5", "optimizer.sample_per_segment=50"], out,
                        portfolio=portfolio, replications=2, seed=3, optimize=True)
     table = pl.read_parquet(out / "sweep.parquet")
-    assert result.tasks == 2 * (1 + 2)
+    assert result.tasks == 2 + 2  # two optimizer runs; the baseline's replications once (the cap is not read)
     assert table.get_column("optimizer_status").to_list() == ["OPTIMAL", "OPTIMAL"]
     for name in ("optimized_net_npv", "optimized_vs_baseline"):
         for suffix in ("mean", "ci95_low", "ci95_high"):
@@ -195,6 +195,24 @@ def test_one_key_sweep_with_optimize(tmp_path, portfolio):
     # the constant key is not an axis: line charts over the varying one
     names = {p.name for p in (out / "figures").iterdir()}
     assert "line_net_npv.png" in names and "line_optimized_net_npv.png" in names
+
+
+def test_cells_the_simulation_cannot_tell_apart_are_said_so_and_simulated_once(tmp_path, portfolio, capsys):
+    told: list[str] = []
+    result = run_sweep(BASE, ["offers.max_discount=0.3,0.5,0.6", "agents.count=4,12"], tmp_path / "sweep",
+                       portfolio=portfolio, replications=2, seed=3, notice=told.append, figures=False)
+    assert result.tasks == 2 * 2  # 6 cells, 2 distinct simulations of 2 replications
+    assert len(told) == 1 and told[0].count("3 cells differ only in offers.max_discount") == 2
+    table = result.table
+    for n, part in table.group_by("agents.count"):
+        assert part.get_column("net_npv_mean").n_unique() == 1
+    assert table.get_column("net_npv_mean").n_unique() == 2
+    manifest = json.loads((tmp_path / "sweep" / "manifest.json").read_text())
+    assert sorted(map(sorted, manifest["identical_cells"])) == [[0, 2, 4], [1, 3, 5]]
+    # and through the CLI the notice is printed before the run
+    assert main(["sweep", str(BASE), "--set", "offers.max_discount=0.3,0.5", "--out", str(tmp_path / "cli"),
+                 "--portfolio", str(portfolio), "--replications", "2", "--quiet"]) == 0
+    assert "which the simulation does not read" in capsys.readouterr().err
 
 
 def test_compare_of_a_scenario_with_itself_is_exactly_zero(tmp_path, portfolio, monkeypatch):

@@ -90,14 +90,15 @@ _SLEEPER = textwrap.dedent("""
 """)
 
 
-def _descendants_when_busy(proc: subprocess.Popen, n: int, timeout: float = 60) -> list[psutil.Process]:
+def _descendants_when_busy(proc: subprocess.Popen, n: int, timeout: float = 60,
+                           settle: float = 1.0) -> list[psutil.Process]:
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         kids = [k for k in parent.children(recursive=True) if "python" in " ".join(k.cmdline()).lower()]
         workers = [k for k in kids if "spawn_main" in " ".join(k.cmdline())]
         if len(workers) >= n:
-            time.sleep(1.0)  # let them import and pick up a task
+            time.sleep(settle)  # let them import and pick up a task (0: while they import)
             return parent.children(recursive=True)
         time.sleep(0.1)
     raise AssertionError("the workers did not start")
@@ -150,11 +151,11 @@ def test_a_sigkilled_parent_leaves_no_worker(sleeper):
             proc.kill()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_ctrl_c_or_sigterm_to_the_group_prints_no_worker_traceback(sleeper, sig):
+@pytest.mark.parametrize("sig, settle", [(signal.SIGINT, 1.0), (signal.SIGINT, 0.0), (signal.SIGTERM, 1.0)])
+def test_ctrl_c_or_sigterm_to_the_group_prints_no_worker_traceback(sleeper, sig, settle):
     proc = _start(sleeper)
     try:
-        kids = _descendants_when_busy(proc, 2)
+        kids = _descendants_when_busy(proc, 2, settle=settle)
         os.killpg(proc.pid, sig)  # as a terminal's Ctrl-C does: the whole process group
         _, err = proc.communicate(timeout=20)
         assert "Traceback" not in err, err
@@ -189,3 +190,9 @@ def test_the_cli_uses_every_core_unless_told(monkeypatch):
     monkeypatch.setenv("ACORDO_WORKERS", "1")
     assert build_parser().parse_args(argv).workers == 1
     assert build_parser().parse_args(argv + ["--workers", "2"]).workers == 2
+
+
+def test_parallel_map_is_the_one_call_form():
+    from simulation.pool import parallel_map
+    assert parallel_map(_square, range(5), workers=2, shared=2) == [2 * x * x for x in range(5)]
+    assert parallel_map(_square, [], workers=2, shared=2) == []
