@@ -95,6 +95,26 @@ def manifest(command: str, prepared: Prepared, seeds: dict[str, int], timings: d
     return data
 
 
+class _StageStart:
+    """Progress of the optimizer whose coefficient stage shows (and its clock runs) from its start,
+    and is marked done when the coefficients came from the cache without a step."""
+
+    def __init__(self, progress: Progress | None):
+        self.progress = progress
+        self.seen: set[str] = set()
+        if progress:
+            progress("coefficients", 0, 1)
+
+    def __call__(self, label: str, advance: int, total: int) -> None:
+        self.seen.add(label)
+        if self.progress:
+            self.progress(label, advance, total)
+
+    def finish(self) -> None:
+        if self.progress and "coefficients" not in self.seen:
+            self.progress("coefficients", 1, 1)
+
+
 def _set_by(key: str, origin: dict) -> str:
     from scenarios.assumptions import set_by
     return set_by(key, origin)
@@ -255,11 +275,11 @@ def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     with watch.stage("load"):
         prepared = prepare(scenario_path, portfolio)
     seed = prepared.scenario.monte_carlo.seed if seed is None else seed
-    if progress:  # the stage shows (and its clock runs) from its start, not from its first step
-        progress("coefficients", 0, 1)
+    tracked = _StageStart(progress)
     result = optimize(prepared.model, seed=seed, integer=integer, budget=budget, replications=replications,
                       workers=workers, cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
-                      progress=progress)
+                      progress=tracked if progress else None)
+    tracked.finish()
     watch.timings.update(result.timings)
     _raise_if_unsolved(prepared, result)
     with run_directory(out, force) as stage:
@@ -298,10 +318,11 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
         baseline = simulate_job(prepared, sc.baseline, "baseline", seed=validation_seed(seed), replications=R,
                                 workers=workers, progress=progress)
     with watch.stage("optimize"):
-        if progress:  # the stage shows (and its clock runs) from its start, not from its first step
-            progress("coefficients", 0, 1)
+        tracked = _StageStart(progress)
         result = optimize(prepared.model, seed=seed, replications=R, workers=workers, baseline=baseline,
-                          cache_dir=cache_dir if cache_dir is not None else default_cache_dir(), progress=progress)
+                          cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+                          progress=tracked if progress else None)
+        tracked.finish()
     for stage_name in ("coefficients", "lp", "frontier", "validation"):
         if stage_name in result.timings:
             watch.timings[f"optimize.{stage_name}"] = result.timings[stage_name]

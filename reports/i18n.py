@@ -35,10 +35,6 @@ __all__ = [
 #: The languages of the report.
 LANGS: tuple[str, ...] = ("en", "pt-BR")
 
-_MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "pt-BR": ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"),
-}
 
 #: Contact channels (``scenarios.schema.CHANNELS``).
 CHANNEL_NAMES: dict[str, dict[str, str]] = {
@@ -212,7 +208,7 @@ LABELS: dict[str, dict[str, str]] = {
     "prediction_sentence": {
         "en": "The LP predicted {pred} (95% CI {lo} to {hi}); re-simulated: {sim}.",
         "pt-BR": "O modelo (PL) previu {pred} (IC 95% de {lo} a {hi}); simulado novamente: {sim}."},
-    "solver_line": {"en": "LP status {status}, solver {solver}", "pt-BR": "Status do PL {status}, solver {solver}"},
+    "solver_line": {"en": "LP status {status}, solver {solver}", "pt-BR": "Situação do PL: {status}; resolvido com {solver}"},
     "violations_line": {"en": "Contact-rule violations: {n} (baseline {b})",
                         "pt-BR": "Violações de regras de contato: {n} (prática atual {b})"},
     "validation_title": {"en": "Net recovery (NPV): predicted and simulated",
@@ -601,7 +597,7 @@ def date(value: _dt.date | str, lang: str) -> str:
 def month(value: _dt.date, lang: str, short: bool = False) -> str:
     """``Jan 2026`` (en) or ``jan/2026`` (pt-BR); ``short`` drops the year."""
     check_lang(lang)
-    name = _MONTHS[lang][value.month - 1]
+    name = format_date(value, "LLL", locale=_LOCALES[lang]).rstrip(".")  # Babel: "Jan", "jan."
     if short:
         return name
     return f"{name} {value.year}" if lang == "en" else f"{name}/{value.year}"

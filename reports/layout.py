@@ -387,11 +387,14 @@ def declutter_ticks(fig: Figure) -> None:
     Axes with a :class:`~matplotlib.ticker.MaxNLocator` (or the default locator) get fewer
     bins; axes with fixed ticks keep every other tick.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.ticker import AutoLocator, FixedLocator, MaxNLocator
-    renderer = _renderer(fig)
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()  # tick labels are measured without drawing the page
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            for _attempt in range(6):
+            for _attempt in range(10):
                 labels = [t.label1 for t in axis._update_ticks()
                           if t.label1.get_visible() and t.label1.get_text().strip()]
                 texts = [t.get_text() for t in labels]
@@ -408,7 +411,7 @@ def declutter_ticks(fig: Figure) -> None:
                     if len(old) == len(locs):
                         axis.set_ticklabels(old[::2])
                 elif isinstance(locator, (MaxNLocator, AutoLocator)):
-                    axis.set_major_locator(MaxNLocator(max(2, len(labels) - 1)))
+                    axis.set_major_locator(MaxNLocator(max(1, len(labels) - 2)))
                 else:
                     break
-                fig.canvas.draw()
+                axis.get_major_ticks(len(axis.get_majorticklocs()))  # new labels, placed without a full draw

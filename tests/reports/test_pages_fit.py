@@ -96,3 +96,24 @@ def test_a_continued_table_never_ends_with_one_row():
     assert [len(p) for p in pages] == [5, 4, 2]
     assert sum(pages, []) == list(range(11))
     assert _paginate([1.0] * 3, 5.0, 5.0) == [[0, 1, 2]]
+
+
+def test_declutter_thins_crowded_and_repeated_ticks():
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    from reports import i18n
+    from reports.layout import declutter_ticks
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_axes((0.1, 0.2, 0.35, 0.7))
+    ax.set_xlim(0, 1600)
+    ax.xaxis.set_major_locator(MaxNLocator(9))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: i18n.money_compact(v, "pt-BR")))
+    ax.set_ylim(0, 0.012)
+    ax.yaxis.set_major_locator(MaxNLocator(12))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: i18n.percent(v, "pt-BR", 0)))  # 0%, 0%, 1%, 1% ...
+    assert text_overlaps(fig)
+    declutter_ticks(fig)
+    assert text_overlaps(fig) == []
+    shown = [t.label1.get_text() for t in ax.yaxis._update_ticks()]
+    assert len(shown) == len(set(shown))

@@ -232,3 +232,14 @@ def test_a_key_missing_in_a_childs_shorter_list_is_blamed_on_the_child(tmp_path)
     path = write(tmp_path, 'extends = "base"\n[cadences]\ndefault = [{ day = 1, channel = "sms" }, { channel = "sms" }]\n')
     lines = problems(path)
     assert lines == [f"{path}: cadences.default[1].day: required key missing (expected whole number)"]
+
+
+def test_the_resolved_start_date_is_part_of_the_digest(tmp_path, monkeypatch):
+    import datetime as dt
+    path = write(tmp_path, 'extends = "base"\n')
+    digests = set()
+    for day in (1, 2):
+        stamp = dt.datetime(2026, 12, day, 12, tzinfo=dt.timezone.utc).timestamp()
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(stamp)))
+        digests.add(load_scenario(path).digest)
+    assert len(digests) == 2  # a coefficient cache keyed by the digest cannot serve another start date
