@@ -28,7 +28,7 @@ MAX_EXTENDS = 8
 #: Top-level keys of a scenario file (the tables of :data:`scenarios.loader.SECTIONS` and the special keys).
 TOP_KEYS = ("calendar", "money", "portfolio", "behaviour", "channels", "agents", "offers", "agreements",
             "escalation", "contact_rules", "optimizer", "monte_carlo", "baseline",
-            "name", "description", "extends", "replace", "segments", "cadences")
+            "name", "description", "extends", "replace", "segments", "cadences", "sources")
 
 
 def _record_origin(data: Any, prefix: str, file: str, origin: dict[str, str]) -> None:
