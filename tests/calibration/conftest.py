@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import polars as pl
 import pytest
 
 from acordo.pipeline import prepare
 from calibration.calibrate import behaviour_values, calibrate
 from calibration.data import prepare_history
 from scenarios.history import read_history
-from simulation.history import HistoryRecorder, history_tables, write_history
+from simulation.draws import replication_streams
+from simulation.history import simulate_history as record_history
+from simulation.history import write_history
 from simulation.model import OfferPlan
-from simulation.montecarlo import run_monte_carlo
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "scenarios" / "base.toml"
@@ -27,10 +26,8 @@ def simulate_history(scenario_path, n: int, seed: int, settings: dict | None = N
                      directory: Path | None = None):
     """Simulate one replication with the recorder; return (prepared, tables or the folder written)."""
     prepared = prepare(scenario_path, settings={"portfolio.synthetic_n": n, **(settings or {})})
-    rec = HistoryRecorder(prepared.model.n)
     plan = OfferPlan.from_policy(prepared.scenario.baseline, prepared.scenario)
-    run_monte_carlo(prepared.model, plan, seed=seed, replications=1, recorder=rec)
-    tables = history_tables(rec, prepared.model, prepared.inputs.portfolio.frame)
+    tables = record_history(prepared.model, plan, replication_streams(seed, 1)[0], prepared.inputs.portfolio.frame)
     if directory is not None:
         write_history(directory, tables)
     return prepared, tables

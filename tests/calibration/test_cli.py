@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from acordo.cli import main
+from calibration.scenario_file import clip_to_range, spec_of
 from scenarios.assumptions import assumptions_table
 from scenarios.loader import load_scenario
 from tests.calibration.conftest import BASE
@@ -74,3 +75,21 @@ def test_holdout_without_accounts_on_one_side_exits_2(run, tmp_path, capsys):
     assert code == 2
     assert "--holdout-from: no accounts on one side of the date (got 2020-01-01" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_calibrated_toml_sets_the_estimates(run):
+    """Every estimated segment value of calibration.json is the value the calibrated scenario simulates."""
+    _, out = run
+    calibrated = load_scenario(out / "calibrated.toml")
+    params = json.loads((out / "calibration.json").read_text(encoding="utf-8"))["parameters"]
+    checked = 0
+    for p in params:
+        if p["segment"] == "portfolio" or p["status"] == "not identified":
+            continue
+        b = calibrated.segment(p["segment"]).behaviour
+        group, _, channel = p["key"].partition(".")
+        got = getattr(getattr(b, group), channel) if channel else getattr(b, group)
+        want = clip_to_range(p["value"], spec_of(p["key"]))  # within the parameter's declared range
+        assert abs(got - want) <= 1e-5 * max(1.0, abs(want)), p
+        checked += 1
+    assert checked > 100
