@@ -214,7 +214,7 @@ LABELS: dict[str, dict[str, str]] = {
     "prediction_sentence": {
         "en": "The LP predicted {pred} (95% CI {lo} to {hi}); re-simulated: {sim}.",
         "pt-BR": "O modelo (PL) previu {pred} (IC 95% de {lo} a {hi}); simulado novamente: {sim}."},
-    "solver_line": {"en": "LP status {status}, solver {solver}", "pt-BR": "Situação do PL: {status}; resolvido com {solver}"},
+    "solver_line": {"en": "LP {status}, solver {solver}", "pt-BR": "PL {status}, solver {solver}"},
     "violations_line": {"en": "Contact-rule violations: {n} (baseline {b})",
                         "pt-BR": "Violações de regras de contato: {n} (prática atual {b})"},
     "validation_title": {"en": "Net recovery (NPV): predicted and simulated",

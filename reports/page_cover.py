@@ -7,8 +7,8 @@ from reports import figures as F
 from reports import i18n
 from reports.headline import headline
 from reports.i18n import t
-from reports.layout import (PAGE_SIZE, _MARGIN_X, Column, _Page, _axes_in, _ci_text, _draw_table, _layout, _page,
-                            _signed, _signed_pp, _sized, _wrap)
+from reports.layout import (PAGE_SIZE, _CONTENT_BOTTOM, _MARGIN_X, Column, _Page, _axes_in, _ci_text, _draw_table,
+                            _layout, _page, _row_height, _signed, _signed_pp, _sized, _wrap)
 from reports.rundata import RunData, as_float
 
 __all__ = ["cover_page", "OUTCOMES"]
@@ -109,7 +109,11 @@ def _cover(data: RunData, lang: str) -> _Page:
     top = min(3.55, y - 0.4)
     fig.text(x, (top + 0.12) / H, t("headline", lang), fontsize=12, fontweight="bold", va="baseline",
              color=F.COLORS["text"])
-    size = 8.5
+    size = 8.5  # smaller when the lines above pushed the table down: the note must stay above the footer
+    room = top - _CONTENT_BOTTOM - 0.3
+    while size > 6.5 and (_row_height([[c.header] for c in cols], size)
+                          + sum(_row_height(r, size) for r in _layout(cols, rows, table_w, size))) > room:
+        size -= 0.25
     end = _draw_table(fig, _MARGIN_X, top, table_w, cols, _layout(cols, rows, table_w, size), size)
     note = t("headline_note", lang, replications=data.summary.get("replications", ""))
     if int(data.summary.get("replications") or 0) < 2:

@@ -99,6 +99,10 @@ def read_chain(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, di
     if resolved in _seen:
         raise InputError([_problem(label, "extends", "circular extends",
                                    " -> ".join(p.name for p in _seen + (resolved,)), None)])
+    from scenarios.textfiles import file_kind
+    kind = file_kind(path) if path.is_file() else None
+    if kind is not None:  # never decode a spreadsheet, a UTF-16 export or bytes into a message
+        raise InputError([_problem(label, "", "not a text file", kind, "a UTF-8 TOML scenario file")])
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -176,10 +176,27 @@ def _parse_rule(data: Any, prefix: str, probs: Problems) -> tuple[Condition, ...
                 ok = False
             out.append(Condition(column, lo=lo, hi=hi))
         else:
-            probs.add(key, "not a condition", value,
-                      "[low, high) numbers, true/false, or a list of texts")
+            probs.add(key, "not a condition", _shape(value), "[low, high) numbers, true/false, or a list of texts",
+                      raw_got=True)  # its shape, never its values: a rule may list ids (CPFs)
             ok = False
     return tuple(out) if ok else None
+
+
+def _shape(value: Any) -> str:
+    """What a value is, without its contents: ``a list of 3 numbers``, ``a table``, ``an empty list``."""
+    if isinstance(value, list):
+        if not value:
+            return "an empty list"
+        kinds = {"a text" if isinstance(v, str) else "a true/false" if isinstance(v, bool)
+                 else "a number" if isinstance(v, (int, float)) else "a list" if isinstance(v, list) else "a table"
+                 for v in value}
+        what = kinds.pop()[2:] + "s" if len(kinds) == 1 else "mixed values"
+        return f"a list of {len(value)} {what}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number"
+    return "a date or time" if not isinstance(value, str) else "a text"
 
 
 def _parse_segments(data: Any, behaviour: Behaviour | None, probs: Problems) -> tuple[Segment, ...] | None:

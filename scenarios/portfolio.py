@@ -58,6 +58,7 @@ import polars as pl
 from scenarios.columns import COLUMN_TYPES, infer_type, type_column
 from scenarios.errors import Problems, show, suggest
 from scenarios.pseudonym import pseudonymise
+from scenarios.tables.text import looks_like_value
 
 __all__ = [
     "UF_CODES",
@@ -246,7 +247,7 @@ def load_portfolio(path: str | Path, *, default_state: str = "SP",
     _check_default_state(default_state)
     declared = {c: k for c, k in (column_types or {}).items() if k in COLUMN_TYPES and c not in _SCHEMA}
     table = read_table(path, sep=sep, decimal=decimal, sheet=sheet, label=label,
-                       schema={**{c: "text" for c in _SCHEMA}, **declared})
+                       schema={**{c: "text" for c in _SCHEMA}, **declared}, required=REQUIRED_COLUMNS)
     df = table.frame
     if table.decimal == ",":  # the known numeric columns are checked as text: read their decimal comma
         fix = [pl.when(pl.col(c).str.contains(_DECIMAL_COMMA))
@@ -259,17 +260,33 @@ def load_portfolio(path: str | Path, *, default_state: str = "SP",
 
 
 def header_columns(path: Path) -> list[str] | None:
-    """The column names of a portfolio file, read cheaply; None when unknown (loading then says why)."""
+    """The column names of a portfolio file, read cheaply; None when unknown (loading then says why).
+
+    None as well for a CSV that loading will refuse before looking at its columns (empty, not
+    text, no header row, a header with empty or repeated names), so that the scenario's rules
+    are not checked against names that are not the file's columns.
+    """
+    import csv
+    import io
+
+    from scenarios.errors import Problems
+    from scenarios.tables.text import _detect_sep, check_header
+    from scenarios.textfiles import binary_kind
     kind = SUFFIXES.get(path.suffix.lower())
     try:
         if kind == "parquet":
             return list(pl.read_parquet_schema(path))
         if kind == "csv":
             with path.open("rb") as fh:
-                first = fh.readline().decode("utf-8", errors="replace").lstrip("\ufeff")
-            sep = max((",", ";", "\t", "|"), key=first.count)
-            return [c.strip().strip('"') for c in first.rstrip("\r\n").split(sep)]
-    except OSError:
+                head = fh.read(1 << 16)
+            if not head.strip() or binary_kind(head) is not None:
+                return None
+            text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+            end = text.find("\n")
+            sep = _detect_sep(text if end < 0 else text[:end])
+            names = [c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=sep), [])]
+            return names if check_header(names, Problems(str(path)), REQUIRED_COLUMNS) else None
+    except Exception:  # noqa: BLE001 - any unreadable file: loading it reports the problem
         return None
     return None
 
@@ -625,15 +642,3 @@ def _null_where(values: pl.Series, mask: pl.Series) -> pl.Series:
     return pl.select(
         pl.when(mask).then(None).otherwise(values).alias(values.name)
     ).to_series()
-
-
-def looks_like_value(name: str) -> bool:
-    """Whether a header cell looks like a value (a number, a long number such as a CPF) rather than a name."""
-    text = name.strip()
-    if _LONG_NUMBER.search(text):
-        return True
-    try:
-        float(text.replace(",", "."))
-    except ValueError:
-        return False
-    return True

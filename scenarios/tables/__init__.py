@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -133,7 +133,8 @@ def describe_rows(lines: np.ndarray, mask: pl.Series | np.ndarray, word: str = "
 
 def read_table(path: str | Path, *, sep: str | None = None, decimal: str | None = None,
                sheet: str | int | None = None, encoding: str | None = None,
-               schema: Mapping[str, str] | None = None, label: str | None = None) -> Table:
+               schema: Mapping[str, str] | None = None, label: str | None = None,
+               required: Sequence[str] = ()) -> Table:
     """Read a CSV, Excel or Parquet table exported by a team.
 
     Parameters
@@ -157,6 +158,9 @@ def read_table(path: str | Path, *, sep: str | None = None, decimal: str | None 
         (the caller checks what it requires).
     label : str, optional
         The file's name in messages; default: ``path`` as given.
+    required : sequence of str, optional
+        Columns the caller requires: a CSV or sheet whose first line holds values (a number,
+        a CPF) and lacks one of them is refused as having no header row, without showing it.
 
     Returns
     -------
@@ -189,9 +193,9 @@ def read_table(path: str | Path, *, sep: str | None = None, decimal: str | None 
         probs.add("--decimal", "unknown decimal mark", got=repr(decimal), raw_got=True, expected="'.' or ','")
     probs.raise_if_any()
     if fmt == "csv":
-        df, lines, opts = read_csv(p, probs, sep, encoding)
+        df, lines, opts = read_csv(p, probs, sep, encoding, tuple(required))
     elif fmt == "excel":
-        df, lines, opts = read_excel(p, probs, sheet)
+        df, lines, opts = read_excel(p, probs, sheet, tuple(required))
     else:
         df, lines, opts = read_parquet(p, probs)
     probs.raise_if_any()

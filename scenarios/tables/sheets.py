@@ -12,7 +12,7 @@ from scenarios.tables.text import check_header
 __all__ = ["read_excel", "read_parquet"]
 
 
-def read_excel(path: Path, probs: Problems, sheet: str | int | None):
+def read_excel(path: Path, probs: Problems, sheet: str | int | None, required: tuple[str, ...] = ()):
     """A sheet as text columns (first row the header), the sheet row of each row, the sheet used."""
     import fastexcel
     try:
@@ -44,7 +44,7 @@ def read_excel(path: Path, probs: Problems, sheet: str | int | None):
     while header and not header[-1]:
         header.pop()
     grid = grid.select(grid.columns[: len(header)])
-    if not check_header(header, probs):
+    if not check_header(header, probs, required):
         return None, None, {}
     df = grid.slice(1)
     df.columns = header

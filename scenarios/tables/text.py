@@ -11,7 +11,7 @@ import polars as pl
 
 from scenarios.errors import Problems
 
-__all__ = ["SEPARATORS", "read_csv", "check_header"]
+__all__ = ["SEPARATORS", "read_csv", "check_header", "looks_like_value"]
 
 #: Separators a CSV may use.
 SEPARATORS = (",", ";", "\t", "|")
@@ -20,7 +20,7 @@ _LONG_NUMBER = re.compile(r"\d(?:[ ./-]?\d){8,}")  # a CPF as a column name: a f
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def read_csv(path: Path, probs: Problems, sep: str | None, encoding: str | None):
+def read_csv(path: Path, probs: Problems, sep: str | None, encoding: str | None, required: tuple[str, ...] = ()):
     """The CSV as text columns, the line of each record and the options used (None on a problem)."""
     try:
         data = path.read_bytes()
@@ -51,7 +51,7 @@ def read_csv(path: Path, probs: Problems, sep: str | None, encoding: str | None)
         sep = _detect_sep(first)
     header = next(csv.reader(io.StringIO(text[:1 << 16]), delimiter=sep), [])  # the header record
     names = [h.strip().lstrip("\ufeff") for h in header]
-    if not check_header(names, probs):
+    if not check_header(names, probs, required):
         return None, None, {}
     raw = text.encode("utf-8") if used != "utf_8" or data[:3] == b"\xef\xbb\xbf" else data
     try:
@@ -111,8 +111,31 @@ def _sep_name(sep: str) -> str:
     return {"\t": "tabs", ",": "','", ";": "';'", "|": "'|'"}[sep]
 
 
-def check_header(names: list[str], probs: Problems) -> bool:
-    """Header names: none empty, none twice."""
+def looks_like_value(name: str) -> bool:
+    """Whether a header cell looks like a value (a number, a long number such as a CPF) rather than a name."""
+    text = name.strip()
+    if _LONG_NUMBER.search(text):
+        return True
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def check_header(names: list[str], probs: Problems, required: tuple[str, ...] = ()) -> bool:
+    """Header names: a header at all (not a first line of data), none empty, none twice.
+
+    A first line that holds a value (a number, a CPF) where a column name should be, while a
+    ``required`` column is missing (or, without ``required``, a long number such as a CPF), is
+    a file without a header: it is said so, and none of its cells is shown.
+    """
+    missing = [c for c in required if c not in names]
+    if any(looks_like_value(n) for n in names) and (
+            missing if required else any(_LONG_NUMBER.search(n) for n in names)):
+        probs.add("", "no header row: the first line looks like data", got=f"a first line of {len(names)} values",
+                  raw_got=True, expected="a header row" + (" naming " + ", ".join(required) if required else ""))
+        return False
     ok = True
     empty = [i + 1 for i, n in enumerate(names) if not n]
     if empty and not (len(names) == 1):

@@ -176,7 +176,7 @@ def test_portuguese_report(run_dir, tmp_path):
     text = _flat("\n".join(pages))
     for label in ("Prática atual", "Política otimizada", "Recuperação líquida (VPL)", "Régua de cobrança",
                   "Descontos concedidos", "crônico", "Preços-sombra", "ligações na fila", "Violações",
-                  "Fonte", "Significado"):
+                  "Fonte", "Definido por", "cenário incluído (base.toml)"):
         assert label in text, label
     for english in ("Current practice", "Optimized policy", "Net recovery", "page 1 of"):
         assert english not in text, english
