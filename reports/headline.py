@@ -27,18 +27,16 @@ _TEXT = {
         "pt-BR": "A política otimizada perde {diff} de recuperação líquida (IC 95% de {lo} a {hi}) fora da "
                  "amostra: uma perda significativa."},
     "not_significant": {
-        "en": "No significant gain: out of sample the optimized policy changes net recovery by {diff}, but the "
-              "95% interval ({lo} to {hi}) includes zero, so the simulation cannot tell it from current practice.",
-        "pt-BR": "Sem ganho significativo: fora da amostra a política otimizada altera a recuperação líquida em "
-                 "{diff}, mas o intervalo de 95% ({lo} a {hi}) inclui o zero; a simulação não a distingue da "
-                 "prática atual."},
+        "en": "No significant gain: out of sample the optimized policy changes net recovery by {diff}; "
+              "its 95% CI, {lo} to {hi}, includes zero.",
+        "pt-BR": "Sem ganho significativo: fora da amostra, recuperação líquida {diff} com a política otimizada; "
+                 "o IC 95%, {lo} a {hi}, inclui o zero."},
     "needed": {
-        "en": " About {n} replications (now {r}) would make a difference this size significant with 80% power.",
-        "pt-BR": " Cerca de {n} replicações (hoje {r}) tornariam significativa uma diferença deste tamanho "
-                 "com poder de 80%."},
+        "en": " About {n} replications (now {r}) would make it significant (80% power).",
+        "pt-BR": " Com cerca de {n} replicações (hoje {r}) seria significativa (poder 80%)."},
     "hopeless": {
-        "en": " No plausible number of replications would: the difference is too small against the noise.",
-        "pt-BR": " Nenhum número plausível de replicações bastaria: a diferença é pequena demais diante do ruído."},
+        "en": " No plausible number of replications would make it significant.",
+        "pt-BR": " Nenhum número plausível de replicações a tornaria significativa."},
 }
 
 

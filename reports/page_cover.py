@@ -54,7 +54,7 @@ def _cover(data: RunData, lang: str) -> _Page:
     money0 = lambda v: i18n.money(v, lang, 0)  # noqa: E731
     head = headline(validation, lang)
     if head is not None:  # bold only when the gain is significant: the cover says a noisy gain in words
-        size = 12 if head.significant else 10.5
+        size = 12 if head.significant else 10
         sentence = _wrap(head.text, size, left_w - 0.2, bold=head.significant)
         # matplotlib reads a line with two "$" as mathtext: the amounts' "R$" are escaped
         fig.text(x, y / H, sentence.replace("$", r"\$"), fontsize=size, fontweight="bold" if head.significant else "normal",

@@ -20,7 +20,7 @@ def test_a_gain_whose_interval_includes_zero_is_not_a_gain():
     assert h.text.startswith("No significant gain") and "includes zero" in h.text
     assert "+R$ 42,478" in h.text and "-R$ 5,141" in h.text
     assert h.test.replications_needed is not None and h.test.replications_needed > 10
-    assert f"About {h.test.replications_needed:,} replications (now 10)" in h.text
+    assert f"About {h.test.replications_needed:,} replications (now 10) would make it significant" in h.text
 
 
 def test_a_difference_lost_in_the_noise_says_no_number_of_replications_would_do():
