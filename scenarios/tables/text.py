@@ -127,14 +127,12 @@ def check_header(names: list[str], probs: Problems, required: tuple[str, ...] = 
     """Header names: a header at all (not a first line of data), none empty, none twice.
 
     A first line that holds a value (a number, a CPF) where a column name should be, while a
-    ``required`` column is missing (or, without ``required``, a long number such as a CPF), is
-    a file without a header: it is said so, and none of its cells is shown.
+    ``required`` column is missing, is a file without a header: it is said so, and none of its
+    cells is shown (callers that give no ``required`` check their columns themselves).
     """
-    missing = [c for c in required if c not in names]
-    if any(looks_like_value(n) for n in names) and (
-            missing if required else any(_LONG_NUMBER.search(n) for n in names)):
+    if any(c not in names for c in required) and any(looks_like_value(n) for n in names):
         probs.add("", "no header row: the first line looks like data", got=f"a first line of {len(names)} values",
-                  raw_got=True, expected="a header row" + (" naming " + ", ".join(required) if required else ""))
+                  raw_got=True, expected="a header row naming " + ", ".join(required))
         return False
     ok = True
     empty = [i + 1 for i, n in enumerate(names) if not n]

@@ -23,6 +23,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reas
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "scenarios" / "base.toml"
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# the child runs in a temporary folder: make it import this tree, not whatever acordo is installed
+_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,8 @@ def _start(inputs, out: Path, log: Path) -> subprocess.Popen:
     with open(log, "w") as err:
         return subprocess.Popen([sys.executable, "-m", "acordo.cli", "run", str(scenario), "--portfolio", str(portfolio),
                                  "--out", str(out), "--workers", "2", "--replications", "2", "--quiet"],
-                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, cwd=out.parent)
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, cwd=out.parent,
+                                env=_ENV)
 
 
 def _wait_for(proc: subprocess.Popen, out: Path, moment: str, timeout: float = 240) -> set[int]:
