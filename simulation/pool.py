@@ -76,8 +76,14 @@ def worker_shared() -> Any:
     return _SHARED.get("shared")
 
 
+_WATCHED: set[int] = set()
+
+
 def _die_with_parent(parent: int) -> None:
     """Ask for SIGKILL at the parent's death (Linux), and watch the parent's pid (everywhere)."""
+    if parent in _WATCHED:
+        return
+    _WATCHED.add(parent)
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -250,3 +256,19 @@ def parallel_map(fn: Callable[[Any, T], R], tasks: Sequence[T], *, workers: int 
     tasks = list(tasks)
     with WorkerPool(resolve_workers(workers, len(tasks)), shared=shared) as pool:
         return pool.map(fn, tasks, on_done=on_done)
+
+
+def _adopt_if_spawning() -> None:
+    """In a worker still starting (importing the main module), die with the parent already.
+
+    A spawned worker imports its parent's main module (``acordo``'s imports this one)
+    seconds before its initializer runs; a parent killed meanwhile must not leave it behind.
+    """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        parent = os.getppid()
+        if parent == 1:
+            os._exit(1)
+        _die_with_parent(parent)
+
+
+_adopt_if_spawning()
