@@ -401,7 +401,8 @@ def _on_sigterm(signum, frame) -> NoReturn:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"acordo: warning: {message}", file=sys.stderr)
+    """Each warning as one line on stderr, ``warning: file: key: problem (...)``, no source line."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

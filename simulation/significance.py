@@ -76,9 +76,14 @@ def _needed(effect: float, replications: int) -> int | None:
     approx = ((stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) / effect) ** 2
     if approx > PLAUSIBLE_REPLICATIONS:
         return None
+    import warnings
+
     from statsmodels.stats.power import TTestPower
-    n = TTestPower().solve_power(effect_size=effect, nobs=None, alpha=0.05, power=0.8, alternative="two-sided")
-    n = int(math.ceil(float(np.atleast_1d(n)[0])))
+    with warnings.catch_warnings():  # for a large effect the root finder fails (nan): the few needed stand in
+        warnings.simplefilter("ignore")
+        solved = float(np.atleast_1d(TTestPower().solve_power(effect_size=effect, nobs=None, alpha=0.05, power=0.8,
+                                                              alternative="two-sided"))[0])
+    n = int(math.ceil(solved)) if math.isfinite(solved) else max(2, int(math.ceil(approx)))
     return max(n, replications + 1) if n <= PLAUSIBLE_REPLICATIONS else None
 
 

@@ -80,12 +80,8 @@ def _wait_for(proc: subprocess.Popen, out: Path, moment: str, timeout: float = 2
     pytest.fail(f"the run ended (code {proc.poll()}) before the moment {moment!r}")
 
 
-PERF_POOL = pytest.mark.xfail(strict=False, reason="owned by perf: on Ctrl-C today's forked pool workers may print "
-                                                  "tracebacks or hang the shutdown; their one-pool design fixes it")
-
-
 @pytest.mark.parametrize("sig,moment", [(signal.SIGINT, "loading"),
-                                        pytest.param(signal.SIGINT, "workers", marks=PERF_POOL),
+                                        (signal.SIGINT, "workers"),
                                         (signal.SIGINT, "writing"), (signal.SIGTERM, "loading"),
                                         (signal.SIGTERM, "workers"), (signal.SIGTERM, "writing")],
                          ids=lambda v: v.name if isinstance(v, signal.Signals) else v)
@@ -112,8 +108,7 @@ def test_interrupt_leaves_nothing(inputs, tmp_path, sig, moment):
     while any(_alive(k) for k in kids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [k for k in kids if _alive(k)], "worker processes outlived the run"
-    if "Traceback" in err:  # from worker processes on Ctrl-C: the pool's business
-        pytest.xfail("owned by perf: worker processes print tracebacks on Ctrl-C (their pool ignores it)")
+    assert "Traceback" not in err, err  # neither the main process nor a worker prints one
 
 
 def test_sigkill_leaves_a_partial_the_next_run_removes(inputs, tmp_path):
@@ -140,9 +135,6 @@ def test_sigkill_leaves_a_partial_the_next_run_removes(inputs, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".run.notes.partial", "run", "stderr.txt"]
 
 
-@pytest.mark.xfail(strict=False, reason="owned by perf: workers must die with their parent (one process-pool "
-                   "design); today they sometimes outlive a SIGKILLed parent (seen: forked Monte Carlo workers hung "
-                   "for more than 10 minutes), sometimes not, so this cannot be a strict xfail until that lands")
 def test_workers_die_with_a_killed_parent(inputs, tmp_path):
     out, log = tmp_path / "run", tmp_path / "stderr.txt"
     proc = _start(inputs, out, log)

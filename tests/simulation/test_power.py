@@ -62,3 +62,12 @@ def test_significance_of_a_paired_gain():
     assert "no plausible number" in hopeless.verdict()
     again = significance_from_ci(noisy.mean, noisy.lo, noisy.hi, noisy.replications)
     assert again.replications_needed == noisy.replications_needed and again.p_value == pytest.approx(noisy.p_value)
+
+
+def test_a_huge_not_significant_effect_needs_few_replications_not_an_error():
+    """With a standardised effect of 50 statsmodels' root finder returns nan; the answer is the minimum, 2 or 3."""
+    from statsmodels.stats.power import TTestPower
+
+    from simulation.significance import _needed
+    assert _needed(50.0, 1) in (2, 3)
+    assert _needed(0.5, 2) == math.ceil(float(np.atleast_1d(TTestPower().solve_power(0.5, None, 0.05, 0.8))[0]))
