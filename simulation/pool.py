@@ -104,16 +104,18 @@ def _die_with_parent(parent: int) -> None:
 
 @contextmanager
 def _sigint_held() -> Iterator[None]:
-    """SIGINT blocked (held pending, not lost) while workers are started.
+    """SIGINT and SIGTERM blocked (held pending, not lost) while workers are started.
 
     A child inherits the signal mask through fork and exec, so a worker cannot be
     interrupted during its seconds of imports; its initializer ignores SIGINT and then
-    unblocks it. Here, a Ctrl-C that arrives meanwhile is delivered when the block ends.
+    unblocks it (SIGTERM keeps its default action in a worker). Here, a Ctrl-C or SIGTERM
+    that arrives meanwhile is delivered when the block ends, once no worker is half-started
+    (a worker killed while it unpickles its start-up data prints a traceback).
     """
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
@@ -123,7 +125,7 @@ def _sigint_held() -> Iterator[None]:
 def _init_worker(parent: int, shared: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     _die_with_parent(parent)
     _SHARED["shared"] = shared
 
