@@ -16,7 +16,7 @@ from typing import Callable, NoReturn
 
 from scenarios.errors import InputError, Problem
 
-__all__ = ["Parser", "key_cap", "positive_int", "seed", "budget", "check_arguments", "pid_alive"]
+__all__ = ["Parser", "key_cap", "positive_int", "seed", "budget", "check_arguments"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -97,15 +97,6 @@ def budget(text: str) -> float:
     return value
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether process ``pid`` exists."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 #: Path arguments of the commands: (attribute, what it must be).

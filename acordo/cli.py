@@ -13,7 +13,8 @@ import warnings
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
-from acordo.arguments import Parser, check_arguments, key_cap, pid_alive, positive_int
+from acordo.arguments import Parser, check_arguments, key_cap, positive_int
+from acordo.rundir import pid_alive
 from acordo.arguments import budget as _budget
 from acordo.arguments import seed as _seed
 from scenarios.errors import InputError, Problem

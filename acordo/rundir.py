@@ -32,7 +32,7 @@ from typing import Any, Iterable, Iterator
 from scenarios.errors import InputError, Problem
 
 __all__ = ["run_directory", "check_target", "check_output_file", "protect_inputs", "is_run_directory",
-           "remove_stale", "blocked_signals", "write_json", "MARKER", "COMMITTED"]
+           "remove_stale", "blocked_signals", "pid_alive", "write_json", "MARKER", "COMMITTED"]
 
 #: File inside a staging directory naming the process that writes it.
 MARKER = ".acordo-partial"
@@ -46,6 +46,17 @@ def protect_inputs(paths: Iterable[str | Path | None]) -> None:
     for p in paths:
         if p:
             _PROTECTED.add(Path(p).absolute())
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _refuse(out: str, problem: str, expected: str | None = None) -> InputError:
@@ -144,16 +155,6 @@ def check_output_file(out: str | Path, force: bool, suffixes: tuple[str, ...]) -
     return path
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale(parent: Path, name: str) -> list[Path]:
     """Remove the staging directories of ``name`` in ``parent`` whose process is gone.
 
@@ -175,7 +176,7 @@ def remove_stale(parent: Path, name: str) -> list[Path]:
             owner = (entry / MARKER).read_text(encoding="ascii").strip()
         except (OSError, UnicodeDecodeError):
             continue
-        if owner != parts[0] or _alive(int(owner)):
+        if owner != parts[0] or pid_alive(int(owner)):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         removed.append(entry)
