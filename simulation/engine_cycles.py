@@ -55,6 +55,9 @@ class CyclesMixin:
         self.ann_seg = announced_by_segment(plan)
         self.announced = self.ann_seg[self.seg] if self.ann_seg is not None else self.d.copy()
         self.expects = any(bool(np.any(P[k] != 0)) for k in _EXPECT)
+        #: Offers can differ within a cycle (escalation) or acceptance reads their history:
+        #: only then are the offers made tracked and acceptance computed at negotiation.
+        self.tracks_offers = self.expects or self.steps_day.shape[1] > 0
 
     # ------------------------------------------------------------------ R, X: several cycles
     def _ended(self, rows: np.ndarray, t: int, kind: int) -> None:
@@ -192,6 +195,8 @@ class CyclesMixin:
 
     def _accept_p(self, rows: np.ndarray, d: np.ndarray) -> np.ndarray:
         """Acceptance probability of an affordable offer ``d`` (reservation discount when configured)."""
+        if not (self.tracks_offers or self.multi):  # the offer and segment are the start's: sig holds it
+            return self.sig[rows]
         P, segs = self.m.params, self.seg[rows]
         dexp = (expected_discount(P, segs, self.offered[rows], self.received[rows], self.announced[rows])
                 if self.expects else None)
@@ -199,6 +204,8 @@ class CyclesMixin:
 
     def _offered(self, rows: np.ndarray, d: np.ndarray, accept: np.ndarray) -> None:
         """Record the offers made today: the first of the cycle, the largest so far, who waited."""
+        if not self.tracks_offers:  # one offer per cycle and no reservation discount: nothing to learn
+            return
         first = np.isnan(self.first_offer[rows])
         self.first_offer[rows[first]] = d[first]
         a = rows[accept]
