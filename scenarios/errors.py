@@ -7,10 +7,14 @@ once. The CLI prints one line per problem and exits with code 2.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-__all__ = ["Problem", "InputError", "Problems", "suggest", "show"]
+__all__ = ["Problem", "InputError", "Problems", "suggest", "show", "LONG_NUMBER", "mask_values"]
+
+#: Nine or more digits, maybe punctuated: a CPF, an account or a phone number, never shown.
+LONG_NUMBER = re.compile(r"\d(?:[ ./-]?\d){8,}")
 
 
 def show(value: Any, limit: int = 60) -> str:
@@ -81,3 +85,31 @@ def suggest(name: str, options: Iterable[str]) -> str | None:
     """The closest known name to a misspelt one, or None."""
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def mask_values(values: Iterable[Any], ids: Any = None) -> list[str]:
+    """Offending values as a message shows them: a debtor id or a long number is hidden.
+
+    Parameters
+    ----------
+    values : iterable
+        The values to show (``None`` is shown as "nothing").
+    ids : polars Series of str, optional
+        The raw ids of the file: a text value equal to one of them is shown as ``<a debtor id>``.
+    """
+    values = list(values)
+    strs = [v for v in values if isinstance(v, str)]
+    hidden = set(ids.filter(ids.is_in(strs)).unique().to_list()) if strs and ids is not None else set()
+    out = []
+    for v in values:
+        if v is None:
+            out.append("nothing")
+        elif isinstance(v, str) and v in hidden:
+            out.append("<a debtor id>")
+        elif LONG_NUMBER.search(str(v)):
+            out.append("<hidden long number>")
+        elif isinstance(v, str):
+            out.append(show(v, 20))
+        else:
+            out.append(repr(v) if isinstance(v, float) else str(v))
+    return out

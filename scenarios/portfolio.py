@@ -47,7 +47,6 @@ say) as ``<hidden long number>``.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ import numpy as np
 import polars as pl
 
 from scenarios.columns import COLUMN_TYPES, infer_type, type_column
-from scenarios.errors import Problems, show, suggest
+from scenarios.errors import Problems, mask_values, show, suggest
 from scenarios.pseudonym import pseudonymise
 from scenarios.tables.text import looks_like_value
 
@@ -130,7 +129,6 @@ _BOOL_WORDS = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
 _BOOL_EXPECTED = "true/false, 1/0, yes/no or sim/não"
 # Nine or more digits, possibly punctuated like a CPF (123.456.789-09) or CNPJ: such values
 # may be personal ids in the wrong column, so messages never echo them.
-_LONG_NUMBER = re.compile(r"\d(?:[ ./-]?\d){8,}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -468,26 +466,7 @@ class _Validator:
 
     def _render(self, values: list[Any]) -> list[str]:
         """Render offending values; a value equal to some debtor id is masked."""
-        texts = []
-        ids_set: set[str] = set()
-        strs = [v for v in values if isinstance(v, str)]
-        if strs and self.ids is not None:
-            hit = self.ids.filter(self.ids.is_in(strs)).unique().to_list()
-            ids_set = set(hit)
-        for v in values:
-            if v is None:
-                texts.append("nothing")
-            elif isinstance(v, str) and v in ids_set:
-                texts.append("<a debtor id>")
-            elif _LONG_NUMBER.search(str(v)):
-                texts.append("<hidden long number>")
-            elif isinstance(v, str):
-                texts.append(show(v, 20))
-            elif isinstance(v, float):
-                texts.append(repr(v))
-            else:
-                texts.append(str(v))
-        return texts
+        return mask_values(values, self.ids)
 
     def report(self, mask: pl.Series, col: str, problem: str, values: pl.Series | None,
                expected: str) -> None:

@@ -10,12 +10,11 @@ one with nine or more digits (a CPF in the wrong column) by ``<hidden long numbe
 """
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 import polars as pl
 
-from scenarios.errors import Problems, show
+from scenarios.errors import LONG_NUMBER, Problems, mask_values
 from scenarios.history.dates import parse_dates
 from scenarios.history.spec import ALIASES, SPEC, Column
 from scenarios.tables import Table
@@ -24,7 +23,6 @@ __all__ = ["TableCheck", "SHOWN", "LONG_NUMBER"]
 
 #: Rows (lines, debtors, values) named per problem.
 SHOWN = 3
-LONG_NUMBER = re.compile(r"\d(?:[ ./-]?\d){8,}")
 
 
 class TableCheck:
@@ -66,23 +64,7 @@ class TableCheck:
 
     def render(self, values: list) -> str:
         """Shown values, with ids and long numbers hidden."""
-        strs = [v for v in values if isinstance(v, str)]
-        ids: set[str] = set()
-        if strs and self.raw_ids is not None:
-            ids = set(self.raw_ids.filter(self.raw_ids.is_in(strs)).unique().to_list())
-        out = []
-        for v in values:
-            if v is None:
-                out.append("nothing")
-            elif isinstance(v, str) and v in ids:
-                out.append("<a debtor id>")
-            elif LONG_NUMBER.search(str(v)):
-                out.append("<hidden long number>")
-            elif isinstance(v, str):
-                out.append(show(v, 20))
-            else:
-                out.append(repr(v) if isinstance(v, float) else str(v))
-        return ", ".join(out)
+        return ", ".join(mask_values(values, self.raw_ids))
 
     def report(self, mask: pl.Series, column: str, problem: str, values: pl.Series | None, expected: str) -> None:
         """One problem for the rows where ``mask`` is true, if any."""

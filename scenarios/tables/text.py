@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from scenarios.errors import LONG_NUMBER as _LONG_NUMBER
 from scenarios.errors import Problems
 
 __all__ = ["SEPARATORS", "read_csv", "check_header", "looks_like_value"]
@@ -16,7 +17,6 @@ __all__ = ["SEPARATORS", "read_csv", "check_header", "looks_like_value"]
 #: Separators a CSV may use.
 SEPARATORS = (",", ";", "\t", "|")
 _ENCODINGS = ("utf_8", "cp1252", "latin_1")
-_LONG_NUMBER = re.compile(r"\d(?:[ ./-]?\d){8,}")  # a CPF as a column name: a file without a header
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
