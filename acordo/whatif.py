@@ -38,7 +38,7 @@ import polars as pl
 from acordo.pipeline import Prepared, Stopwatch, manifest
 from acordo.rundir import check_target, run_directory, write_json
 from scenarios.errors import InputError, Problem
-from scenarios.grid import SET_LABEL, Grid, build_grid
+from scenarios.grid import SET_LABEL, Grid, build_grid, shown_grid
 from scenarios.loader import load_scenario
 from scenarios.schema import Scenario
 from simulation.backends import (INPUT_KEYS, Backend, CellSpec, PreparedCell, ReplicationSummary, ReplicationTask,
@@ -110,11 +110,12 @@ def run_task(task: ReplicationTask | OptimizeTask) -> ReplicationSummary | dict[
 # --------------------------------------------------------------------------- shared steps
 
 
-def _validate_inputs(specs: Sequence[CellSpec], *, every: bool) -> PreparedCell:
+def _validate_inputs(specs: Sequence[CellSpec], *, every: bool, labels: Sequence[str] | None = None) -> PreparedCell:
     """Prepare the first cell (portfolio and segments), or ``every`` cell; every problem at once.
 
     A problem of the scenario that only a cell's ``--set`` values cause (segments that miss
-    debtors) names the cell.
+    debtors) names the cell, by ``labels`` (the cells as they may be shown: ids pseudonymised)
+    when given.
     """
     problems: list[Problem] = []
     first = None
@@ -124,7 +125,7 @@ def _validate_inputs(specs: Sequence[CellSpec], *, every: bool) -> PreparedCell:
         except InputError as exc:
             for p in exc.problems:
                 if spec.settings and not p.file.startswith("--") and Path(p.file).name == Path(spec.scenario).name:
-                    cell = ", ".join(f"{k}={t}" for k, t in spec.settings)
+                    cell = labels[i] if labels is not None else ", ".join(f"{k}={t}" for k, t in spec.settings)
                     p = Problem(SET_LABEL, p.key, p.problem, f"{p.got} in the cell {cell}" if p.got else
                                 f"the cell {cell}", p.expected)
                 problems.append(p)
@@ -554,15 +555,16 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
     watch = Stopwatch()
     with watch.stage("load"):
         grid = build_grid(path, sets)
+        shown = shown_grid(grid)  # what is written and said: ids set on rules pseudonymised
         specs = [CellSpec.of(path, cell.items, portfolio) for cell in grid.cells]
         touches = any(k == p or k.startswith(p + ".") for k in grid.keys for p in _INPUT_KEYS)
-        first = _validate_inputs(specs, every=touches)
+        first = _validate_inputs(specs, every=touches, labels=[c.label() for c in shown.cells])
     seeds = [sc.monte_carlo.seed if seed is None else seed for sc in grid.scenarios]
     reps = [sc.monte_carlo.replications if replications is None else replications for sc in grid.scenarios]
     with watch.stage("load"):
         same_as = _identical_cells(specs, seeds, reps)
     if notice is not None and any(s != c for c, s in enumerate(same_as)):
-        notice(_identical_notice(grid, same_as))
+        notice(_identical_notice(shown, same_as))
     tasks: list[ReplicationTask | OptimizeTask] = []
     owner: list[int] = []
     if optimize:  # the long tasks first
@@ -581,7 +583,7 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
         "portfolio": _portfolio_identity(grid.scenarios[0], portfolio),
         "cells": [{"settings": [list(kv) for kv in cell.items], "hash": sc.digest, "seed": s, "replications": n,
                    "portfolio": _portfolio_identity(sc, portfolio) if touches else None}
-                  for cell, sc, s, n in zip(grid.cells, grid.scenarios, seeds, reps)],
+                  for cell, sc, s, n in zip(shown.cells, grid.scenarios, seeds, reps)],
     }
     with watch.stage("simulate"), _backend(backend, workers, cluster) as runner:
         state = _Checkpoint(out, identity, resume)
@@ -607,7 +609,7 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
             elif optimized is not None:
                 optimized[c] = res
         per_cell = [per_cell[same_as[c]] for c in range(len(specs))]
-        table = sweep_table(grid, [np.stack(t) for t in per_cell], optimized)
+        table = sweep_table(shown, [np.stack(t) for t in per_cell], optimized)
     with run_directory(out, force) as stage:
         with watch.stage("write"):
             table.write_parquet(stage / "sweep.parquet", statistics=False)
@@ -617,7 +619,7 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
                 varying = [o.key for o in grid.options if len(o.values) > 1] or [grid.keys[0]]
                 write_sweep_figures(stage, table, varying, metrics)
         extra = {
-            "grid": {o.key: list(o.texts) for o in grid.options}, "cells": len(grid), "tasks": len(tasks),
+            "grid": {o.key: list(o.texts) for o in shown.options}, "cells": len(grid), "tasks": len(tasks),
             "resumed_tasks": resumed, "optimize": optimize, **described,
             "identical_cells": [[c for c, s in enumerate(same_as) if s == k] for k in sorted(set(same_as))
                                 if same_as.count(k) > 1],
@@ -628,7 +630,7 @@ def run_sweep(path: str | Path, sets: Sequence[str], out: str | Path, *, portfol
         data["scenario"]["hash"] = _base_digest(path)
         write_json(stage / "manifest.json", data)
     state.remove()
-    return SweepResult(table, grid, Path(out), len(tasks), resumed)
+    return SweepResult(table, shown, Path(out), len(tasks), resumed)
 
 
 def _identical_cells(specs: Sequence[CellSpec], seeds: Sequence[int], reps: Sequence[int]) -> list[int]:

@@ -21,14 +21,15 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from scenarios.errors import InputError, Problem, show
 from scenarios.loader import load_scenario, read_chain
+from scenarios.pseudonym import pseudonymise
 from scenarios.schema import Scenario
 
 __all__ = ["SetOption", "Cell", "Grid", "parse_set", "parse_sets", "split_values", "parse_value", "toml_literal",
-           "expand", "build_grid", "SET_LABEL"]
+           "expand", "build_grid", "shown_grid", "personal_key", "SET_LABEL"]
 
 #: The file label of problems in ``--set`` options (DESIGN §7 error format).
 SET_LABEL = "--set"
@@ -117,6 +118,44 @@ class Grid:
 
     def __len__(self) -> int:
         return len(self.cells)
+
+
+def personal_key(key: str, personal: Collection[str]) -> bool:
+    """Whether ``key`` sets a segment rule over a personal column (``segments.X.rule.debtor_id``)."""
+    parts = key.split(".")
+    return len(parts) == 4 and parts[0] == "segments" and parts[2] == "rule" and parts[3] in personal
+
+
+def _shown_value(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return pseudonymise([v for v in value])
+    return pseudonymise([value])[0]
+
+
+def shown_grid(grid: Grid) -> Grid:
+    """The grid as it may be shown or written: values of rules over personal columns pseudonymised.
+
+    A ``--set segments.X.rule.debtor_id=[...]`` (or over a ``portfolio.personal_columns``
+    column) lists the team's ids; every output of a sweep (``sweep.parquet``, the manifest,
+    the checkpoints, the terminal) names such values by their pseudonyms instead. The cells'
+    scenarios are the real ones: only the texts and values shown change.
+    """
+    personal = {"debtor_id", *(grid.scenarios[0].portfolio.personal_columns if grid.scenarios else ())}
+    hidden = {o.key for o in grid.options if personal_key(o.key, personal)}
+    if not hidden:
+        return grid
+    swap: dict[tuple[str, str], str] = {}
+    options = []
+    for o in grid.options:
+        if o.key not in hidden:
+            options.append(o)
+            continue
+        values = tuple(_shown_value(v) for v in o.values)
+        texts = tuple(toml_literal(v) for v in values)
+        swap.update({(o.key, old): new for old, new in zip(o.texts, texts)})
+        options.append(SetOption(o.key, texts, values))
+    cells = tuple(Cell(tuple((k, swap.get((k, t), t)) for k, t in c.items)) for c in grid.cells)
+    return Grid(grid.path, tuple(options), cells, grid.scenarios)
 
 
 # --------------------------------------------------------------------------- parsing

@@ -130,6 +130,27 @@ def test_no_command_writes_or_says_a_raw_id(world, capsys, tmp_path):
     assert _assert_clean(outputs, terminal, ids) > 20
 
 
+def test_sweep_over_a_rule_listing_ids_writes_pseudonyms(world, capsys, tmp_path):
+    root, ids, low_early = world
+
+    def listing(*parts):
+        return "segments.low_early.rule.debtor_id=" + ",".join(
+            "[" + ", ".join(json.dumps(i) for i in part) + "]" for part in parts)
+
+    # a cell that leaves debtors out is refused, and its message names the cell by pseudonyms
+    code = main([str(a) for a in ("sweep", root / "plain.toml", "--set", listing(low_early, low_early[:1]),
+                                  "--portfolio", root / "p.csv", "--out", tmp_path / "bad", "--quiet")])
+    out, err = capsys.readouterr()
+    assert code == 2 and "debtors in no segment" in err and pseudonymise([low_early[0]])[0] in err
+    _assert_clean([], out + err, ids)
+    terminal = _run(capsys, "sweep", root / "plain.toml", "--set", listing(low_early, low_early[::-1]),
+                    "--portfolio", root / "p.csv", "--out", tmp_path / "swp", "--replications", 2, "--quiet")
+    shown = pl.read_parquet(tmp_path / "swp" / "sweep.parquet").get_column("segments.low_early.rule.debtor_id")
+    # the two cells are told apart by the pseudonyms of the ids they list
+    assert shown.n_unique() == 2 and all(pseudonymise([low_early[0]])[0] in v for v in shown)
+    assert _assert_clean([tmp_path / "swp"], terminal, ids) >= 2
+
+
 def test_error_messages_never_print_an_id(world, capsys, tmp_path):
     root, ids, _ = world
     bad = tmp_path / "bad.csv"
