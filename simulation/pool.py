@@ -217,7 +217,10 @@ class WorkerPool:
         procs = list(getattr(pool, "_processes", {}).values())
         for p in procs:
             try:
-                p.terminate()
+                # SIGKILL, not SIGTERM: a worker still starting has SIGTERM blocked (the mask it
+                # inherits, see _sigint_held) and would go on to rebuild the queue's semaphores
+                # after this process unlinked them, printing multiprocessing's FileNotFoundError
+                p.kill()
             except (OSError, AttributeError):
                 pass
         pool.shutdown(wait=False, cancel_futures=True)

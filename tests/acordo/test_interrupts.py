@@ -83,10 +83,7 @@ def _wait_for(proc: subprocess.Popen, out: Path, moment: str, timeout: float = 2
 @pytest.mark.parametrize("sig,moment", [(signal.SIGINT, "loading"),
                                         (signal.SIGINT, "workers"),
                                         (signal.SIGINT, "writing"), (signal.SIGTERM, "loading"),
-                                        pytest.param(signal.SIGTERM, "workers", marks=pytest.mark.xfail(
-                                            strict=False, reason="a worker still being spawned when the parent is "
-                                            "terminated can print multiprocessing's FileNotFoundError traceback "
-                                            "(timing race, seen once in several runs)")),
+                                        (signal.SIGTERM, "workers"),
                                         (signal.SIGTERM, "writing")],
                          ids=lambda v: v.name if isinstance(v, signal.Signals) else v)
 def test_interrupt_leaves_nothing(inputs, tmp_path, sig, moment):
