@@ -74,6 +74,25 @@ def test_long_run_gives_chronic_no_more_discount(comparison):
     assert row["longrun_long_run"] > row["myopic_long_run"]
 
 
+def test_long_run_gives_chronic_no_more_discount_than_the_one_cycle_optimizer(comparison):
+    """The same scenario with one cycle (cycles off, the horizon one collection window): its LP gives the
+    chronic segment at least the discount the several-cycle LP gives."""
+    from optimizer.lp import solve_policy
+    _, cmp = comparison
+    settings = {k: v for k, v in SETTINGS.items() if not k.startswith("cycles")} | {
+        "calendar.horizon_days": SETTINGS["cycles.collection_days"]}
+    scenario = load_scenario(BASE, settings=settings)
+    assert not scenario.cycles.enabled
+    frame = validate_frame(generate_portfolio(4000, np.random.default_rng(3)), "synthetic", "SP").frame
+    model = build_model(scenario, frame, assign_segments(scenario, frame))
+    coef = estimate_coefficients(model, seed=5, sample=600, unlimited_agents=True)
+    sol = solve_policy(coef, constraints_for(model, coef))
+    one = sol.shares.join(coef.select("segment", "offer", "discount"), on=["segment", "offer"]).filter(
+        pl.col("segment") == "chronic").select((pl.col("share") * pl.col("discount")).sum()).item()
+    long_run = cmp.table.filter(pl.col("segment") == "chronic")["longrun_discount"].item()
+    assert long_run <= one + 1e-9
+
+
 def test_summary_states_values_with_their_uncertainty(comparison):
     _, cmp = comparison
     text = cmp.summary()
