@@ -10,6 +10,11 @@ policies differ, the long-run value says why: the myopic policy buys first-cycle
 recovery with discounts whose future costs (re-delinquency, new arrears, lost margin)
 exceed it.
 
+Because ``npv`` itself is replaced, the constraints on recovery (``budget_share``) see the
+first cycle's recovery too, as a one-cycle optimizer would; the per-segment
+``min_recovery`` targets stay as the pipeline computed them (from the long-run
+coefficients).
+
 The pipeline (``acordo run``, ``acordo optimize``) calls :func:`write_long_run` when the
 scenario has several cycles: it solves the LP a second time with the existing optimizer
 API (same coefficients and constraints, the one-cycle objective) and writes
