@@ -225,6 +225,9 @@ def write_optimization(stage: Path, prepared: Prepared, result) -> dict:
         write_simulation(stage, prepared, result.optimized)
         write_simulation(stage, prepared, result.baseline, prefix="baseline_")
     write_json(stage / "baseline_policy.json", {"policy": _policy_dict(prepared.scenario.baseline)})
+    if prepared.scenario.cycles.enabled:  # the policy if the future were ignored, for the report's long-run page
+        from acordo.longrun import write_long_run
+        write_long_run(stage, result, prepared.scenario.optimizer.solver)
     table = treatment_table(prepared, result.policy, prepared.scenario.baseline)
     write_treatments(stage, table)
     return treatment_manifest(table)

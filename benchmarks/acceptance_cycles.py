@@ -4,7 +4,7 @@ Base one-cycle (``scenarios/base.toml``) against base over 36 months
 (``scenarios/multicycle/base_cycles.toml``), same portfolio and seeds: per chronic segment
 the mean discount the LP chooses, the LP's predicted net, and both policies re-simulated
 on the multi-cycle model (long-run value, paired over replications with 95% CIs); the
-long-run vs one-cycle report (:mod:`reports.longrun`); and the waiting share under an
+long-run vs one-cycle report (:mod:`acordo.longrun`); and the waiting share under an
 escalating baseline. Prints one JSON object (a script, not a library).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from optimizer.coefficients import estimate_coefficients
 from optimizer.lp import solve_policy
 from optimizer.optimize import constraints_for, policy_from_solution
-from reports.longrun import compare_long_run
+from acordo.longrun import compare_long_run
 from scenarios.loader import load_scenario
 from scenarios.portfolio import validate_frame
 from scenarios.schema import OfferShare, Policy

@@ -190,6 +190,9 @@ def _calibrate(data: CalibData, pooling: bool, figures: bool) -> CalibrationResu
         else:
             est[name] += fit_keeping(inst, s, name, prior)
         est[name].append(fit_agency(af, s, name, prior["agency_hazard"]))
+    # several cycles: re-delinquency by how the last cycle ended; the reservation discount
+    from calibration.reservation import add_cycle_estimates
+    add_cycle_estimates(data, groups, est, notes)
     names = [g[1] for g in groups[:-1]]
     if pooling:
         portfolio = {e.key: e for e in est[PORTFOLIO]}

@@ -28,10 +28,13 @@ from statsmodels.base.model import GenericLikelihoodModel
 
 from calibration.estimates import PORTFOLIO, Z95, Estimate, not_identified, quiet
 
-__all__ = ["spells", "estimate_redelinquency", "KINDS"]
+__all__ = ["spells", "estimate_redelinquency", "fit_redelinquency", "history_of", "re_entries", "KINDS", "REDELINQUENCY_KEYS"]
 
 KINDS = ("paid_in_full", "settled", "broken")
 _KEYS = {"paid_in_full": "redelinquency_paid", "settled": "redelinquency_settled", "broken": "redelinquency_broken"}
+#: The behaviour keys estimated here, in the order they are reported.
+REDELINQUENCY_KEYS = ("redelinquency_paid", "redelinquency_settled", "redelinquency_discount_slope",
+                      "redelinquency_broken")
 
 
 def _table(history: Any, name: str) -> pl.DataFrame | None:
@@ -185,3 +188,64 @@ def estimate_redelinquency(history: Any, as_of, *, segment_of_account: np.ndarra
         out += _settled(name, days[m], event[m], disc[m], prior.get("redelinquency_settled", float("nan")),
                         prior.get("redelinquency_discount_slope", float("nan")))
     return out
+
+
+def _debtor_key(data) -> np.ndarray:
+    """A dense debtor number per account of a :class:`calibration.data.CalibData` (its own row without ids)."""
+    acc = getattr(data, "accounts", None)
+    if acc is None or "debtor_id" not in acc.columns:
+        return np.arange(data.n, dtype=np.int64)
+    return acc.get_column("debtor_id").cast(pl.String).rank("dense").to_numpy().astype(np.int64) - 1
+
+
+def re_entries(data) -> int:
+    """Accounts of a :class:`calibration.data.CalibData` that are a re-entry (a debtor's second or later)."""
+    key = _debtor_key(data)
+    return int(key.size - np.unique(key).size)
+
+
+def history_of(data) -> dict[str, pl.DataFrame]:
+    """The tables :func:`spells` reads, rebuilt from a :class:`calibration.data.CalibData`.
+
+    ``debtor_id`` is a dense debtor number (never the raw id), ``account`` the row of
+    ``accounts``, dates the entry day plus each row's day since entry.
+    """
+    def dates(days: np.ndarray) -> pl.Series:
+        return pl.Series(np.asarray(days, np.int32)).cast(pl.Date)
+
+    key = _debtor_key(data)
+    out = {"accounts": pl.DataFrame({"debtor_id": key, "entry_date": dates(data.entry)})}
+    for name, cols in (("payments", ("kind",)), ("agreements", ("discount", "status")), ("events", ("kind",)),
+                       ("contacts", ("opted_out",))):
+        if not data.has(name) or any(c not in data.tables[name].columns for c in cols):
+            continue
+        t = data.tables[name]
+        idx = t.get_column("idx").to_numpy()
+        frame = t.select(*cols).with_columns(account=pl.Series(idx, dtype=pl.UInt32), debtor_id=pl.Series(key[idx]),
+                                             date=dates(data.entry[idx] + t.get_column("t").to_numpy()))
+        if name == "agreements":
+            st = t.get_column("status_t").to_numpy() if "status_t" in t.columns else np.full(t.height, -10**9)
+            frame = frame.with_columns(status_date=pl.Series(np.where(st > -10**8, data.entry[idx] + st, 0))
+                                       .cast(pl.Int32).cast(pl.Date))
+            frame = frame.with_columns(pl.when(pl.Series(st > -10**8)).then(pl.col("status_date")).otherwise(None)
+                                       .alias("status_date"))
+        out[name] = frame
+    out.setdefault("payments", pl.DataFrame(schema={"kind": pl.String, "account": pl.UInt32, "date": pl.Date}))
+    return out
+
+
+def fit_redelinquency(data) -> dict[str, list[Estimate]]:
+    """Re-delinquency estimates of a :class:`calibration.data.CalibData`, per segment name and ``portfolio``.
+
+    The priors are the scenario's values (the segment's, and the top-level behaviour for the portfolio).
+    """
+    sc = data.scenario
+    priors = {s.name: {k: float(getattr(s.behaviour, k)) for k in REDELINQUENCY_KEYS} for s in sc.segments}
+    priors[PORTFOLIO] = {k: float(getattr(sc.behaviour, k)) for k in REDELINQUENCY_KEYS}
+    est = estimate_redelinquency(history_of(data), data.as_of_date, segment_of_account=data.seg,
+                                 segment_names=tuple(sc.segment_names), priors=priors)
+    out: dict[str, list[Estimate]] = {}
+    order = {k: i for i, k in enumerate(REDELINQUENCY_KEYS)}
+    for e in est:
+        out.setdefault(e.segment, []).append(e)
+    return {k: sorted(v, key=lambda e: order[e.key]) for k, v in out.items()}

@@ -6,6 +6,7 @@ writes ``report.pdf`` and ``figures/*.png`` into it. Pages, in order:
 1. cover: scenario, portfolio, date, the headline with confidence intervals;
 2. the policy per segment (continued on more pages when it does not fit);
 3. collection curves; 4. recovery against give-away; 5. what the constraints cost;
+5b. with several cycles, one cycle or the long run (:mod:`reports.page_longrun`);
 6. weekly cash flow; 7. agents and the call queue; 8. compliance; 9. sensitivity;
 10. assumptions (as many pages as it takes).
 
@@ -41,6 +42,7 @@ from reports.layout import declutter_ticks
 from reports.page_appendix import assumption_pages, sensitivity_page
 from reports.page_constraints import constraint_pages
 from reports.page_cover import cover_page
+from reports.page_longrun import longrun_pages
 from reports.page_operations import agents_page, cashflow_page, compliance_page
 from reports.page_practice import practice_pages
 from reports.page_policy import curves_page, frontier_page, policy_pages
@@ -69,6 +71,7 @@ def _build_pages(data: RunData, lang: str) -> list[Figure]:
     if data.frontier is not None:
         pages.append(frontier_page(data, lang))
     pages += constraint_pages(data, lang)
+    pages += longrun_pages(data, lang)  # several cycles only
     pages.append(cashflow_page(data, lang))
     pages.append(agents_page(data, lang))
     pages.append(compliance_page(data, lang))

@@ -447,6 +447,50 @@ LABELS: dict[str, dict[str, str]] = {
                            "pt-BR": "Diferença em relação a {ref} (pareada, IC 95%)"},
 }
 
+#: The long-run page (several cycles, :mod:`reports.page_longrun`).
+LABELS.update({
+    "longrun_title": {"en": "One cycle or the long run: what ignoring the future would choose",
+                      "pt-BR": "Um ciclo ou o longo prazo: o que se escolheria ignorando o futuro"},
+    "longrun_note": {
+        "en": "With several delinquency cycles the optimizer values each offer over the whole relationship: what it "
+              "collects now, less what the customer costs later (new arrears when a discount invites re-delinquency, "
+              "later give-away) plus the margin of a customer kept. Each segment: the offers chosen on that long-run "
+              "value, and those the optimizer would choose on the first cycle's value alone, each valued over one "
+              "cycle and over the long run, per debtor. Where they differ, the policy that ignores the future buys "
+              "first-cycle recovery that costs more later.",
+        "pt-BR": "Com vários ciclos de inadimplência o otimizador avalia cada oferta ao longo de todo o relacionamento: "
+                 "o que ela arrecada agora, menos o que o cliente custa depois (novos atrasos quando um desconto "
+                 "convida à reincidência, concessões futuras), mais a margem de um cliente mantido. Para cada segmento: "
+                 "as ofertas escolhidas por esse valor de longo prazo e as que o otimizador escolheria só pelo valor do "
+                 "primeiro ciclo, cada uma avaliada em um ciclo e no longo prazo, por devedor. Onde diferem, a política "
+                 "que ignora o futuro compra recuperação no primeiro ciclo que custa mais depois."},
+    "longrun_portfolio": {
+        "en": "Whole portfolio, long-run net: {ahead} looking ahead vs {ignored} ignoring the future (one cycle: "
+              "{one_ahead} vs {one_ignored}); gain of looking ahead {gain} [95% CI {lo} – {hi}].",
+        "pt-BR": "Carteira inteira, resultado líquido de longo prazo: {ahead} olhando adiante contra {ignored} "
+                 "ignorando o futuro (um ciclo: {one_ahead} contra {one_ignored}); ganho de olhar adiante {gain} "
+                 "[IC 95% {lo} – {hi}]."},
+    "longrun_portfolio_ns": {"en": "The gain is not significant.", "pt-BR": "O ganho não é significativo."},
+    "longrun_footnote": {
+        "en": "Values per debtor from the optimizer's simulated coefficients (mean ± 95% interval from their standard "
+              "errors); long run = every cycle over the horizon, with the customer margin and the new arrears. Both "
+              "policies are solved under the same constraints.",
+        "pt-BR": "Valores por devedor a partir dos coeficientes simulados do otimizador (média ± intervalo de 95% pelos "
+                 "erros-padrão); longo prazo = todos os ciclos no horizonte, com a margem do cliente e os novos "
+                 "atrasos. As duas políticas são resolvidas com as mesmas restrições."},
+    "longrun_col_ahead": {"en": "Offers chosen (looking ahead)", "pt-BR": "Ofertas escolhidas (olhando adiante)"},
+    "longrun_col_ignored": {"en": "If the future were ignored", "pt-BR": "Se o futuro fosse ignorado"},
+    "longrun_col_discount": {"en": "Mean discount ahead / ignored", "pt-BR": "Desconto médio adiante / ignorado"},
+    "longrun_col_one_cycle": {"en": "One-cycle value per debtor, ahead / ignored",
+                              "pt-BR": "Valor em um ciclo por devedor, adiante / ignorado"},
+    "longrun_col_long_run": {"en": "Long-run value per debtor, ahead / ignored",
+                             "pt-BR": "Valor de longo prazo por devedor, adiante / ignorado"},
+    "longrun_col_gain": {"en": "Long-run gain of looking ahead, per debtor",
+                         "pt-BR": "Ganho de longo prazo de olhar adiante, por devedor"},
+    "longrun_same_offers": {"en": "the same", "pt-BR": "as mesmas"},
+    "longrun_same_policy": {"en": "same policy", "pt-BR": "mesma política"},
+})
+
 _TOKEN = re.compile(r"^([a-z_]+)(?:\[(.*)\])?$")
 
 

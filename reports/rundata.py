@@ -38,6 +38,11 @@ OPTIONAL_FILES: dict[str, tuple[str, ...]] = {
     "frontier.parquet": ("budget", "give_away", "recovery", "net"),
     "sensitivity.parquet": ("parameter", "change", "effect", "effect_ci95_low", "effect_ci95_high", "reference"),
     "assumptions.parquet": ("key", "value", "unit", "source"),
+    # several cycles only: the long-run policy against the one that ignores the future (acordo.longrun)
+    "longrun.parquet": ("segment", "chronic", "n_debtors", "longrun_discount", "myopic_discount", "longrun_one_cycle",
+                        "myopic_one_cycle", "longrun_long_run", "longrun_long_run_se", "myopic_long_run",
+                        "myopic_long_run_se", "long_run_gain", "long_run_gain_se"),
+    "longrun_offers.parquet": ("segment", "discount", "installments", "longrun_share", "myopic_share"),
 }
 #: Metrics of ``summary.json`` the report shows.
 _METRICS = ("net_npv", "collected", "collected_npv", "give_away", "cost_npv", "recovery_rate", "violations")
@@ -68,6 +73,9 @@ class RunData:
         ``solution.json``: status, objective, constraints with duals, ``validation``.
     frontier, sensitivity, assumptions : pl.DataFrame or None
         ``None`` when the file is not in the directory.
+    longrun, longrun_offers : pl.DataFrame or None
+        Several cycles: per segment, the long-run policy against the one that ignores the
+        future (``longrun.parquet``) and the offers either chooses (``longrun_offers.parquet``).
     baseline_policy : dict or None
         ``baseline_policy.json``: current practice's ``policy`` (offers by segment), when present.
     empty_segments : tuple of str
@@ -94,6 +102,8 @@ class RunData:
     frontier: pl.DataFrame | None = field(default=None, repr=False)
     sensitivity: pl.DataFrame | None = field(default=None, repr=False)
     assumptions: pl.DataFrame | None = field(default=None, repr=False)
+    longrun: pl.DataFrame | None = field(default=None, repr=False)
+    longrun_offers: pl.DataFrame | None = field(default=None, repr=False)
     marginal: dict[str, Any] | None = field(default=None, repr=False)
     baseline_policy: dict[str, Any] | None = field(default=None, repr=False)
     empty_segments: tuple[str, ...] = ()
@@ -228,6 +238,8 @@ def load_run(directory: str | Path) -> RunData:
         frontier=frontier,
         sensitivity=loaded["sensitivity.parquet"],
         assumptions=assumptions,
+        longrun=_occupied(loaded["longrun.parquet"], empty),
+        longrun_offers=_occupied(loaded["longrun_offers.parquet"], empty),
         marginal=_read_json(root / "marginal.json", ("one_more_agent",), problems)
         if (root / "marginal.json").is_file() else None,
         baseline_policy=_read_json(root / "baseline_policy.json", ("policy",), problems)
@@ -235,6 +247,11 @@ def load_run(directory: str | Path) -> RunData:
         empty_segments=empty,
         dropped_peer_constraints=dropped,
     )
+
+
+def _occupied(frame: pl.DataFrame | None, empty: tuple[str, ...]) -> pl.DataFrame | None:
+    """``frame`` without the rows of empty segments (None when absent)."""
+    return frame.filter(~pl.col("segment").is_in(list(empty))) if frame is not None and empty else frame
 
 
 def as_float(value: object) -> float:
