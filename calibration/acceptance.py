@@ -83,9 +83,12 @@ def _negll(theta, arr):
 
 
 @quietly
-def fit_acceptance(of: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float]
-                   ) -> tuple[list[Estimate], np.ndarray | None, np.ndarray | None]:
+def fit_acceptance(of: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float],
+                   start: np.ndarray | None = None) -> tuple[list[Estimate], np.ndarray | None, np.ndarray | None]:
     """Joint maximum likelihood of the six acceptance and capacity parameters.
+
+    ``start``: where the search starts on the fitting scale (the portfolio's optimum for a
+    segment: fewer iterations), else the scenario's values.
 
     Returns the estimates, and the optimum and its covariance on the fitting scale
     (alpha, beta, lump_mu, log lump_sigma, monthly_mu, log monthly_sigma), or None.
@@ -129,6 +132,8 @@ def fit_acceptance(of: pl.DataFrame, seg: int | None, segment: str, prior: dict[
     th0 = np.array([prior["accept_alpha"], prior["accept_beta"], prior["lump_mu"], np.log(prior["lump_sigma"]),
                     prior["monthly_mu"], np.log(prior["monthly_sigma"])])
     bounds = [(-20, 20), (0, 100), (-10, 5), (np.log(0.02), np.log(5)), (-10, 5), (np.log(0.02), np.log(5))]
+    if start is not None and np.all(np.isfinite(start)):
+        th0 = np.clip(np.asarray(start, float), [b[0] + 1e-3 for b in bounds], [b[1] - 1e-3 for b in bounds])
     fun = lambda th: _negll(th, arr)  # noqa: E731
     res = optimize.minimize(fun, th0, method="L-BFGS-B", bounds=bounds)
     theta = res.x
