@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from calibration.acceptance import EDGE
 from calibration.calibrate import behaviour_values
 from calibration.estimates import PORTFOLIO
 
@@ -51,6 +52,8 @@ def recovery_table(scenario, result, own: bool) -> pl.DataFrame:
     rows = []
     for e in estimates:
         if not e.identified or (e.segment == PORTFOLIO and not e.key.startswith("contact_rules.")):
+            continue
+        if e.reason.startswith(EDGE):  # states that it has no valid interval
             continue
         t = truth[e.segment if e.segment != PORTFOLIO else first][e.key]
         rows.append({"segment": e.segment, "key": e.key, "truth": t, "value": e.value, "lo": e.lo, "hi": e.hi,
