@@ -13,7 +13,7 @@ What is proved, on the base scenario's world (50,000 debtors, an offer experimen
   them) all lie within their Bonferroni-adjusted interval (family-wise 95%).
 
 Run as a script for every bundled scenario (the record in the closing note):
-``python -m tests.calibration.test_recovery [seed]``.
+``python -m tests.calibration.test_recovery [seed [scenario ...]]``.
 """
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def test_result_table_and_summary(calibrated):
     assert "identified" in text and "portfolio self_cure_h0" in text
 
 
-def _record(seed: int) -> None:  # pragma: no cover - the closing note's figures
+def _record(seed: int, names: tuple[str, ...] = ("base", "cartao", "crediario", "telecom")) -> None:  # pragma: no cover
     import sys
 
     from calibration.calibrate import calibrate
@@ -93,7 +93,7 @@ def _record(seed: int) -> None:  # pragma: no cover - the closing note's figures
     from scenarios.loader import load_scenario
     from tests.calibration.conftest import ROOT, simulate_history
     from tests.calibration.recovery import experiment_for
-    for name in ("base", "cartao", "crediario", "telecom"):
+    for name in names:
         path = ROOT / "scenarios" / f"{name}.toml"
         exp = experiment_for(load_scenario(path))
         prepared, tables = simulate_history(path, 50_000, seed, {"baseline.offers": exp})
@@ -116,4 +116,4 @@ def _record(seed: int) -> None:  # pragma: no cover - the closing note's figures
 
 if __name__ == "__main__":  # pragma: no cover
     import sys
-    _record(int(sys.argv[1]) if len(sys.argv) > 1 else 20261201)
+    _record(int(sys.argv[1]) if len(sys.argv) > 1 else 20261201, *([tuple(sys.argv[2:])] if len(sys.argv) > 2 else []))
