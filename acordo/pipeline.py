@@ -135,12 +135,12 @@ def policy_of(prepared: Prepared, policy_path: str | Path | None) -> tuple[Polic
 
 
 def simulate_job(prepared: Prepared, policy: Policy, policy_name: str, *, seed: int, replications: int,
-                 workers: int = 1, progress: Progress | None = None) -> SimulationResult:
-    """Monte Carlo of ``policy`` on the prepared scenario."""
+                 workers: int = 1, progress: Progress | None = None, recorder=None) -> SimulationResult:
+    """Monte Carlo of ``policy`` on the prepared scenario (``recorder`` records replication 0)."""
     plan = OfferPlan.from_policy(policy, prepared.scenario)
     tick = (lambda k: progress(f"simulating {policy_name}", k, replications)) if progress else None
     return run_monte_carlo(prepared.model, plan, seed=seed, replications=replications, workers=workers,
-                           policy_name=policy_name, progress=tick)
+                           policy_name=policy_name, progress=tick, recorder=recorder)
 
 
 def write_segments(stage: Path, prepared: Prepared) -> None:
@@ -161,13 +161,18 @@ def write_segments(stage: Path, prepared: Prepared) -> None:
     }).write_parquet(stage / "segments.parquet", statistics=False)
 
 
-def write_simulation(stage: Path, prepared: Prepared, result: SimulationResult, prefix: str = "") -> None:
-    """Write ``summary.json``, ``daily.parquet``, ``debtors.parquet`` (and ``agents.parquet``)."""
+def write_simulation(stage: Path, prepared: Prepared, result: SimulationResult, prefix: str = "",
+                     ids=None) -> None:
+    """Write ``summary.json``, ``daily.parquet``, ``debtors.parquet`` (and ``agents.parquet``).
+
+    ``ids``: the portfolio's pseudonymised ids when the caller has them already.
+    """
     write_json(stage / f"{prefix}summary.json", {"policy": result.policy_name, "replications": result.replications,
                                                  "seed": result.seed, "metrics": result.summary_dict()})
     result.daily_table().write_parquet(stage / f"{prefix}daily.parquet", statistics=False)
     result.agent_table().write_parquet(stage / f"{prefix}agents.parquet", statistics=False)
-    ids = pseudonymise(prepared.inputs.portfolio.frame.get_column("debtor_id"))
+    if ids is None:
+        ids = pseudonymise(prepared.inputs.portfolio.frame.get_column("debtor_id"))
     result.debtors_table(ids.rename("debtor")).write_parquet(stage / f"{prefix}debtors.parquet", statistics=False)
 
 
@@ -177,8 +182,9 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
                  history: bool = False) -> SimulationResult:
     """``acordo simulate``: everything validated first, then simulated, then written atomically.
 
-    With ``history``, replication 0 is simulated once more with a recorder (the same streams
-    give the same events) and written to ``history/`` in the format of ``docs/history.md``.
+    With ``history``, replication 0 runs with a recorder (in this process) and its events are
+    written to ``history/`` in the format of ``docs/history.md``; ids are pseudonymised once,
+    for ``debtors.parquet`` and the history alike.
     """
     from acordo.rundir import check_target
     check_target(out, force)
@@ -189,19 +195,22 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     mc = prepared.scenario.monte_carlo
     seed = mc.seed if seed is None else seed
     replications = mc.replications if replications is None else replications
+    recorder = None
+    if history:
+        from simulation.history import HistoryRecorder, history_tables, write_history
+        recorder = HistoryRecorder(prepared.model.n)
     with watch.stage("simulate"):
         result = simulate_job(prepared, policy, name, seed=seed, replications=replications, workers=workers,
-                              progress=progress)
-    tables = None
-    if history:
-        from simulation.draws import replication_streams
-        from simulation.history import simulate_history, write_history
+                              progress=progress, recorder=recorder)
+    ids = tables = None
+    if recorder is not None:
         with watch.stage("history"):
-            tables = simulate_history(prepared.model, OfferPlan.from_policy(policy, prepared.scenario),
-                                      replication_streams(seed, replications)[0], prepared.inputs.portfolio.frame)
+            ids = pseudonymise(prepared.inputs.portfolio.frame.get_column("debtor_id"))
+            tables = history_tables(recorder, prepared.model, prepared.inputs.portfolio.frame, ids=ids)
+        recorder = None
     with run_directory(out, force) as stage:
         with watch.stage("write"):
-            write_simulation(stage, prepared, result)
+            write_simulation(stage, prepared, result, ids=ids)
             write_segments(stage, prepared)
             if tables is not None:
                 write_history(stage / "history", tables)

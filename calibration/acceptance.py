@@ -29,10 +29,12 @@ from calibration.data import CalibData
 from calibration.estimates import quietly, Estimate, from_scale, not_identified
 from simulation.engine import plan_installments
 
-__all__ = ["ACCEPT_KEYS", "offer_frame", "fit_acceptance", "accept_probability"]
+__all__ = ["ACCEPT_KEYS", "EDGE", "offer_frame", "fit_acceptance", "accept_probability"]
 
 #: Debtors an acceptance fit uses at most (a random subset beyond; the intervals say so through n).
 MAX_DEBTORS = 30000
+#: The reason given when the joint acceptance fit ends on the edge of its search range.
+EDGE = "the joint fit ends on the edge of its search range, so no interval is valid"
 ACCEPT_KEYS = ("accept_alpha", "accept_beta", "lump_mu", "lump_sigma", "monthly_mu", "monthly_sigma")
 
 
@@ -83,9 +85,12 @@ def _negll(theta, arr):
 
 
 @quietly
-def fit_acceptance(of: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float]
-                   ) -> tuple[list[Estimate], np.ndarray | None, np.ndarray | None]:
+def fit_acceptance(of: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float],
+                   start: np.ndarray | None = None) -> tuple[list[Estimate], np.ndarray | None, np.ndarray | None]:
     """Joint maximum likelihood of the six acceptance and capacity parameters.
+
+    ``start``: where the search starts on the fitting scale (the portfolio's optimum for a
+    segment: fewer iterations), else the scenario's values.
 
     Returns the estimates, and the optimum and its covariance on the fitting scale
     (alpha, beta, lump_mu, log lump_sigma, monthly_mu, log monthly_sigma), or None.
@@ -129,6 +134,8 @@ def fit_acceptance(of: pl.DataFrame, seg: int | None, segment: str, prior: dict[
     th0 = np.array([prior["accept_alpha"], prior["accept_beta"], prior["lump_mu"], np.log(prior["lump_sigma"]),
                     prior["monthly_mu"], np.log(prior["monthly_sigma"])])
     bounds = [(-20, 20), (0, 100), (-10, 5), (np.log(0.02), np.log(5)), (-10, 5), (np.log(0.02), np.log(5))]
+    if start is not None and np.all(np.isfinite(start)):
+        th0 = np.clip(np.asarray(start, float), [b[0] + 1e-3 for b in bounds], [b[1] - 1e-3 for b in bounds])
     fun = lambda th: _negll(th, arr)  # noqa: E731
     res = optimize.minimize(fun, th0, method="L-BFGS-B", bounds=bounds)
     theta = res.x
@@ -145,12 +152,11 @@ def fit_acceptance(of: pl.DataFrame, seg: int | None, segment: str, prior: dict[
     method = (f"joint maximum likelihood (lognormal affordability x logistic acceptance, {sub.height} offers); "
               f"Wald interval from the observed information{note}")
     scales = ("identity", "identity", "identity", "log", "identity", "log")
-    out = []
-    for j, k in enumerate(ACCEPT_KEYS):
-        e = from_scale(segment, k, theta[j], se[j], n_debtors, method, prior[k], scales[j])
-        if min(abs(theta[j] - bounds[j][0]), abs(theta[j] - bounds[j][1])) < 1e-3:
-            e = replace(e, status="weakly identified", reason="the estimate is at the edge of the search range")
-        out.append(e)
+    out = [from_scale(segment, k, theta[j], se[j], n_debtors, method, prior[k], scales[j])
+           for j, k in enumerate(ACCEPT_KEYS)]
+    edge = [k for j, k in enumerate(ACCEPT_KEYS) if min(abs(theta[j] - bounds[j][0]), abs(theta[j] - bounds[j][1])) < 1e-3]
+    if edge:  # the joint optimum is pinned: none of the six has a valid interval from the observed information
+        out = [replace(e, status="weakly identified", reason=f"{EDGE}: {', '.join(edge)}") for e in out]
     return out, theta, cov
 
 

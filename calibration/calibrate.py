@@ -68,6 +68,9 @@ class CalibrationResult:
         installment number (observed and fitted).
     notes : list of str
         Assumptions the estimators had to make (e.g. no events table).
+    unpooled : list of Estimate
+        The segments' own estimates of the pooled keys, before partial pooling (each from its
+        segment's data only: independent across segments, what recovery tests check).
     """
 
     scenario_source: str
@@ -81,6 +84,7 @@ class CalibrationResult:
     acceptance: pl.DataFrame = field(repr=False, default_factory=pl.DataFrame)
     keeping: pl.DataFrame = field(repr=False, default_factory=pl.DataFrame)
     notes: list[str] = field(default_factory=list)
+    unpooled: list[Estimate] = field(repr=False, default_factory=list)
 
     @property
     def source_text(self) -> str:
@@ -172,14 +176,17 @@ def _calibrate(data: CalibData, pooling: bool, figures: bool) -> CalibrationResu
     # acceptance and capacity
     of = offer_frame(data) if data.has("offers") else None
     accept_fits: dict[str, tuple] = {}
-    for s, name, prior, _ in groups:
+    start = None
+    for s, name, prior, _ in groups[-1:] + groups[:-1]:  # the portfolio first: its optimum starts the segments'
         if of is None:
             est[name] += [not_identified(name, k, prior[k], "no offers table in the history") for k in ACCEPT_KEYS]
         else:
-            fitted, theta, cov = fit_acceptance(of, s, name, prior)
+            fitted, theta, cov = fit_acceptance(of, s, name, prior, start)
             est[name] += fitted
             if theta is not None:
                 accept_fits[name] = (s, theta, cov)
+                start = theta if s is None else start
+    accept_fits = {g[1]: accept_fits[g[1]] for g in groups if g[1] in accept_fits}  # segments, then portfolio
     # keeping and the agency
     inst = installment_frame(data) if data.has("agreements") else None
     af = agency_frame(data)
@@ -194,6 +201,7 @@ def _calibrate(data: CalibData, pooling: bool, figures: bool) -> CalibrationResu
     from calibration.reservation import add_cycle_estimates
     add_cycle_estimates(data, groups, est, notes)
     names = [g[1] for g in groups[:-1]]
+    unpooled = [e for n in names for e in est[n] if e.key in _POOLED]
     if pooling:
         portfolio = {e.key: e for e in est[PORTFOLIO]}
         for key in _POOLED:
@@ -205,7 +213,7 @@ def _calibrate(data: CalibData, pooling: bool, figures: bool) -> CalibrationResu
     flat = [e for n in names + [PORTFOLIO] for e in sorted(est[n], key=lambda e: order.get(e.key, 99))] + [optout]
     result = CalibrationResult(sc.source, data.label, data.first_date, data.as_of_date, flat,
                                {n: int((data.seg == s).sum()) for s, n in enumerate(names)},
-                               tuple(t for t in data.tables if data.has(t)), notes=notes)
+                               tuple(t for t in data.tables if data.has(t)), notes=notes, unpooled=unpooled)
     if figures:
         _figure_data(result, data, sd, of, inst, accept_fits)
     return result

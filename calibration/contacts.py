@@ -19,31 +19,42 @@ import polars as pl
 import statsmodels.api as sm
 
 from calibration.data import CHANNEL_ORDER, CalibData
-from calibration.estimates import quietly, Estimate, from_scale, not_identified
+from calibration.estimates import quietly, Estimate, exact_binomial, from_scale, not_identified
 from scenarios.schema import CHANNELS
 
 __all__ = ["contact_frame", "fit_reach", "fit_engage", "fit_optout", "proportion"]
 
 
 def contact_frame(data: CalibData) -> pl.DataFrame:
-    """Contacts with ``seg`` and ``n7`` (sorted by debtor, day, channel order)."""
+    """Contacts counted by ``seg``, ``channel``, ``n7``, ``reached``, ``engaged``, ``opted_out`` (column ``len``).
+
+    ``n7``: the debtor's non-letter attempts on the 7 days up to the attempt, made before it
+    in the day's order. Every estimator is a binomial model of these counts (grouped data),
+    so the row-level table is never kept.
+    """
     c = data.tables["contacts"]
-    c = c.with_columns(seg=pl.Series(data.seg[c.get_column("idx").to_numpy()]),
-                       order=pl.col("channel").replace_strict(CHANNEL_ORDER, default=9, return_dtype=pl.Int8))
-    for col in ("reached", "engaged", "opted_out"):
-        if col not in c.columns:
-            c = c.with_columns(pl.lit(None, pl.Boolean).alias(col))
-    c = c.sort(["idx", "t", "order"])
-    idx = c.get_column("idx").to_numpy()
-    t = c.get_column("t").to_numpy()
-    nonletter = c.get_column("channel").to_numpy() != "letter"
-    key = idx.astype(np.int64) * 100_000 + t
+    cols = [pl.col(col).cast(pl.Boolean) if col in c.columns else pl.lit(None, pl.Boolean).alias(col)
+            for col in ("reached", "engaged", "opted_out")]
+    c = c.select("idx", "t", pl.col("channel").cast(pl.String).replace_strict(CHANNEL_ORDER, default=9,
+                                                                             return_dtype=pl.Int8).alias("order"),
+                 *cols)
+    idx = c.get_column("idx").to_numpy().astype(np.int64)
+    t = c.get_column("t").to_numpy().astype(np.int64)
+    order = c.get_column("order").to_numpy()
+    key = (idx * 100_000 + (t - t.min())) * 16 + order  # sorted by debtor, day, the day's channel order
+    perm = np.argsort(key, kind="stable")
+    key, order = key[perm] // 16, order[perm]
+    nonletter = order != CHANNEL_ORDER["letter"]
     # non-letter attempts strictly before each row in [t-6, t] of the same debtor
-    k_nl = key[nonletter]
-    start = np.searchsorted(k_nl, key - 6, side="left")
+    start = np.searchsorted(key[nonletter], key - 6, side="left")
     pos = np.cumsum(nonletter) - nonletter  # non-letter rows before this one
     n7 = np.maximum(pos - start, 0)
-    return c.with_columns(n7=pl.Series(n7.astype(np.int64)))
+    names = {v: k for k, v in CHANNEL_ORDER.items()}
+    frame = c.select("order", "reached", "engaged", "opted_out")[pl.Series(perm)].with_columns(
+        seg=pl.Series(data.seg[idx[perm]]), n7=pl.Series(n7.astype(np.int64)))
+    return (frame.group_by("seg", "order", "n7", "reached", "engaged", "opted_out").len()
+            .with_columns(channel=pl.col("order").replace_strict(names, default="?", return_dtype=pl.String))
+            .drop("order"))
 
 
 @quietly
@@ -56,14 +67,8 @@ def proportion(successes: int, trials: int) -> tuple[float, float]:
 def _binomial(segment: str, key: str, s: int, n: int, prior: float, what: str, note: str = "") -> Estimate:
     if n == 0:
         return not_identified(segment, key, prior, f"no {what} in the history")
-    if s == 0 or s == n:
-        # boundary: exact (Clopper-Pearson) interval, value at the boundary
-        from statsmodels.stats.proportion import proportion_confint
-        lo, hi = proportion_confint(s, n, method="beta")
-        value = s / n
-        return Estimate(segment, key, value, float(lo), float(hi), n, f"binomial, exact interval{note}",
-                        "weakly identified" if hi - lo > value else "identified",
-                        "no success or no failure observed", prior)
+    if s == 0 or s == n:  # boundary: exact (Clopper-Pearson) interval, value at the boundary
+        return exact_binomial(segment, key, s, n, prior, f"binomial{note}")
     theta, se = proportion(s, n)
     return from_scale(segment, key, theta, se, n, f"binomial GLM, logit Wald interval{note}", prior, "logit", (0, 1))
 
@@ -73,7 +78,7 @@ def fit_reach(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, 
     """``reach.<channel>`` for every channel."""
     sub = cf if seg is None else cf.filter(pl.col("seg") == seg)
     agg = sub.filter(pl.col("reached").is_not_null()).group_by("channel").agg(
-        pl.len().alias("n"), pl.col("reached").sum().alias("s"))
+        pl.col("len").sum().alias("n"), pl.col("len").filter(pl.col("reached")).sum().alias("s"))
     counts = {r["channel"]: (int(r["s"]), int(r["n"])) for r in agg.iter_rows(named=True)}
     return [_binomial(segment, f"reach.{c}", *counts.get(c, (0, 0)), prior[f"reach.{c}"], f"{c} attempts")
             for c in CHANNELS]
@@ -86,8 +91,8 @@ def fit_optout(cf: pl.DataFrame, prior: float) -> Estimate:
     if cf.get_column("opted_out").null_count() == cf.height:
         return not_identified("portfolio", key, prior, "the contacts table has no opted_out column")
     sub = cf.filter(pl.col("reached") & (pl.col("channel") != "letter") & pl.col("opted_out").is_not_null())
-    return _binomial("portfolio", key, int(sub.get_column("opted_out").sum()), sub.height, prior,
-                     "reached non-letter contacts")
+    lens, out = sub.get_column("len").to_numpy(), sub.get_column("opted_out").to_numpy()
+    return _binomial("portfolio", key, int(lens[out].sum()), int(lens.sum()), prior, "reached non-letter contacts")
 
 
 @quietly
@@ -97,15 +102,20 @@ def fit_engage(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str,
     sub = sub.filter(pl.col("reached") & pl.col("engaged").is_not_null())
     if "opted_out" in sub.columns:
         sub = sub.filter(~pl.col("opted_out").fill_null(False))
-    agg = sub.group_by(["channel", "n7"]).agg(pl.len().alias("n"), pl.col("engaged").sum().alias("s"))
-    present = [c for c in CHANNELS if c in set(agg.get_column("channel").to_list())
-               and agg.filter(pl.col("channel") == c).get_column("s").sum() > 0]
-    out: list[Estimate] = []
-    missing = [c for c in CHANNELS if c not in present]
+    agg = sub.group_by(["channel", "n7"]).agg(pl.col("len").sum().alias("n"),
+                                              pl.col("len").filter(pl.col("engaged")).sum().alias("s"))
+    tot = {r["channel"]: (int(r["s"]), int(r["n"])) for r in
+           agg.group_by("channel").agg(pl.col("s").sum(), pl.col("n").sum()).iter_rows(named=True)}
+    # every reached debtor engaged: the log-link MLE sits on its boundary (no standard error); exact interval
+    full = [c for c in CHANNELS if c in tot and tot[c][0] == tot[c][1]]
+    present = [c for c in CHANNELS if c in tot and 0 < tot[c][0] < tot[c][1]]
+    out: list[Estimate] = [exact_binomial(segment, f"engage.{c}", *tot[c], prior[f"engage.{c}"], "binomial")
+                           for c in full]
+    missing = [c for c in CHANNELS if c not in present and c not in full]
     n7_var = agg.filter(pl.col("channel").is_in(present)).get_column("n7").n_unique() > 1 if present else False
     if not present:
         out += [not_identified(segment, f"engage.{c}", prior[f"engage.{c}"], "no engagement of a reached debtor "
-                               "observed on this channel", 0) for c in CHANNELS]
+                               "observed on this channel", 0) for c in missing]
         out.append(not_identified(segment, "fatigue", prior["fatigue"], "no engagement observed"))
         return out
     agg = agg.filter(pl.col("channel").is_in(present))
@@ -119,12 +129,15 @@ def fit_engage(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str,
     ns = {c: int(agg.filter(pl.col("channel") == c).get_column("n").sum()) for c in present}
     method = "binomial GLM with log link on channel and attempts in the last 7 days; Wald interval on the log scale"
     for j, c in enumerate(present):
+        if params[j] > np.log(0.99):  # the log-link MLE at its boundary (p = 1): no usable standard error
+            out.append(exact_binomial(segment, f"engage.{c}", *tot[c], prior[f"engage.{c}"], "binomial"))
+            continue
         out.append(from_scale(segment, f"engage.{c}", params[j], bse[j], ns[c], method, prior[f"engage.{c}"], "log",
                               (0.0, 1.0)))
     for c in missing:
         out.append(not_identified(segment, f"engage.{c}", prior[f"engage.{c}"],
                                   "no engagement of a reached debtor observed on this channel",
-                                  int(sub.filter(pl.col("channel") == c).height)))
+                                  int(sub.filter(pl.col("channel") == c).get_column("len").sum())))
     if n7_var:
         out.append(from_scale(segment, "fatigue", params[-1], bse[-1], int(agg.get_column("n").sum()), method,
                               prior["fatigue"], "log", (0.0, 1.0)))

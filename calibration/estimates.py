@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["quiet", "quietly", "Estimate", "PORTFOLIO", "not_identified", "from_scale", "pool", "Z95", "status_of"]
+__all__ = ["quiet", "quietly", "Estimate", "PORTFOLIO", "not_identified", "from_scale", "pool", "Z95", "status_of",
+           "exact_binomial"]
 
 PORTFOLIO = "portfolio"
 
@@ -149,6 +150,24 @@ def from_scale(segment: str, key: str, theta: float, se: float, n: int, method: 
         status, reason = "weakly identified", f"the estimate falls outside the parameter's range [{bounds[0]:g}, {bounds[1]:g}]"
     return Estimate(segment, key, value, lo, hi, int(n), method, status, reason, prior, scale, float(theta), float(se),
                     bounds)
+
+
+def exact_binomial(segment: str, key: str, s: int, n: int, prior: float, method: str, factor: float = 1.0) -> Estimate:
+    """A probability at the boundary (no success or no failure in ``n`` trials, or a log-link
+    estimate at 1): Clopper–Pearson.
+
+    The Wald interval degenerates there (a standard error of zero); the exact 95% interval of
+    the observed share does not. ``factor`` is the mean multiplier of the trials (the chronic
+    keep factor): the parameter is the share divided by it, capped at 1.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+    lo, hi = proportion_confint(s, n, method="beta")
+    f = factor if factor > 0 else 1.0
+    value, lo, hi = min(1.0, s / n / f), min(1.0, float(lo) / f), min(1.0, float(hi) / f)
+    status = "weakly identified" if hi - lo > value else "identified"
+    what = "no failure observed" if s == n else "no success observed" if s == 0 else "estimate at the boundary"
+    return Estimate(segment, key, value, lo, hi, int(n), f"{method}; {what}: exact (Clopper–Pearson) interval", status,
+                    "no success or no failure observed" if status != "identified" else "", prior)
 
 
 def not_identified(segment: str, key: str, prior: float, reason: str, n: int = 0, method: str = "") -> Estimate:

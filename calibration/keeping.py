@@ -21,7 +21,7 @@ import polars as pl
 import statsmodels.api as sm
 
 from calibration.data import CalibData
-from calibration.estimates import quietly, Estimate, from_scale, not_identified
+from calibration.estimates import quietly, Estimate, exact_binomial, from_scale, not_identified
 
 __all__ = ["installment_frame", "fit_keeping", "agency_frame", "fit_agency"]
 
@@ -85,9 +85,16 @@ def fit_keeping(inst: pl.DataFrame, seg: int | None, segment: str, prior: dict[s
             out.append(not_identified(segment, key, prior[key], "no installment of this kind fell due" if n == 0
                                       else "no installment paid on time", n))
             continue
-        y = np.column_stack([a.get_column("s").to_numpy(), (a.get_column("n") - a.get_column("s")).to_numpy()])
         off = np.where(a.get_column("chronic").to_numpy(), factor, 0.0)
+        mean_factor = float((np.exp(off) * a.get_column("n").to_numpy()).sum() / n)
+        if s == n:  # every installment on time: the log-link MLE is on its boundary; exact interval
+            out.append(exact_binomial(segment, key, s, n, prior[key], method.split(";")[0], mean_factor))
+            continue
+        y = np.column_stack([a.get_column("s").to_numpy(), (a.get_column("n") - a.get_column("s")).to_numpy()])
         fit = _log_glm(y, np.ones((a.height, 1)), off, np.array([np.log(min(max(prior[key], 1e-3), 0.999))]))
+        if float(fit.params[0]) > np.log(0.99):  # at the boundary (probability 1): exact interval
+            out.append(exact_binomial(segment, key, s, n, prior[key], method.split(";")[0], mean_factor))
+            continue
         out.append(from_scale(segment, key, float(fit.params[0]), float(fit.bse[0]), n, method, prior[key], "log",
                               (0.0, 1.0)))
     late = sub.filter(pl.col("late_days") > 0).group_by("chronic").agg(
@@ -97,6 +104,11 @@ def fit_keeping(inst: pl.DataFrame, seg: int | None, segment: str, prior: dict[s
     if n == 0 or s == 0:
         out.append(not_identified(segment, "late_pay_daily", prior["late_pay_daily"],
                                   "no late installment observed" if n == 0 else "no late installment paid", n))
+    elif s == n:
+        off = np.where(late.get_column("chronic").to_numpy(), factor, 0.0)
+        mean_factor = float((np.exp(off) * late.get_column("n").to_numpy()).sum() / n)
+        out.append(exact_binomial(segment, "late_pay_daily", s, n, prior["late_pay_daily"],
+                                  "binomial, days of grace as trials", mean_factor))
     else:
         y = np.column_stack([late.get_column("s").to_numpy(), (late.get_column("n") - late.get_column("s")).to_numpy()])
         off = np.where(late.get_column("chronic").to_numpy(), factor, 0.0)
@@ -146,6 +158,12 @@ def fit_agency(af: pl.DataFrame | None, seg: int | None, segment: str, prior: fl
         return not_identified(segment, key, prior, "no debtor handed to the agency" if n == 0 else
                               "no agency collection observed", n)
     fit = sm.GLM(np.array([[s, n - s]]), np.ones((1, 1)), family=sm.families.Binomial()).fit()
-    return from_scale(segment, key, float(fit.params[0]), float(fit.bse[0]), n,
+    # the days of one debtor are one cluster: the debtor-level sandwich (equal to the model's variance when
+    # the geometric law holds, larger when debtors differ in ways the model does not say)
+    h = s / n
+    score = sub.get_column("collected").cast(pl.Float64).to_numpy() - h * sub.get_column("days").to_numpy()
+    robust = float(np.sqrt((score ** 2).sum()) / (n * h * (1 - h)))
+    se = max(float(fit.bse[0]), robust)
+    return from_scale(segment, key, float(fit.params[0]), se, n,
                       f"geometric time to collection ({sub.height} debtors handed over, days as trials); binomial GLM, "
-                      "logit Wald interval", prior, "logit", (0.0, 1.0))
+                      "logit Wald interval, debtor-level sandwich variance", prior, "logit", (0.0, 1.0))

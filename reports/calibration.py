@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import polars as pl
@@ -21,63 +22,20 @@ from calibration.estimates import PORTFOLIO
 from reports import i18n
 from reports.figures import COLORS, FIGSIZE, style
 
-__all__ = ["LABELS", "fig_selfcure", "fig_acceptance", "fig_channels", "fig_keeping", "fig_backtest",
+__all__ = ["fig_selfcure", "fig_acceptance", "fig_channels", "fig_keeping", "fig_backtest",
            "write_calibration_report", "CALIBRATION_FIGURES"]
 
-#: The calibration report's words (the policy report's are in :mod:`reports.i18n`).
-LABELS: dict[str, dict[str, str]] = {
-    "title": {"en": "Calibration from the team's history", "pt-BR": "Calibração pelo histórico da equipe"},
-    "selfcure": {"en": "Self-cure: share not yet paid, observed (Kaplan–Meier) and fitted",
-                 "pt-BR": "Autocura: fração ainda não paga, observada (Kaplan–Meier) e ajustada"},
-    "days": {"en": "days since entry", "pt-BR": "dias desde a entrada"},
-    "observed": {"en": "observed", "pt-BR": "observado"},
-    "fitted": {"en": "fitted", "pt-BR": "ajustado"},
-    "predicted": {"en": "predicted (simulated mean)", "pt-BR": "previsto (média simulada)"},
-    "band": {"en": "95% band", "pt-BR": "faixa de 95%"},
-    "acceptance": {"en": "Acceptance by discount: observed and fitted (affordability x logistic curve)",
-                   "pt-BR": "Aceitação por desconto: observada e ajustada (capacidade x curva logística)"},
-    "discount": {"en": "discount", "pt-BR": "desconto"},
-    "accepted": {"en": "offers accepted", "pt-BR": "ofertas aceitas"},
-    "channels": {"en": "Reach and engagement by channel (portfolio, 95% intervals; dots: segments)",
-                 "pt-BR": "Contato e engajamento por canal (carteira, intervalos de 95%; pontos: segmentos)"},
-    "reach": {"en": "reach", "pt-BR": "contato"},
-    "engage": {"en": "engagement", "pt-BR": "engajamento"},
-    "keeping": {"en": "Installments paid on their due date, by installment number",
-                "pt-BR": "Parcelas pagas no vencimento, por número da parcela"},
-    "installment": {"en": "installment", "pt-BR": "parcela"},
-    "backtest": {"en": "Backtest: weekly collections of the held-out accounts, observed and predicted",
-                 "pt-BR": "Backtest: recebimentos semanais das contas reservadas, observados e previstos"},
-    "inside": {"en": "{share} of the weeks inside the simulated 95% band",
-               "pt-BR": "{share} das semanas dentro da faixa simulada de 95%"},
-    "parameters": {"en": "Every parameter: estimate, 95% interval, n, status",
-                   "pt-BR": "Todos os parâmetros: estimativa, intervalo de 95%, n, situação"},
-    "segment": {"en": "segment", "pt-BR": "segmento"},
-    "parameter": {"en": "parameter", "pt-BR": "parâmetro"},
-    "estimate": {"en": "estimate", "pt-BR": "estimativa"},
-    "interval": {"en": "95% interval", "pt-BR": "intervalo de 95%"},
-    "scenario": {"en": "scenario", "pt-BR": "cenário"},
-    "status": {"en": "status", "pt-BR": "situação"},
-    "identified": {"en": "identified", "pt-BR": "identificado"},
-    "weakly identified": {"en": "weakly identified", "pt-BR": "fracamente identificado"},
-    "not identified": {"en": "not identified", "pt-BR": "não identificado"},
-    "none": {"en": "nothing to draw: the history does not inform this", "pt-BR": "nada a mostrar: o histórico não informa isto"},
-    "summary": {"en": "{n} accounts, {first} to {asof}; {ident} parameters identified, {weak} weakly, {not_} not "
-                      "identified (the scenario's value is kept). Small segments borrow strength from the others "
-                      "(empirical-Bayes partial pooling, stated in each method).",
-                "pt-BR": "{n} contas, de {first} a {asof}; {ident} parâmetros identificados, {weak} fracamente, "
-                         "{not_} não identificados (mantém-se o valor do cenário). Segmentos pequenos tomam força dos "
-                         "demais (agregação parcial por Bayes empírico, indicada em cada método)."},
-}
-
-
 def _t(key: str, lang: str, **fields) -> str:
-    text = LABELS[key][i18n.check_lang(lang)]
-    return text.format(**fields) if fields else text
+    """A label of the calibration report (``calib_`` keys of :data:`reports.i18n.LABELS`)."""
+    return i18n.t(f"calib_{key}", lang, **fields)
 
 
-def _axes(ax: Axes | None) -> Axes:
+def _axes(ax: Axes | None, grid: bool = False) -> Axes:
+    """``ax``, or a new figure's axes; a grid of panels gets fixed margins (no layout engine to run)."""
     if ax is not None:
         return ax
+    if grid:
+        return Figure(figsize=FIGSIZE).add_axes((0.02, 0.02, 0.96, 0.91))
     return Figure(figsize=FIGSIZE, layout="constrained").add_subplot()
 
 
@@ -99,48 +57,66 @@ def _empty(ax: Axes, lang: str) -> Axes:
     return ax
 
 
+def _percent_axis(axis, lo: float, hi: float, lang: str) -> None:
+    """Percent ticks, with a decimal when the range is narrow (so that ticks never read alike)."""
+    digits = 1 if hi - lo < 0.06 else 0
+    axis.set_major_formatter(lambda v, _: i18n.percent(v, lang, digits))
+
+
+def _panels(ax: Axes, frame: pl.DataFrame, names: list[str], draw: Callable[[Axes, pl.DataFrame], None],
+            lang: str, legend: dict | None = None) -> Axes:
+    """One small panel per segment of ``frame`` (``draw(panel, rows)``), titled, percent y ticks, one legend."""
+    panel = None
+    for panel, name in zip(_grid(ax, len(names)), names):
+        rows = frame.filter(pl.col("segment") == name)
+        draw(panel, rows)
+        panel.set_title(name, fontsize=7.5)
+        panel.tick_params(labelsize=6.5)
+        lo, hi = panel.get_ylim()
+        _percent_axis(panel.yaxis, lo, hi, lang)
+    if panel is not None:
+        panel.legend(fontsize=6.5, **(legend or {}))
+    return ax
+
+
 def fig_selfcure(result, lang: str, ax: Axes | None = None) -> Axes:
     """Per segment: Kaplan–Meier share not self-cured against the fitted hazard's."""
-    ax = _axes(ax)
+    ax = _axes(ax, grid=True)
     ax.set_title(_t("selfcure", lang))
     curves = result.curves
     if curves is None or curves.height == 0:
         return _empty(ax, lang)
-    names = [s for s in list(result.counts) + [PORTFOLIO] if s in set(curves.get_column("segment").to_list())]
-    for sub_ax, name in zip(_grid(ax, len(names)), names):
-        c = curves.filter(pl.col("segment") == name)
-        sub_ax.step(c.get_column("day"), c.get_column("observed"), where="post", color=COLORS["baseline"],
-                    label=_t("observed", lang))
-        sub_ax.plot(c.get_column("day"), c.get_column("fitted"), color=COLORS["optimized"], label=_t("fitted", lang))
-        sub_ax.set_title(name, fontsize=7.5)
-        sub_ax.tick_params(labelsize=6.5)
-        sub_ax.yaxis.set_major_formatter(lambda v, _: i18n.percent(v, lang, 0))
-    sub_ax.legend(fontsize=6.5, loc="lower left")
-    return ax
+
+    def draw(panel: Axes, c: pl.DataFrame) -> None:
+        panel.step(c.get_column("day"), c.get_column("observed"), where="post", color=COLORS["baseline"],
+                   label=_t("observed", lang))
+        panel.plot(c.get_column("day"), c.get_column("fitted"), color=COLORS["optimized"], label=_t("fitted", lang))
+
+    present = set(curves.get_column("segment").to_list())
+    names = [s for s in list(result.counts) + [PORTFOLIO] if s in present]
+    return _panels(ax, curves, names, draw, lang, {"loc": "lower left"})
 
 
 def fig_acceptance(result, lang: str, ax: Axes | None = None) -> Axes:
     """Per segment: acceptance rate by discount bin (dots sized by offers), fitted mean and its 95% band."""
-    ax = _axes(ax)
+    ax = _axes(ax, grid=True)
     ax.set_title(_t("acceptance", lang))
     acc = result.acceptance
     if acc is None or acc.height == 0:
         return _empty(ax, lang)
-    names = list(dict.fromkeys(acc.get_column("segment").to_list()))
-    for sub_ax, name in zip(_grid(ax, len(names)), names):
-        a = acc.filter(pl.col("segment") == name).sort("discount")
+
+    def draw(panel: Axes, a: pl.DataFrame) -> None:
+        a = a.sort("discount")
         x = a.get_column("discount").to_numpy()
-        sub_ax.fill_between(x, a.get_column("lo"), a.get_column("hi"), color=COLORS["optimized"], alpha=0.18,
-                            label=_t("band", lang))
-        sub_ax.plot(x, a.get_column("fitted"), color=COLORS["optimized"], label=_t("fitted", lang))
+        panel.fill_between(x, a.get_column("lo"), a.get_column("hi"), color=COLORS["optimized"], alpha=0.18,
+                           label=_t("band", lang))
+        panel.plot(x, a.get_column("fitted"), color=COLORS["optimized"], label=_t("fitted", lang))
         size = 8 + 40 * a.get_column("offers").to_numpy() / max(1, a.get_column("offers").max())
-        sub_ax.scatter(x, a.get_column("observed"), s=size, color=COLORS["accent"], label=_t("observed", lang), zorder=3)
-        sub_ax.set_title(name, fontsize=7.5)
-        sub_ax.tick_params(labelsize=6.5)
-        sub_ax.xaxis.set_major_formatter(lambda v, _: i18n.percent(v, lang, 0))
-        sub_ax.yaxis.set_major_formatter(lambda v, _: i18n.percent(v, lang, 0))
-    sub_ax.legend(fontsize=6.5)
-    return ax
+        panel.scatter(x, a.get_column("observed"), s=size, color=COLORS["accent"], label=_t("observed", lang),
+                      zorder=3)
+        panel.xaxis.set_major_formatter(lambda v, _: i18n.percent(v, lang, 0))
+
+    return _panels(ax, acc, list(dict.fromkeys(acc.get_column("segment").to_list())), draw, lang)
 
 
 def fig_channels(result, lang: str, ax: Axes | None = None) -> Axes:
@@ -217,15 +193,21 @@ def _num(x: float) -> str:
     return "" if x is None or not math.isfinite(x) else f"{x:.4g}"
 
 
+def _short(text: str, width: int = 62) -> str:
+    """A method's first clause (the full text is in ``calibration.json``), or a reason, on one line."""
+    first = text.split("; ")[0]
+    return first if len(first) <= width else first[: width - 1] + "…"
+
+
 def _table_pages(result, lang: str, per_page: int = 34) -> list[Figure]:
     t = result.table()
     rows = [(r["segment"], r["key"], _num(r["value"]),
              f"{_num(r['lo'])} – {_num(r['hi'])}" if r["status"] != "not identified" else "",
              str(r["n"]), _t(r["status"], lang), _num(r["prior"]),
-             (r["reason"] or r["method"])[:95]) for r in t.iter_rows(named=True)]
+             _short(r["reason"] or r["method"])) for r in t.iter_rows(named=True)]
     head = (_t("segment", lang), _t("parameter", lang), _t("estimate", lang), _t("interval", lang), "n",
-            _t("status", lang), _t("scenario", lang), "")
-    xs = (0.01, 0.15, 0.30, 0.38, 0.50, 0.56, 0.66, 0.72)
+            _t("status", lang), _t("scenario", lang), _t("method", lang))
+    xs = (0.01, 0.14, 0.28, 0.36, 0.48, 0.54, 0.67, 0.73)
     pages = []
     for i in range(0, len(rows), per_page):
         fig = Figure(figsize=(11.69, 8.27))
@@ -264,18 +246,14 @@ def write_calibration_report(directory: str | Path, result, bt=None, lang: str =
     root = Path(directory)
     figs = root / "figures"
     figs.mkdir(parents=True, exist_ok=True)
-    draws = dict(CALIBRATION_FIGURES)
     pdf = root / "calibration.pdf"
     with style():
         pages = [_cover(result, bt, lang)]
-        for name, draw in draws.items():
-            ax = draw(result, lang)
-            ax.figure.savefig(figs / f"{name}.png", dpi=150, metadata={"Software": None}, facecolor="white")
-            pages.append(ax.figure)
+        drawn = [(name, draw(result, lang)) for name, draw in CALIBRATION_FIGURES.items()]
         if bt is not None:
-            ax = fig_backtest(bt, lang)
-            ax.figure.savefig(figs / "calibration_backtest.png", dpi=150, metadata={"Software": None},
-                              facecolor="white")
+            drawn.append(("calibration_backtest", fig_backtest(bt, lang)))
+        for name, ax in drawn:
+            ax.figure.savefig(figs / f"{name}.png", dpi=150, metadata={"Software": None}, facecolor="white")
             pages.append(ax.figure)
         pages += _table_pages(result, lang)
         with PdfPages(pdf, metadata={"Title": _t("title", lang), "Creator": "acordo", "CreationDate": None}) as out:

@@ -153,7 +153,8 @@ def _labels(codes: np.ndarray, names: tuple[str, ...]) -> pl.Series:
     return pl.Series(np.asarray(codes, np.int64)).replace_strict(dict(enumerate(names)), return_dtype=pl.String)
 
 
-def history_tables(recorder: HistoryRecorder, model, portfolio: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def history_tables(recorder: HistoryRecorder, model, portfolio: pl.DataFrame,
+                   ids: pl.Series | None = None) -> dict[str, pl.DataFrame]:
     """The recorded replication as the tables of the history format.
 
     Parameters
@@ -164,6 +165,9 @@ def history_tables(recorder: HistoryRecorder, model, portfolio: pl.DataFrame) ->
         The model simulated (its calendar gives the dates).
     portfolio : polars.DataFrame
         The validated portfolio frame the model was built from (one row per engine row).
+    ids : polars.Series, optional
+        Its ``debtor_id`` already pseudonymised (:func:`scenarios.pseudonym.pseudonymise`), so
+        that a caller writing ``debtors.parquet`` too pseudonymises once.
 
     Returns
     -------
@@ -174,7 +178,7 @@ def history_tables(recorder: HistoryRecorder, model, portfolio: pl.DataFrame) ->
     if portfolio.height != recorder.n:
         raise ValueError(f"portfolio: {portfolio.height} rows, but the recorder saw {recorder.n} debtors")
     start = model.calendar.dates[0]
-    ids = pseudonymise(portfolio.get_column("debtor_id")).rename("debtor_id")
+    ids = (pseudonymise(portfolio.get_column("debtor_id")) if ids is None else ids).rename("debtor_id")
     accounts = portfolio.with_columns(ids, pl.lit(start, pl.Date).alias("entry_date"))
     first = ["debtor_id", "entry_date", "balance", "days_past_due"]
     accounts = accounts.select(first + [c for c in accounts.columns if c not in first])

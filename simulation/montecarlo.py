@@ -80,8 +80,9 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.S
     progress : callable, optional
         Called with 1 after each finished replication.
     recorder : simulation.history.HistoryRecorder, optional
-        Records replication 0's events: it is simulated once more in this process with the
-        recorder (the same streams give the same events).
+        Records replication 0's events: replication 0 then runs in this process with the
+        recorder (recording changes no draw, so its result is the one it would have had
+        on a worker), the others on the pool.
     """
     if replications < 1:
         raise ValueError(f"replications: must be >= 1 (got {replications})")
@@ -89,10 +90,15 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.S
         raise ValueError(f"workers: must be >= 1 (got {workers})")
     job = MonteCarloJob(model, plan, seed, replications, unlimited_agents)
     tick = (lambda i, res: progress(1)) if progress else None
-    with WorkerPool(resolve_workers(workers, replications), shared=job) as pool:
-        reps: list[ReplicationResult] = pool.map(run_job_replication, range(replications), on_done=tick)
+    reps: list[ReplicationResult] = []
+    if recorder is not None:  # replication 0 here, with the recorder: the run already made is the one recorded
+        reps.append(simulate_replication(model, plan, job.streams(0), unlimited_agents=unlimited_agents,
+                                         recorder=recorder))
+        if progress:
+            progress(1)
+    todo = range(len(reps), replications)
+    if len(todo):
+        with WorkerPool(resolve_workers(workers, len(todo)), shared=job) as pool:
+            reps += pool.map(run_job_replication, todo, on_done=tick)
     label = seed if isinstance(seed, int) else int(seed.entropy)
-    if recorder is not None:
-        simulate_replication(model, plan, replication_streams(seed, replications)[0],
-                             unlimited_agents=unlimited_agents, recorder=recorder)
     return SimulationResult.from_replications(model.scenario, policy_name, label, reps, model.seg)

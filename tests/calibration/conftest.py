@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 
 from acordo.pipeline import prepare
-from calibration.calibrate import behaviour_values, calibrate
+from calibration.calibrate import calibrate
 from calibration.data import prepare_history
 from scenarios.history import read_history
 from simulation.draws import replication_streams
 from simulation.history import simulate_history as record_history
 from simulation.history import write_history
 from simulation.model import OfferPlan
+from tests.calibration.recovery import truth_of  # noqa: F401  (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "scenarios" / "base.toml"
@@ -31,14 +32,6 @@ def simulate_history(scenario_path, n: int, seed: int, settings: dict | None = N
     if directory is not None:
         write_history(directory, tables)
     return prepared, tables
-
-
-def truth_of(scenario) -> dict[str, dict[str, float]]:
-    """The true value of every calibrated key, per segment."""
-    out = {s.name: behaviour_values(s.behaviour) for s in scenario.segments}
-    for v in out.values():
-        v["contact_rules.opt_out_probability"] = scenario.contact_rules.opt_out_probability
-    return out
 
 
 @pytest.fixture(scope="session")
