@@ -62,6 +62,19 @@ def test_the_assumptions_table_names_the_portfolio_file(own_run):
     assert rows["segments.recente.rule"]["value"] == "1 <= months_late < 4"
 
 
+def test_differences_are_paired_by_replication_and_hand_overs_are_counted(own_run):
+    d = json.loads((own_run / "differences.json").read_text())["metrics"]
+    opt = json.loads((own_run / "summary.json").read_text())["metrics"]
+    base = json.loads((own_run / "baseline_summary.json").read_text())["metrics"]
+    for m in ("net_npv", "give_away", "agreements", "agency_handovers", "written_off"):
+        assert d[m]["mean"] == pytest.approx(opt[m]["mean"] - base[m]["mean"])
+    # the paired interval of net recovery is the out-of-sample check's own
+    check = json.loads((own_run / "solution.json").read_text())["validation"]["difference"]
+    assert d["net_npv"]["ci95"] == pytest.approx(check["ci95"])
+    for summary in (opt, base):  # whoever the agency collected from was handed over to it first
+        assert summary["agency_handovers"]["mean"] >= summary["agency_collected"]["mean"] > 0
+
+
 @pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
 def test_cover_names_file_rows_and_hash_and_nothing_is_left_in_english(own_run):
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(own_run / "report.pdf"), "-"], capture_output=True,
@@ -70,7 +83,11 @@ def test_cover_names_file_rows_and_hash_and_nothing_is_left_in_english(own_run):
     sha = json.loads((own_run / "manifest.json").read_text())["portfolio"]["sha256"]
     assert "book171.csv" in cover and "171 linhas" in cover and sha in cover
     assert "Acordos fechados" in cover and "Quebras de acordo" in cover
-    for english in ("OPTIMAL", "judgement", "DESIGN"):
+    assert "Enviados à assessoria" in cover and "Baixados como perda" in cover
+    assert "\\$" not in text  # the report draws text as written: "R$" never shows an escape
+    # acordo's own words are in Portuguese, down to the sources and units of the appendix
+    for english in ("OPTIMAL", "judgement", "DESIGN", "call-centre funnel", "the largest state", "probability per",
+                    "share of the", "True", "False"):
         assert english not in text, english
 
 
