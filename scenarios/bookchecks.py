@@ -96,7 +96,8 @@ def book_warnings(scenario: Scenario, frame: pl.DataFrame, segment_index: np.nda
                                "are mostly noise", ", ".join(f"{name} {c}" for name, c in small),
                                f"at least {MIN_SEGMENT} debtors each (merge them with a neighbour)"))
     use = _agent_use(scenario, counts)
-    if use is not None and (use < AGENT_USE_LOW or use > AGENT_USE_HIGH):
+    # a pool of one agent cannot be made smaller: "far larger" would not be something to act on
+    if use is not None and ((use < AGENT_USE_LOW and scenario.agents.count > 1) or use > AGENT_USE_HIGH):
         word = "larger" if use < AGENT_USE_LOW else "smaller"
         out.append(BookWarning(scenario.source, "agents.count", f"agent pool far {word} than the book needs",
                                f"{scenario.agents.count} agent{'' if scenario.agents.count == 1 else 's'}; "
