@@ -63,6 +63,9 @@ def _assumption_pages(data: RunData, lang: str) -> list[_Page]:
 
 
 _CADENCE_STEP = re.compile(r"\bd(\d+) ([a-z]+)\b")
+_NUMBER = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
+_NUMBERS = re.compile(rf"^\[?{_NUMBER}(?:, {_NUMBER})*(?:, \.\.\.)?\]?$")  # 0.15, [1, 3, 6, ...]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _value(key: str, text: str, lang: str) -> str:
@@ -76,6 +79,12 @@ def _value(key: str, text: str, lang: str) -> str:
         return text.replace(" < inf", "")
     if key.startswith("cadences."):
         return _CADENCE_STEP.sub(lambda m: f"d{m.group(1)} {i18n.channel(m.group(2), lang)}", text)
+    if lang == "pt-BR" and re.fullmatch(r"\d{1,3}(?:,\d{3})+", text):  # 9,545 rows: 9.545
+        return text.replace(",", ".")
+    if lang == "pt-BR" and _ISO_DATE.match(text):
+        return i18n.date(text, lang)
+    if lang == "pt-BR" and _NUMBERS.match(text):  # decimal comma; list items then split by "; "
+        return text.replace(", ", "; ").replace(".", ",").replace(",,,", "...")
     return text
 
 

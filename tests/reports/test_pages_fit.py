@@ -134,3 +134,16 @@ def test_declutter_thins_crowded_and_repeated_ticks():
     assert text_overlaps(fig) == []
     shown = [t.label1.get_text() for t in ax.yaxis._update_ticks()]
     assert len(shown) == len(set(shown))
+
+
+def test_appendix_values_are_written_as_a_reader_of_the_language_reads_them():
+    from reports.page_appendix import _value
+    assert _value("money.multa", "0.02", "pt-BR") == "0,02" and _value("money.multa", "0.02", "en") == "0.02"
+    assert _value("offers.installments", "[1, 3, 6, ...]", "pt-BR") == "[1; 3; 6; ...]"
+    assert _value("calendar.start_date", "2026-12-02", "pt-BR") == "02/12/2026"
+    assert _value("portfolio.rows", "9,545", "pt-BR") == "9.545"
+    assert _value("calendar.holidays", "True", "pt-BR") == "sim" and _value("calendar.holidays", "True", "en") == "true"
+    assert _value("money.currency", "'BRL'", "pt-BR") == "BRL"
+    assert _value("cadences.default", "d1 sms, d3 call", "pt-BR") == "d1 SMS, d3 ligação"
+    assert _value("segments.antiga.rule", "7 <= months_late < inf", "pt-BR") == "7 <= months_late"
+    assert _value("portfolio.sha256", "bc220c1db5d3779a", "pt-BR") == "bc220c1db5d3779a"
