@@ -36,9 +36,11 @@ from scipy import stats
 from scenarios.errors import InputError, Problem
 from scenarios.pseudonym import pseudonymise
 
-__all__ = ["METRICS", "Evaluation", "load_test_history", "debtor_outcomes", "evaluate", "run_evaluate",
+__all__ = ["METRICS", "MIN_ARM", "Evaluation", "load_test_history", "debtor_outcomes", "evaluate", "run_evaluate",
            "simulate_test"]
 
+#: Fewest debtors in an arm for a two-sample interval (one debtor has no spread).
+MIN_ARM = 2
 #: Metrics per debtor, in report order.
 METRICS: tuple[str, ...] = ("net_recovery", "collected", "give_away", "kept")
 
@@ -104,7 +106,7 @@ def _arms(treatments: pl.DataFrame) -> pl.DataFrame:
 def _diff_ci(c: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float]:
     """Challenger minus champion: difference, its standard error and the Welch 95% interval."""
     from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
-    if c.size < 2 or b.size < 2:
+    if c.size < MIN_ARM or b.size < MIN_ARM:
         d = float(c.mean() - b.mean()) if c.size and b.size else float("nan")
         return d, float("nan"), float("nan"), float("nan")
     d = float(c.mean() - b.mean())
@@ -124,23 +126,43 @@ class Evaluation:
     start: str
     end: str
 
+    @property
+    def min_arm(self) -> int:
+        """Fewest debtors in an arm for an interval (:data:`MIN_ARM`)."""
+        return MIN_ARM
+
     def to_dict(self) -> dict:
         """``evaluation.json``."""
         return {"period": [self.start, self.end], "interval": "two-sample 95% (Welch), challenger minus champion",
                 "rows": self.table.to_dicts()}
 
     def summary(self) -> str:
-        """Per segment the measured difference in net recovery per debtor against the predicted one (no ids)."""
+        """Per segment the measured difference in net recovery per debtor against the predicted one (no ids).
+
+        An arm with fewer than two debtors has no spread, so its segment gets no interval: the
+        difference is shown as ``–`` (a number is never stated without its uncertainty) and a
+        closing line says why.
+        """
+        from reports.evaluation import too_few_note
         lines = [f"champion/challenger test {self.start} to {self.end}: net recovery per debtor, challenger minus "
                  "champion (95% two-sample interval) against the run's prediction",
                  f"{'segment':<20}{'chall.':>7}{'champ.':>7}{'measured [95% CI]':>34}{'predicted [95% CI]':>34}  agrees"]
         for r in self.table.filter(pl.col("metric") == "net_recovery").iter_rows(named=True):
-            meas = f"{r['diff']:,.2f} [{r['ci95_low']:,.2f}, {r['ci95_high']:,.2f}]"
+            meas = f"{r['diff']:,.2f} [{r['ci95_low']:,.2f}, {r['ci95_high']:,.2f}]" \
+                if _finite(r["diff"], r["ci95_low"], r["ci95_high"]) else "–"
             pred = f"{r['predicted']:,.2f} [{r['predicted_low']:,.2f}, {r['predicted_high']:,.2f}]" \
-                if r["predicted"] is not None and math.isfinite(r["predicted"]) else "–"
+                if _finite(r["predicted"], r["predicted_low"], r["predicted_high"]) else "–"
             agree = {True: "yes", False: "NO", None: "–"}[r["agrees"]]
             lines.append(f"{r['segment']:<20}{r['n_challenger']:>7,}{r['n_champion']:>7,}{meas:>34}{pred:>34}  {agree}")
+        note = too_few_note(self.table, "en", MIN_ARM)
+        if note:
+            lines.append(note)
         return "\n".join(lines)
+
+
+def _finite(*values: float | None) -> bool:
+    """Every value is a finite number."""
+    return all(v is not None and math.isfinite(v) for v in values)
 
 
 def _predictions(run_dir: Path) -> tuple[dict[str, tuple[float, float, float]], dict[str, int]]:
@@ -176,7 +198,7 @@ def evaluate(run_dir: str | Path, history: dict[str, pl.DataFrame], scenario, ou
             d, se, lo, hi = _diff_ci(yc, yb)
             pred = predicted.get(seg) if m == "net_recovery" else None
             rows.append(_row(seg, m, yc, yb, d, se, lo, hi, pred))
-            if yc.size >= 2 and yb.size >= 2:
+            if yc.size >= MIN_ARM and yb.size >= MIN_ARM:
                 strata[m].append((part.height, d, se, pred))
     for m in METRICS:
         s = strata[m]

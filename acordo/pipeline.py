@@ -233,6 +233,9 @@ def write_optimization(stage: Path, prepared: Prepared, result) -> dict:
     if result.optimized is not None:
         write_simulation(stage, prepared, result.optimized)
         write_simulation(stage, prepared, result.baseline, prefix="baseline_")
+        if result.baseline is not None:  # optimized minus current practice, paired by replication
+            from simulation.results import paired_differences
+            write_json(stage / "differences.json", paired_differences(result.optimized, result.baseline))
     write_json(stage / "baseline_policy.json", {"policy": _policy_dict(prepared.scenario.baseline)})
     if prepared.scenario.cycles.enabled:  # the policy if the future were ignored, for the report's long-run page
         from acordo.longrun import write_long_run

@@ -41,7 +41,7 @@ from reports.layout import (  # noqa: F401  (re-exported: the compare report dra
 from reports.layout import declutter_ticks
 from reports.page_appendix import assumption_pages, sensitivity_page
 from reports.page_constraints import constraint_pages
-from reports.page_cover import cover_page
+from reports.page_cover import cover_page, one_practice
 from reports.page_longrun import longrun_pages
 from reports.page_operations import agents_page, cashflow_page, compliance_page
 from reports.page_practice import practice_pages
@@ -65,7 +65,8 @@ def build_pages(data: RunData, lang: str) -> list[Figure]:
 
 def _build_pages(data: RunData, lang: str) -> list[Figure]:
     pages: list[_Page] = [cover_page(data, lang)]
-    pages += practice_pages(data, lang)
+    if one_practice(data, lang) is None:  # else the cover states it in one line
+        pages += practice_pages(data, lang)
     pages += policy_pages(data, lang)
     pages.append(curves_page(data, lang))
     if data.frontier is not None:

@@ -4,40 +4,18 @@ The run's out-of-sample check (``solution.json`` → ``validation``) holds the p
 difference in net recovery between the optimized policy and current practice with its 95%
 interval. :func:`headline` says whether that interval excludes zero and, when it does not,
 how many replications would settle a difference of that size (or that none plausibly
-would); the cover, ``acordo run`` and ``summary()`` use the same words.
+would); the cover, ``acordo run`` and ``summary()`` use the same words (``headline_*`` labels of
+:mod:`reports.i18n`).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from reports import i18n
 from simulation.significance import Significance, significance_from_ci
 
 __all__ = ["Headline", "headline", "headline_text"]
-
-_TEXT = {
-    "significant": {
-        "en": "The optimized policy adds {diff} of net recovery (95% CI {lo} to {hi}) out of sample: "
-              "a significant gain (the interval excludes zero).",
-        "pt-BR": "A política otimizada acrescenta {diff} de recuperação líquida (IC 95% de {lo} a {hi}) fora da "
-                 "amostra: um ganho significativo (o intervalo exclui o zero)."},
-    "significant_loss": {
-        "en": "The optimized policy loses {diff} of net recovery (95% CI {lo} to {hi}) out of sample: "
-              "a significant loss.",
-        "pt-BR": "A política otimizada perde {diff} de recuperação líquida (IC 95% de {lo} a {hi}) fora da "
-                 "amostra: uma perda significativa."},
-    "not_significant": {
-        "en": "No significant gain: out of sample the optimized policy changes net recovery by {diff}; "
-              "its 95% CI, {lo} to {hi}, includes zero.",
-        "pt-BR": "Sem ganho significativo: fora da amostra, recuperação líquida {diff} com a política otimizada; "
-                 "o IC 95%, {lo} a {hi}, inclui o zero."},
-    "needed": {
-        "en": " About {n} replications (now {r}) would make it significant (80% power).",
-        "pt-BR": " Com cerca de {n} replicações (hoje {r}) seria significativa (poder 80%)."},
-    "hopeless": {
-        "en": " No plausible number of replications would make it significant.",
-        "pt-BR": " Nenhum número plausível de replicações a tornaria significativa."},
-}
 
 
 @dataclass(frozen=True)
@@ -58,20 +36,23 @@ def headline(validation: dict, lang: str = "en") -> Headline | None:
     d = (validation or {}).get("difference")
     if not d:
         return None
-    lo, hi = float(d["ci95"][0]), float(d["ci95"][1])  # stated as computed (Student-t, symmetric)
+    # stated as computed (Student-t, symmetric); null bounds: one replication, no interval
+    lo, hi = (float("nan") if v is None else float(v) for v in d["ci95"])
     test = significance_from_ci(float(d["mean"]), lo, hi, int(validation.get("replications", 0)))
     money = lambda v: i18n.money(v, lang, 0)  # noqa: E731
     signed = lambda v: ("+" if v > 0 else "") + money(v)  # noqa: E731
-    if test.significant:
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        text = i18n.t("headline_no_interval", lang, diff=signed(test.mean), r=i18n.number(test.replications, lang))
+    elif test.significant:
         key = "significant" if test.mean > 0 else "significant_loss"
-        text = _TEXT[key][lang].format(diff=money(abs(test.mean)), lo=money(lo), hi=money(hi))
+        text = i18n.t(f"headline_{key}", lang, diff=money(abs(test.mean)), lo=money(lo), hi=money(hi))
     else:
-        text = _TEXT["not_significant"][lang].format(diff=signed(test.mean), lo=money(lo), hi=money(hi))
+        text = i18n.t("headline_not_significant", lang, diff=signed(test.mean), lo=money(lo), hi=money(hi))
         if test.replications_needed is not None:
-            text += _TEXT["needed"][lang].format(n=i18n.number(test.replications_needed, lang),
-                                                 r=i18n.number(test.replications, lang))
+            text += i18n.t("headline_needed", lang, n=i18n.number(test.replications_needed, lang),
+                                 r=i18n.number(test.replications, lang))
         else:
-            text += _TEXT["hopeless"][lang]
+            text += i18n.t("headline_hopeless", lang)
     return Headline(text, test)
 
 

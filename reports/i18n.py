@@ -73,6 +73,7 @@ METRIC_NAMES: dict[str, dict[str, str]] = {
     "kept": {"en": "agreements kept", "pt-BR": "acordos cumpridos"},
     "broken": {"en": "agreements broken", "pt-BR": "quebras de acordo"},
     "active_at_horizon": {"en": "agreements still running", "pt-BR": "acordos em andamento"},
+    "agency_handovers": {"en": "handed to the agency", "pt-BR": "enviados à assessoria"},
     "agency_collected": {"en": "collected by the agency", "pt-BR": "recuperados pela assessoria"},
     "written_off": {"en": "written off", "pt-BR": "baixados como perda"},
     "written_off_balance": {"en": "balance written off", "pt-BR": "saldo baixado como perda"},
@@ -132,6 +133,13 @@ CONSTRAINT_NAMES: dict[str, dict[str, str]] = {
 
 #: Units of the assumptions table (``scenarios.params.Spec.unit``).
 UNIT_NAMES: dict[str, str] = {
+    "ISO 4217 code": "código ISO 4217",
+    "R$ per month": "R$ por mês",
+    "log-hazard per unit of discount": "log-taxa por unidade de desconto",
+    "probability per month": "probabilidade por mês",
+    "share of net NPV": "fração do VPL líquido",
+    "share of the first balance": "fração do saldo inicial",
+    "weight": "peso",
     "R$ per R$ of discount": "R$ por R$ de desconto",
     "R$ per agent-hour": "R$ por hora de agente",
     "R$ per attempt": "R$ por tentativa",
@@ -147,6 +155,7 @@ UNIT_NAMES: dict[str, str] = {
     "delinquencies": "inadimplências",
     "factor": "fator",
     "hour": "hora",
+    "hours": "horas",
     "log share of balance": "log da fração do saldo",
     "log-odds": "log-chances",
     "log-odds per unit of discount": "log-chances por unidade de desconto",
@@ -179,6 +188,8 @@ LABELS: dict[str, dict[str, str]] = {
     "portfolio_line": {"en": "{debtors} debtors, {balance} in balance, {segments} segments",
                        "pt-BR": "{debtors} devedores, {balance} de saldo, {segments} segmentos"},
     "report_date": {"en": "Date", "pt-BR": "Data"},
+    "practice_line": {"en": "every segment: {offers}; cadence of {cadence}",
+                      "pt-BR": "todos os segmentos: {offers}; régua de {cadence}"},
     "portfolio_file": {"en": "Book read", "pt-BR": "Arquivo lido"},
     "portfolio_file_line": {"en": "{file}: {rows} rows, SHA-256 {sha}", "pt-BR": "{file}: {rows} linhas, SHA-256 {sha}"},
     "portfolio_synthetic_line": {"en": "synthetic book of {n} debtors (seed {seed}, profile {product})",
@@ -198,17 +209,16 @@ LABELS: dict[str, dict[str, str]] = {
               "95% confidence intervals in brackets.",
         "pt-BR": "Médias de {replications} replicações fora da amostra (sorteios novos, mesma equipe de agentes); "
                  "intervalos de confiança de 95% entre colchetes."},
+    "headline_paired_note": {
+        "en": "Differences are paired by replication (both policies see the same random draws); * marks a "
+              "difference whose 95% interval excludes zero.",
+        "pt-BR": "As diferenças são pareadas por replicação (as duas políticas veem os mesmos sorteios); * indica "
+                 "uma diferença cujo intervalo de 95% exclui o zero."},
     "metric": {"en": "Metric", "pt-BR": "Indicador"},
     "baseline": {"en": "Current practice", "pt-BR": "Prática atual"},
     "optimized": {"en": "Optimized policy", "pt-BR": "Política otimizada"},
     "difference": {"en": "Difference", "pt-BR": "Diferença"},
     "predicted": {"en": "LP prediction", "pt-BR": "Previsão do modelo (PL)"},
-    "gain_sentence": {
-        "en": "The optimized policy adds {diff} of net recovery (95% CI {lo} to {hi}) out of sample.",
-        "pt-BR": "A política otimizada acrescenta {diff} de recuperação líquida (IC 95% de {lo} a {hi}) fora da amostra."},
-    "loss_sentence": {
-        "en": "The optimized policy changes net recovery by {diff} (95% CI {lo} to {hi}) out of sample.",
-        "pt-BR": "A política otimizada altera a recuperação líquida em {diff} (IC 95% de {lo} a {hi}) fora da amostra."},
     "significant": {"en": "significant", "pt-BR": "significativo"},
     "not_significant": {"en": "not significant", "pt-BR": "não significativo"},
     "prediction_sentence": {
@@ -219,6 +229,34 @@ LABELS: dict[str, dict[str, str]] = {
                         "pt-BR": "Violações de regras de contato: {n} (prática atual {b})"},
     "validation_title": {"en": "Net recovery (NPV): predicted and simulated",
                          "pt-BR": "Recuperação líquida (VPL): prevista e simulada"},
+    # the headline sentence (reports.headline)
+    "headline_significant": {
+        "en": "The optimized policy adds {diff} of net recovery (95% CI {lo} to {hi}) out of sample: "
+              "a significant gain (the interval excludes zero).",
+        "pt-BR": "A política otimizada acrescenta {diff} de recuperação líquida (IC 95% de {lo} a {hi}) fora da "
+                 "amostra: um ganho significativo (o intervalo exclui o zero)."},
+    "headline_significant_loss": {
+        "en": "The optimized policy loses {diff} of net recovery (95% CI {lo} to {hi}) out of sample: "
+              "a significant loss.",
+        "pt-BR": "A política otimizada perde {diff} de recuperação líquida (IC 95% de {lo} a {hi}) fora da "
+                 "amostra: uma perda significativa."},
+    "headline_not_significant": {
+        "en": "No significant gain: out of sample the optimized policy changes net recovery by {diff}; "
+              "its 95% CI, {lo} to {hi}, includes zero.",
+        "pt-BR": "Sem ganho significativo: fora da amostra, a política otimizada altera a recuperação líquida em "
+                 "{diff}; o IC 95%, de {lo} a {hi}, inclui o zero."},
+    "headline_no_interval": {
+        "en": "No interval, so no verdict: out of sample the optimized policy changes net recovery by {diff} on "
+              "{r} replication, and one replication has no spread to measure. Run with --replications 2 or more.",
+        "pt-BR": "Sem intervalo, sem veredito: fora da amostra, a política otimizada altera a recuperação líquida em "
+                 "{diff} em {r} replicação, e uma só replicação não tem dispersão para medir. Use --replications 2 "
+                 "ou mais."},
+    "headline_needed": {
+        "en": " About {n} replications (now {r}) would make it significant (80% power).",
+        "pt-BR": " Com cerca de {n} replicações (hoje {r}) seria significativa (poder 80%)."},
+    "headline_hopeless": {
+        "en": " No plausible number of replications would make it significant.",
+        "pt-BR": " Nenhum número plausível de replicações a tornaria significativa."},
     # policy table
     "policy_title": {"en": "The policy, segment by segment", "pt-BR": "A política, segmento a segmento"},
     "policy_note": {
@@ -341,8 +379,12 @@ LABELS: dict[str, dict[str, str]] = {
     "no": {"en": "no", "pt-BR": "não"},
     # cash flow
     "cashflow_title": {"en": "Weekly cash-flow forecast", "pt-BR": "Previsão semanal de caixa"},
-    "cashflow_note": {"en": "Cash collected per week, all segments; mean and 95% band over replications.",
-                      "pt-BR": "Valor arrecadado por semana, todos os segmentos; média e faixa de 95% entre replicações."},
+    "cashflow_note": {"en": "Cash collected per week, all segments; mean and 95% band over replications. Table: means "
+                            "with 95% intervals in brackets; the difference is paired by replication (same random "
+                            "draws).",
+                      "pt-BR": "Valor arrecadado por semana, todos os segmentos; média e faixa de 95% entre replicações. "
+                               "Tabela: médias com intervalos de 95% entre colchetes; a diferença é pareada por "
+                               "replicação (mesmos sorteios)."},
     "week_of": {"en": "week starting", "pt-BR": "semana iniciada em"},
     "cash_week": {"en": "cash collected per week", "pt-BR": "valor arrecadado por semana"},
     "monthly_table": {"en": "Cash collected per month", "pt-BR": "Valor arrecadado por mês"},
@@ -356,8 +398,10 @@ LABELS: dict[str, dict[str, str]] = {
     "utilization": {"en": "agent utilization", "pt-BR": "ocupação dos agentes"},
     "queue": {"en": "calls waiting", "pt-BR": "ligações na fila"},
     "agents_summary": {
-        "en": "Minutes used over the horizon: {opt} optimized, {base} current practice, of {avail} available.",
-        "pt-BR": "Minutos usados no horizonte: {opt} na otimizada, {base} na prática atual, de {avail} disponíveis."},
+        "en": "Minutes used over the horizon (mean and 95% CI): {opt} optimized, {base} current practice, of "
+              "{avail} available.",
+        "pt-BR": "Minutos usados no horizonte (média e IC 95%): {opt} na otimizada, {base} na prática atual, de "
+                 "{avail} disponíveis."},
     # compliance
     "compliance_title": {"en": "Compliance with the contact rules", "pt-BR": "Conformidade com as regras de contato"},
     "compliance_note": {
@@ -392,6 +436,11 @@ LABELS: dict[str, dict[str, str]] = {
               "✗: it does not.",
         "pt-BR": "✓ na ponta de uma barra: a política otimizada ainda supera a prática atual com essa variação "
                  "(mesmos sorteios); ✗: não supera."},
+    "sensitivity_beats_noise": {
+        "en": "The marks compare means only: the headline gain itself is not significant (page 1), so a ✓ is no "
+              "evidence of a gain.",
+        "pt-BR": "As marcas comparam apenas médias: o próprio ganho do resumo não é significativo (página 1); "
+                 "um ✓ não é evidência de ganho."},
     "minus20": {"en": "parameter −20%", "pt-BR": "parâmetro −20%"},
     "plus20": {"en": "parameter +20%", "pt-BR": "parâmetro +20%"},
     "minus_pct": {"en": "parameter −{p}", "pt-BR": "parâmetro −{p}"},
@@ -415,6 +464,33 @@ LABELS: dict[str, dict[str, str]] = {
     "not_available": {"en": "not in this run directory", "pt-BR": "não disponível neste diretório"},
     "per_replication_ci": {"en": "mean and 95% CI", "pt-BR": "média e IC 95%"},
     "week": {"en": "week", "pt-BR": "semana"},
+    # acordo evaluate's evaluation.pdf (reports.evaluation)
+    "eval_title": {"en": "Champion/challenger test: what it gave", "pt-BR": "Teste campeão/desafiante: o resultado"},
+    "eval_chart": {"en": "Net recovery per debtor, challenger minus champion (95% intervals)",
+                   "pt-BR": "Recuperação líquida por devedor, desafiante menos campeão (intervalos de 95%)"},
+    "eval_measured": {"en": "measured in the test", "pt-BR": "medido no teste"},
+    "eval_predicted": {"en": "predicted by the run", "pt-BR": "previsto pela execução"},
+    "eval_all": {"en": "whole portfolio", "pt-BR": "carteira inteira"},
+    "eval_table": {"en": "Every metric, per debtor", "pt-BR": "Todas as métricas, por devedor"},
+    "eval_col_segment": {"en": "segment", "pt-BR": "segmento"},
+    "eval_col_metric": {"en": "metric", "pt-BR": "métrica"},
+    "eval_col_challenger": {"en": "challenger (n)", "pt-BR": "desafiante (n)"},
+    "eval_col_champion": {"en": "champion (n)", "pt-BR": "campeão (n)"},
+    "eval_col_diff": {"en": "difference [95% CI]", "pt-BR": "diferença [IC 95%]"},
+    "eval_col_predicted": {"en": "predicted [95% CI]", "pt-BR": "previsto [IC 95%]"},
+    "eval_col_agrees": {"en": "agrees", "pt-BR": "confere"},
+    "eval_metric_net_recovery": {"en": "net recovery", "pt-BR": "recuperação líquida"},
+    "eval_metric_collected": {"en": "collected", "pt-BR": "recebido"},
+    "eval_metric_give_away": {"en": "give-away", "pt-BR": "descontos"},
+    "eval_metric_kept": {"en": "agreement kept", "pt-BR": "acordo cumprido"},
+    "eval_period": {"en": "Test period {start} to {end}. Two-sample (Welch) intervals; the whole portfolio is the "
+                          "debtor-weighted sum of the segments.",
+                    "pt-BR": "Período do teste de {start} a {end}. Intervalos de duas amostras (Welch); a carteira "
+                             "inteira é a soma ponderada pelos devedores dos segmentos."},
+    "eval_too_few": {"en": "–: too few debtors for an interval in {segments} (an arm needs at least {n} debtors to "
+                           "measure its spread); the whole portfolio leaves such segments out.",
+                     "pt-BR": "–: poucos devedores para um intervalo em {segments} (cada grupo precisa de pelo menos "
+                              "{n} devedores para medir a dispersão); a carteira inteira deixa esses segmentos de fora."},
     # what-if comparison (acordo compare)
     "compare_title": {"en": "What-if comparison", "pt-BR": "Comparação de cenários"},
     "compare_scenarios": {"en": "Scenarios", "pt-BR": "Cenários"},
@@ -754,10 +830,11 @@ def set_by(text: str, lang: str) -> str:
 
 
 def source(text: str, lang: str) -> str:
-    """A parameter's source: citations stay as written; "judgement" is said in ``lang``."""
+    """A parameter's source in ``lang`` when acordo wrote it (:mod:`reports.sources_pt`); a user's as written."""
     check_lang(lang)
     if lang == "pt-BR":
-        text = text.replace("judgement", "avaliação própria").replace("others", "demais").replace("digital", "digitais")
+        from reports.sources_pt import source_pt
+        return source_pt(text)
     return text
 
 

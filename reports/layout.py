@@ -6,6 +6,7 @@ Everything is placed in inches from the bottom-left corner of the page. The poli
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -298,6 +299,9 @@ def _table_pages(data: RunData, lang: str, title: str, note: str | None, columns
 
 
 def _ci_text(lo: float, hi: float, fmt: Callable[[float], str]) -> str:
+    """``[lo – hi]``; ``[–]`` when there is no interval (one replication)."""
+    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+        return "[–]"
     return f"[{fmt(lo)} – {fmt(hi)}]"
 
 

@@ -1,8 +1,11 @@
 """The closing pages: sensitivity of the net recovery, and the assumptions appendix."""
 from __future__ import annotations
 
+import re
+
 from reports import figures as F
 from reports import i18n
+from reports.headline import headline
 from reports.i18n import t
 from reports.layout import PAGE_SIZE, _MARGIN_X, Column, _Page, _axes_in, _page, _table_pages
 from reports.rundata import RunData
@@ -26,6 +29,9 @@ def _sensitivity_page(data: RunData, lang: str) -> _Page:
                             head=i18n.money(head, lang, 0))
     if sens is not None and "gain" in sens.columns:
         note += " " + t("sensitivity_beats", lang)
+        head = headline(data.solution.get("validation") or {}, lang)
+        if head is not None and not head.significant:
+            note += " " + t("sensitivity_beats_noise", lang)
     W, _H = PAGE_SIZE
     page = _page(t("sensitivity_title", lang), data, lang, note)
     ax = _axes_in(page.fig, 3.0, 0.95, W - 3.0 - _MARGIN_X - 0.3, page.top - 0.95 - 0.1)
@@ -42,7 +48,7 @@ def _assumption_pages(data: RunData, lang: str) -> list[_Page]:
     rows = []
     for r in table.iter_rows(named=True):
         key = str(r["key"])
-        row = [key.replace(".", ".\u200b") if len(key) > 38 else key, str(r["value"]),
+        row = [key.replace(".", ".\u200b") if len(key) > 38 else key, _value(key, str(r["value"]), lang),
                i18n.unit(str(r["unit"] or ""), lang)]
         if has_set_by:
             row.append(i18n.set_by(str(r["set_by"] or ""), lang))
@@ -54,6 +60,32 @@ def _assumption_pages(data: RunData, lang: str) -> list[_Page]:
         columns.append(Column(t("col_set_by", lang), 1.9))
     columns.append(Column(t("col_source", lang), 3.2))
     return _table_pages(data, lang, t("assumptions_title", lang), t("assumptions_note", lang), columns, rows, 6.6)
+
+
+_CADENCE_STEP = re.compile(r"\bd(\d+) ([a-z]+)\b")
+_NUMBER = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
+_NUMBERS = re.compile(rf"^\[?{_NUMBER}(?:, {_NUMBER})*(?:, \.\.\.)?\]?$")  # 0.15, [1, 3, 6, ...]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _value(key: str, text: str, lang: str) -> str:
+    """A value as a reader says it: ``sim``/``não`` (``true``/``false``), text without quotes, no ``< inf``,
+    and a cadence's channels in ``lang``."""
+    if text in ("True", "False"):
+        return {"en": {"True": "true", "False": "false"}, "pt-BR": {"True": "sim", "False": "não"}}[lang][text]
+    if len(text) >= 2 and text[0] == text[-1] == "'" and "'" not in text[1:-1]:
+        return text[1:-1]
+    if key.startswith("segments.") and key.endswith(".rule"):
+        return text.replace(" < inf", "")
+    if key.startswith("cadences."):
+        return _CADENCE_STEP.sub(lambda m: f"d{m.group(1)} {i18n.channel(m.group(2), lang)}", text)
+    if lang == "pt-BR" and re.fullmatch(r"\d{1,3}(?:,\d{3})+", text):  # 9,545 rows: 9.545
+        return text.replace(",", ".")
+    if lang == "pt-BR" and _ISO_DATE.match(text):
+        return i18n.date(text, lang)
+    if lang == "pt-BR" and _NUMBERS.match(text):  # decimal comma; list items then split by "; "
+        return text.replace(", ", "; ").replace(".", ",").replace(",,,", "...")
+    return text
 
 
 sensitivity_page, assumption_pages = _sensitivity_page, _assumption_pages

@@ -11,10 +11,10 @@ from reports.layout import (PAGE_SIZE, _CONTENT_BOTTOM, _MARGIN_X, Column, _Page
                             _layout, _page, _row_height, _signed, _signed_pp, _sized, _wrap)
 from reports.rundata import RunData, as_float
 
-__all__ = ["cover_page", "OUTCOMES"]
+__all__ = ["cover_page", "one_practice", "OUTCOMES"]
 
 #: Outcome counts in the headline table (per run, means over replications), in story order.
-OUTCOMES = ("agreements", "kept", "broken", "self_cured", "written_off")
+OUTCOMES = ("agreements", "kept", "broken", "self_cured", "agency_handovers", "written_off")
 
 
 def _cover(data: RunData, lang: str) -> _Page:
@@ -34,7 +34,10 @@ def _cover(data: RunData, lang: str) -> _Page:
                                  segments=len(data.segment_names))),
         (t("portfolio_file", lang), _book_line(pf, lang)),
     ]
-    if m.get("report_date"):
+    practice = one_practice(data, lang)
+    if practice is not None:  # one offer mix for every segment: said here, instead of a page of one row
+        info.append((t("baseline", lang), practice))
+    elif m.get("report_date"):  # the date is in the page header as well
         info.append((t("report_date", lang), i18n.date(str(m["report_date"]), lang)))
     horizon = data.assumption("calendar.horizon_days") or str(int(data.daily.get_column("day").max()) + 1)
     start = F._start_date(data)
@@ -56,8 +59,8 @@ def _cover(data: RunData, lang: str) -> _Page:
     if head is not None:  # bold only when the gain is significant: the cover says a noisy gain in words
         size = 12 if head.significant else 10
         sentence = _wrap(head.text, size, left_w - 0.2, bold=head.significant)
-        # matplotlib reads a line with two "$" as mathtext: the amounts' "R$" are escaped
-        fig.text(x, y / H, sentence.replace("$", r"\$"), fontsize=size, fontweight="bold" if head.significant else "normal",
+        # the report draws with text.parse_math off (reports.figures.STYLE): "R$" is written as it is
+        fig.text(x, y / H, sentence, fontsize=size, fontweight="bold" if head.significant else "normal",
                  color=F.COLORS["optimized"] if head.significant else F.COLORS["text"], va="top", linespacing=1.3)
         y -= (sentence.count("\n") + 1) * size * 1.3 / 72 + 0.12
     pred = validation.get("predicted")
@@ -65,7 +68,7 @@ def _cover(data: RunData, lang: str) -> _Page:
         sentence = _wrap(t("prediction_sentence", lang, pred=money0(float(pred["mean"])),
                            lo=money0(as_float(pred["ci95"][0])), hi=money0(as_float(pred["ci95"][1])),
                            sim=money0(data.metric("net_npv")[0])), 9, left_w)
-        fig.text(x, y / H, sentence.replace("$", r"\$"), fontsize=9, color=F.COLORS["text"], va="top",
+        fig.text(x, y / H, sentence, fontsize=9, color=F.COLORS["text"], va="top",
                  linespacing=1.3)
         y -= (sentence.count("\n") + 1) * 9 * 1.3 / 72 + 0.08
     status = t("violations_line", lang, n=i18n.number(data.metric("violations")[0], lang),
@@ -92,20 +95,28 @@ def _cover(data: RunData, lang: str) -> _Page:
     for name, fmt in metrics:
         b, blo, bhi = data.metric(name, baseline=True)
         o, olo, ohi = data.metric(name)
+        paired = data.difference(name)  # optimized minus current practice, paired by replication
         if name == "net_npv" and validation.get("difference"):
             d = validation["difference"]
-            diff = f"{_signed(float(d['mean']), fmt)}   {_ci_text(as_float(d['ci95'][0]), as_float(d['ci95'][1]), fmt)}"
-        elif name == "recovery_rate":
-            diff = _signed_pp(o - b, lang)
+            paired = float(d["mean"]), as_float(d["ci95"][0]), as_float(d["ci95"][1])
+        if name == "recovery_rate":
+            sign = lambda v: _signed_pp(v, lang)  # noqa: E731
+            plain = lambda v: _signed_pp(v, lang).lstrip("+")  # noqa: E731
         else:
-            diff = _signed(o - b, fmt)
+            sign = lambda v: _signed(v, fmt)  # noqa: E731
+            plain = fmt
+        if paired is None:  # an older run directory, without differences.json
+            diff = sign(o - b)
+        else:
+            star = "*" if paired[1] > 0 or paired[2] < 0 else ""  # NaN bounds (one replication): no star
+            diff = f"{sign(paired[0])}{star}   {_ci_text(paired[1], paired[2], plain)}"
         label = i18n.metric(name, lang)
         rows.append([label[:1].upper() + label[1:], f"{fmt(b)}   {_ci_text(blo, bhi, fmt)}",
                      f"{fmt(o)}   {_ci_text(olo, ohi, fmt)}", diff])
     table_w = W - 2 * _MARGIN_X
     cols = _sized([Column(t("metric", lang), 2.3), Column(t("baseline", lang), 3.0, "right", False),
                    Column(t("optimized", lang), 3.0, "right", False),
-                   Column(t("difference", lang), 2.9, "right", False)], table_w)
+                   Column(t("difference", lang), 3.1, "right", False)], table_w)
     top = min(3.55, y - 0.4)
     fig.text(x, (top + 0.12) / H, t("headline", lang), fontsize=12, fontweight="bold", va="baseline",
              color=F.COLORS["text"])
@@ -116,10 +127,29 @@ def _cover(data: RunData, lang: str) -> _Page:
         size -= 0.25
     end = _draw_table(fig, _MARGIN_X, top, table_w, cols, _layout(cols, rows, table_w, size), size)
     note = t("headline_note", lang, replications=data.summary.get("replications", ""))
+    if data.differences is not None:
+        note += " " + t("headline_paired_note", lang)
     if int(data.summary.get("replications") or 0) < 2:
         note += " " + t("one_replication_note", lang)
     fig.text(x, (end - 0.1) / H, _wrap(note, 8, table_w), fontsize=8, color=F.COLORS["muted"], va="top")
     return page
+
+
+def one_practice(data: RunData, lang: str) -> str | None:
+    """Current practice in one line when every segment has the same offers and cadence, else None.
+
+    Then the cover states it and the report has no current-practice page (it would carry one row).
+    """
+    from reports.page_practice import practice_groups
+    from reports.page_policy import _cadence, _offer_mix
+    if data.baseline_policy is None:
+        return None
+    groups = practice_groups(data)
+    if len(groups) != 1:
+        return None
+    cadence = _cadence(groups[0]["cadence"], lang).split("\n")[0]
+    return t("practice_line", lang, offers=_offer_mix(groups[0]["offers"], lang).replace("\n", "; "),
+             cadence=cadence)
 
 
 def _book_line(pf: dict, lang: str) -> str:

@@ -64,5 +64,5 @@ def practice_pages(data: RunData, lang: str) -> list[_Page]:
     rows = [[", ".join(g["segments"]), i18n.number(g["debtors"], lang), _offer_mix(g["offers"], lang),
              _cadence(g["cadence"], lang)] for g in groups]
     c = _TEXT["cols"][lang]
-    columns = [Column(c[0], 3.6), Column(c[1], 0.8, "right"), Column(c[2], 2.6), Column(c[3], 3.4)]
+    columns = [Column(c[0], 3.4), Column(c[1], 1.0, "right"), Column(c[2], 2.6), Column(c[3], 3.4)]
     return _table_pages(data, lang, _TEXT["title"][lang], lead + _TEXT["note"][lang], columns, rows, 8.5)

@@ -83,6 +83,9 @@ class RunData:
     dropped_peer_constraints : tuple of dict
         Chronic segments whose "not better than peers" constraint was dropped because
         every peer is empty (``optimizer.occupied.dropped_peer_constraints``).
+    differences : dict or None
+        ``differences.json``: every total of the optimized policy minus current practice,
+        paired by replication (``metrics``: ``{"mean", "ci95"}``), when present.
     marginal : dict or None
         ``marginal.json``: simulated worth of one more agent (``one_more_agent``: agents,
         extra, replications, mean, ci95), when present.
@@ -106,6 +109,7 @@ class RunData:
     longrun_offers: pl.DataFrame | None = field(default=None, repr=False)
     marginal: dict[str, Any] | None = field(default=None, repr=False)
     baseline_policy: dict[str, Any] | None = field(default=None, repr=False)
+    differences: dict[str, Any] | None = field(default=None, repr=False)
     empty_segments: tuple[str, ...] = ()
     dropped_peer_constraints: tuple[dict[str, Any], ...] = ()
 
@@ -123,6 +127,17 @@ class RunData:
         """``(mean, ci95_low, ci95_high)`` of a headline metric of the optimized (or baseline) run."""
         entry = (self.baseline_summary if baseline else self.summary)["metrics"][name]
         lo, hi = entry["ci95"]  # null bounds: no interval (one replication)
+        return float(entry["mean"]), as_float(lo), as_float(hi)
+
+    def difference(self, name: str) -> tuple[float, float, float] | None:
+        """``(mean, ci95_low, ci95_high)`` of optimized minus current practice, paired by replication.
+
+        ``None`` when the run directory has no ``differences.json`` (an older run) or not this metric.
+        """
+        entry = ((self.differences or {}).get("metrics") or {}).get(name)
+        if not entry:
+            return None
+        lo, hi = entry["ci95"]
         return float(entry["mean"]), as_float(lo), as_float(hi)
 
     def assumption(self, key: str, default: str | None = None) -> str | None:
@@ -244,6 +259,8 @@ def load_run(directory: str | Path) -> RunData:
         if (root / "marginal.json").is_file() else None,
         baseline_policy=_read_json(root / "baseline_policy.json", ("policy",), problems)
         if (root / "baseline_policy.json").is_file() else None,
+        differences=_read_json(root / "differences.json", ("metrics",), problems)
+        if (root / "differences.json").is_file() else None,
         empty_segments=empty,
         dropped_peer_constraints=dropped,
     )

@@ -59,7 +59,8 @@ class BookWarning(UserWarning):
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%" if x >= 0.01 else f"{100 * x:.1g}%"
+    """``12%``; below 10% three significant digits (``4.96%``), so a value never reads as the bound it missed."""
+    return f"{100 * x:.0f}%" if x >= 0.1 else f"{100 * x:.3g}%"
 
 
 def book_warnings(scenario: Scenario, frame: pl.DataFrame, segment_index: np.ndarray,
@@ -95,10 +96,12 @@ def book_warnings(scenario: Scenario, frame: pl.DataFrame, segment_index: np.nda
                                "are mostly noise", ", ".join(f"{name} {c}" for name, c in small),
                                f"at least {MIN_SEGMENT} debtors each (merge them with a neighbour)"))
     use = _agent_use(scenario, counts)
-    if use is not None and (use < AGENT_USE_LOW or use > AGENT_USE_HIGH):
+    # a pool of one agent cannot be made smaller: "far larger" would not be something to act on
+    if use is not None and ((use < AGENT_USE_LOW and scenario.agents.count > 1) or use > AGENT_USE_HIGH):
         word = "larger" if use < AGENT_USE_LOW else "smaller"
         out.append(BookWarning(scenario.source, "agents.count", f"agent pool far {word} than the book needs",
-                               f"{scenario.agents.count} agents; the cadences' calls would use at most {_pct(use)} "
+                               f"{scenario.agents.count} agent{'' if scenario.agents.count == 1 else 's'}; "
+                               f"the cadences' calls would use at most {_pct(use)} "
                                f"of their minutes for {n:,} debtors",
                                f"between {_pct(AGENT_USE_LOW)} and {_pct(AGENT_USE_HIGH)}"))
     if "state" in frame.columns:

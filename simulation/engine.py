@@ -662,6 +662,7 @@ class _Engine(CyclesMixin):
             rows = rows[self.entry[rows] == e]
         if self.rec is not None:
             self.rec.events(t, rows, "agency")
+        self.counters["agency_handovers"] += rows.size
         self._leave_open(rows, AGENCY)
         self._drop_all_pending(rows)
         h = self.m.params["agency_hazard"][self.seg[rows]]

@@ -212,7 +212,7 @@ class _Reference:
         self.counters: dict[str, float] = {k: 0.0 for k in (
             "contact_cost", "agent_cost", "negativacao_cost", "agency_commission", "opt_outs", "conversations",
             *(f"attempts_{c}" for c in CHANNELS), *(f"blocked_{r}" for r in BLOCK_RULES), "violations",
-            "written_off_balance")}
+            "written_off_balance", "agency_handovers")}
         self.queue: list[tuple[float, int]] = []
         # attempts made, in the order made: row, day, channel, conversation, opted out by it
         self.log: list[tuple[int, int, int, bool, bool]] = []
@@ -587,6 +587,7 @@ class _Reference:
             self._charge(dbt, t, esc.negativacao_cost, "negativacao_cost")
         if esc.agency_day and t_cycle == esc.agency_day:
             dbt.status = AGENCY
+            self.counters["agency_handovers"] += 1
             dbt.pending.clear()
             h = self.P["agency_hazard"][dbt.seg]
             if h > 0:

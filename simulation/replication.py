@@ -27,7 +27,7 @@ TOTALS: tuple[str, ...] = (
     "debtors", "balance", "collected", "collected_npv", "give_away", "contact_cost", "agent_cost",
     "negativacao_cost", "agency_commission", "cost_npv", "net_npv", "moral_hazard_cost",
     "recovery_rate", "self_cured", "agreements", "kept", "broken", "active_at_horizon",
-    "agency_collected", "written_off", "written_off_balance", "opt_outs", "conversations",
+    "agency_handovers", "agency_collected", "written_off", "written_off_balance", "opt_outs", "conversations",
     *(f"attempts_{c}" for c in CHANNELS), "agent_minutes_used", "agent_minutes_available",
     *(f"blocked_{r}" for r in BLOCK_RULES), "violations",
 )

@@ -12,7 +12,7 @@ from scenarios.schema import Scenario
 from simulation.model import OUTCOMES
 from simulation.replication import DAILY_METRICS, TOTALS, ReplicationResult
 
-__all__ = ["SimulationResult", "mean_ci", "HEADLINE"]
+__all__ = ["SimulationResult", "mean_ci", "paired_differences", "HEADLINE"]
 
 #: Metrics shown first in summaries and reports.
 HEADLINE: tuple[str, ...] = ("collected", "collected_npv", "net_npv", "give_away", "cost_npv", "moral_hazard_cost",
@@ -32,6 +32,23 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
         return mean, math.nan, math.nan
     half = float(stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / math.sqrt(values.size))
     return mean, mean - half, mean + half
+
+
+def paired_differences(a: "SimulationResult", b: "SimulationResult") -> dict[str, object]:
+    """Every total of ``a`` minus ``b``, paired by replication: ``{"replications", "metrics": {m: {mean, ci95}}}``.
+
+    ``a`` and ``b`` must be simulated on the same seeds (common random numbers), as the
+    out-of-sample re-simulation of ``acordo run`` is; the interval is the Student-t interval
+    of the per-replication differences (absent with one replication).
+    """
+    if a.totals.shape != b.totals.shape:
+        raise ValueError(f"paired_differences: results of different shapes (got {a.totals.shape} and "
+                         f"{b.totals.shape}, expected the same replications)")
+    out = {}
+    for i, k in enumerate(TOTALS):
+        mean, lo, hi = mean_ci(a.totals[:, i] - b.totals[:, i])
+        out[k] = {"mean": mean, "ci95": [lo, hi]}
+    return {"replications": int(a.totals.shape[0]), "metrics": out}
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,13 +11,13 @@ import polars as pl
 
 from scenarios.errors import LONG_NUMBER as _LONG_NUMBER
 from scenarios.errors import Problems
+from scenarios.textfiles import KINDS, sniff
 
 __all__ = ["SEPARATORS", "read_csv", "check_header", "looks_like_value"]
 
 #: Separators a CSV may use.
 SEPARATORS = (",", ";", "\t", "|")
 _ENCODINGS = ("utf_8", "cp1252", "latin_1")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def read_csv(path: Path, probs: Problems, sep: str | None, encoding: str | None, required: tuple[str, ...] = ()):
@@ -31,18 +31,12 @@ def read_csv(path: Path, probs: Problems, sep: str | None, encoding: str | None,
     if not data or data.isspace():
         probs.add("", "file is empty", got=f"{len(data)} bytes", raw_got=True, expected="a header row and rows")
         return None, None, {}
-    if data[:4] == b"PK\x03\x04":
-        probs.add("", "not a CSV file: it is a zip archive or an Excel workbook", expected="CSV text, or name it .xlsx")
-        return None, None, {}
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:65536]:
-        what = "UTF-16 text" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "binary or UTF-16 content (NUL bytes)"
-        probs.add("", f"not a text file we can read: {what}", expected=expected_text)
+    refusal = _refusal(sniff(data[:1 << 20], strict=True), expected_text)
+    if refusal is not None:
+        probs.add("", refusal[0], expected=refusal[1])
         return None, None, {}
     text, used = _decode(data, encoding, probs)
     if text is None:
-        return None, None, {}
-    if _CONTROL.search(text, 0, 1 << 20):  # garbage shows in the first megabyte
-        probs.add("", "not a text file: it contains control characters", expected=expected_text)
         return None, None, {}
     text = text.lstrip("\ufeff")
     end = text.find("\n")
@@ -70,6 +64,21 @@ def read_csv(path: Path, probs: Problems, sep: str | None, encoding: str | None,
         df.columns = names[: df.width] + [f"column_{i + 1}" for i in range(len(names), df.width)]
     lines = _record_lines(raw, df.height)
     return df, lines, {"sep": sep, "encoding": {"utf_8": "utf-8", "cp1252": "cp1252", "latin_1": "latin-1"}.get(used, used)}
+
+
+def _refusal(code: str | None, expected_text: str) -> tuple[str, str] | None:
+    """(problem, expected) for a file :func:`scenarios.textfiles.sniff` says is not CSV text, else None."""
+    if code is None:
+        return None
+    if code == "zip":
+        return "not a CSV file: it is a zip archive or an Excel workbook", "CSV text, or name it .xlsx"
+    if code == "utf16":
+        return "not a text file we can read: UTF-16 text", expected_text
+    if code in ("nul", "utf16_nul"):
+        return "not a text file we can read: binary or UTF-16 content (NUL bytes)", expected_text
+    if code == "control":
+        return "not a text file: it contains control characters", expected_text
+    return f"not a CSV file: it is {KINDS[code]}", expected_text
 
 
 def _decode(data: bytes, encoding: str | None, probs: Problems) -> tuple[str | None, str]:

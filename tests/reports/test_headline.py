@@ -33,3 +33,10 @@ def test_a_difference_lost_in_the_noise_says_no_number_of_replications_would_do(
 
 def test_no_validation_no_headline():
     assert headline({}) is None
+
+
+def test_one_replication_gives_no_verdict_and_says_why():
+    for lang, start in (("en", "No interval, so no verdict"), ("pt-BR", "Sem intervalo, sem veredito")):
+        h = headline({"replications": 1, "difference": {"mean": 5_000.0, "ci95": [None, None]}}, lang)
+        assert not h.significant and h.text.startswith(start) and "--replications 2" in h.text
+        assert "R$ 5" in h.text and "nan" not in h.text.lower()

@@ -142,3 +142,43 @@ def test_money_follows_the_run_currency_with_babel_symbols():
     with currency("EUR"):
         assert money(-3.0, "pt-BR", 0) == "-€ 3"
     assert money(1.0, "en", 0) == "R$ 1"
+
+
+def _schema_specs():
+    """Every Spec of the scenario schema, nested tables included (the sources of acordo's defaults)."""
+    import dataclasses
+
+    from scenarios.params import Spec, fields_of
+    from scenarios.schema import Scenario
+    seen, specs = set(), []
+
+    def walk(cls):
+        if cls in seen:
+            return
+        seen.add(cls)
+        for f, tp in fields_of(cls):
+            specs.append(f.metadata.get("spec", Spec()))
+            if dataclasses.is_dataclass(tp):
+                walk(tp)
+    walk(Scenario)
+    return specs
+
+
+def test_every_source_and_unit_acordo_writes_is_said_in_portuguese():
+    specs = _schema_specs()
+    sources = {s.source for s in specs if s.source}
+    assert len(sources) > 40  # the walk reaches the nested tables
+    untranslated = sorted(s for s in sources if i18n.source(s, "pt-BR") == s and s not in {
+        "12 CFR 1006.14(b)(2)", "docs/optimizer.md"})  # a citation alone is the same in both languages
+    assert untranslated == []
+    assert i18n.source("judgement: the largest state", "pt-BR") == "avaliação própria: o maior estado"
+    assert i18n.source("judgement: the largest state", "en") == "judgement: the largest state"
+    units = {s.unit for s in specs if s.unit} - {"R$", "UF"}
+    assert sorted(u for u in units if i18n.unit(u, "pt-BR") == u) == []
+
+
+def test_a_source_the_user_wrote_is_shown_as_written():
+    mine = "our 2025 collections review (internal)"
+    assert i18n.source(mine, "pt-BR") == mine
+    assert i18n.source("calibrated from hist (2025-01-02–2025-06-30)", "pt-BR") == \
+        "calibrado a partir de hist (2025-01-02–2025-06-30)"

@@ -62,6 +62,19 @@ def test_the_assumptions_table_names_the_portfolio_file(own_run):
     assert rows["segments.recente.rule"]["value"] == "1 <= months_late < 4"
 
 
+def test_differences_are_paired_by_replication_and_hand_overs_are_counted(own_run):
+    d = json.loads((own_run / "differences.json").read_text())["metrics"]
+    opt = json.loads((own_run / "summary.json").read_text())["metrics"]
+    base = json.loads((own_run / "baseline_summary.json").read_text())["metrics"]
+    for m in ("net_npv", "give_away", "agreements", "agency_handovers", "written_off"):
+        assert d[m]["mean"] == pytest.approx(opt[m]["mean"] - base[m]["mean"])
+    # the paired interval of net recovery is the out-of-sample check's own
+    check = json.loads((own_run / "solution.json").read_text())["validation"]["difference"]
+    assert d["net_npv"]["ci95"] == pytest.approx(check["ci95"])
+    for summary in (opt, base):  # whoever the agency collected from was handed over to it first
+        assert summary["agency_handovers"]["mean"] >= summary["agency_collected"]["mean"] > 0
+
+
 @pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
 def test_cover_names_file_rows_and_hash_and_nothing_is_left_in_english(own_run):
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(own_run / "report.pdf"), "-"], capture_output=True,
@@ -70,7 +83,11 @@ def test_cover_names_file_rows_and_hash_and_nothing_is_left_in_english(own_run):
     sha = json.loads((own_run / "manifest.json").read_text())["portfolio"]["sha256"]
     assert "book171.csv" in cover and "171 linhas" in cover and sha in cover
     assert "Acordos fechados" in cover and "Quebras de acordo" in cover
-    for english in ("OPTIMAL", "judgement", "DESIGN"):
+    assert "Enviados à assessoria" in cover and "Baixados como perda" in cover
+    assert "\\$" not in text  # the report draws text as written: "R$" never shows an escape
+    # acordo's own words are in Portuguese, down to the sources and units of the appendix
+    for english in ("OPTIMAL", "judgement", "DESIGN", "call-centre funnel", "the largest state", "probability per",
+                    "share of the", "True", "False"):
         assert english not in text, english
 
 
@@ -117,3 +134,16 @@ def test_declutter_thins_crowded_and_repeated_ticks():
     assert text_overlaps(fig) == []
     shown = [t.label1.get_text() for t in ax.yaxis._update_ticks()]
     assert len(shown) == len(set(shown))
+
+
+def test_appendix_values_are_written_as_a_reader_of_the_language_reads_them():
+    from reports.page_appendix import _value
+    assert _value("money.multa", "0.02", "pt-BR") == "0,02" and _value("money.multa", "0.02", "en") == "0.02"
+    assert _value("offers.installments", "[1, 3, 6, ...]", "pt-BR") == "[1; 3; 6; ...]"
+    assert _value("calendar.start_date", "2026-12-02", "pt-BR") == "02/12/2026"
+    assert _value("portfolio.rows", "9,545", "pt-BR") == "9.545"
+    assert _value("calendar.holidays", "True", "pt-BR") == "sim" and _value("calendar.holidays", "True", "en") == "true"
+    assert _value("money.currency", "'BRL'", "pt-BR") == "BRL"
+    assert _value("cadences.default", "d1 sms, d3 call", "pt-BR") == "d1 SMS, d3 ligação"
+    assert _value("segments.antiga.rule", "7 <= months_late < inf", "pt-BR") == "7 <= months_late"
+    assert _value("portfolio.sha256", "bc220c1db5d3779a", "pt-BR") == "bc220c1db5d3779a"

@@ -98,3 +98,14 @@ def test_us_state_codes_in_the_state_column_get_a_hint(tmp_path):
     assert "state: 3 rows unknown UF code; these look like US state codes, first line 2 (p_" in line
     assert line.endswith("(got 'CA', 'TX', 'NY', expected a two-letter UF code such as SP, RJ or MG "
                          "(drop the column, or map it to UF codes))")
+
+
+def test_a_share_near_its_bound_is_not_rounded_onto_it():
+    from scenarios.bookchecks import AGENT_USE_LOW, _pct
+    assert _pct(AGENT_USE_LOW * 0.992) != _pct(AGENT_USE_LOW)
+    assert _pct(0.0496) == "4.96%" and _pct(0.25) == "25%" and _pct(0.004) == "0.4%"
+
+
+def test_one_agent_is_never_too_many(scenario):
+    keys = _keys(scenario, _book(171), **{"agents.count": 1})
+    assert "agents.count" not in keys

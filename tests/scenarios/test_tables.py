@@ -131,6 +131,9 @@ def test_decimal_detection_and_parsing():
                                      "UTF-8, Latin-1 or Windows-1252)"),
     (b"PK\x03\x04rest", "not a CSV file: it is a zip archive or an Excel workbook (expected CSV text, or name "
                         "it .xlsx)"),
+    (b"PAR1\x15\x04rest", "not a CSV file: it is a Parquet file (expected CSV text in UTF-8, Latin-1 or "
+                          "Windows-1252)"),
+    (b"%PDF-1.4\n", "not a CSV file: it is a PDF document (expected CSV text in UTF-8, Latin-1 or Windows-1252)"),
     (b"", "file is empty (got 0 bytes, expected a header row and rows)"),
     (b"id,x,id\n12345678901,1,2\n", "duplicated column names in the header (got 'id', expected each column once)"),
     (b"id,,x\n1,2,3\n", "header has a column without a name (got column 2, expected a name for every column)"),
@@ -154,3 +157,15 @@ def test_unknown_suffix_and_missing_file(tmp_path):
     with pytest.raises(InputError) as err:
         read_table(tmp_path / "x.csv", label="x.csv")
     assert str(err.value) == "x.csv: file not found (expected an existing file)"
+
+
+def test_one_detector_for_csv_and_scenario_files():
+    """The CSV reader and the scenario/policy check read the same bytes the same way (scenarios.textfiles)."""
+    from scenarios.textfiles import binary_kind, sniff
+    for head, code in [(b"PK\x03\x04x", "zip"), ("a,b".encode("utf-16"), "utf16"), (b"a\x00b\x00c\x00d\x00", "utf16_nul"),
+                       (b"a,b\n\x00\x01\x02\x03,1\n", "nul"), (b"PAR1xx", "parquet")]:
+        assert sniff(head) == sniff(head, strict=True) == code
+        assert binary_kind(head) is not None
+    # a stray control character: the CSV reader refuses it, a scenario is left to its TOML parser
+    assert sniff(b"a,b\n\x01\x02,1\n", strict=True) == "control" and sniff(b"a,b\n\x01\x02,1\n") is None
+    assert sniff(b"name = 'x'\n\tk = 1\r\n", strict=True) is None

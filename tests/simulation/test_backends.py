@@ -75,11 +75,31 @@ def test_local_processes_give_the_same_results_in_task_order(tasks, expected, wo
     assert all(same(a, b) for a, b in zip(got, expected))
 
 
+#: Seconds the Dask test waits for its local cluster: a cluster whose workers died (seen once, on a
+#: loaded machine) would otherwise hold the whole suite forever.
+DASK_PATIENCE = 600
+
+
 def test_dask_local_cluster_gives_the_same_results(tasks, expected):
+    import threading
+    out: dict = {}
     with DaskBackend("local") as backend:
         assert backend.describe() == {"backend": "dask", "cluster": "local", "workers": 2}
-        got = backend.map(run_replication, tasks)
-        twice = backend.map(run_replication, [tasks[0], tasks[0]])  # pure=False: two tasks, same result
+
+        def work() -> None:
+            try:
+                out["got"] = backend.map(run_replication, tasks)
+                out["twice"] = backend.map(run_replication, [tasks[0], tasks[0]])  # pure=False: two tasks
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, in the test's thread
+                out["error"] = exc
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        thread.join(DASK_PATIENCE)
+        if thread.is_alive():
+            pytest.fail(f"the Dask local cluster gave no result in {DASK_PATIENCE} s (its workers died?)")
+    if "error" in out:
+        raise out["error"]
+    got, twice = out["got"], out["twice"]
     assert all(same(a, b) for a, b in zip(got, expected))
     assert same(twice[0], twice[1]) and same(twice[0], expected[0])
 
