@@ -1,0 +1,227 @@
+"""Solving the offer-policy LP: chance margins, the optimum, two-sided duals, the tie-break.
+
+:func:`solve_policy` runs, in order:
+
+1. **Chance margins** (``Constraints.confidence > 0.5``): the budget, budget-share and
+   liquidity rows are tightened by their margins (:mod:`optimizer.margins`), found by
+   fixed-point iteration over re-solves. If the margins make the model infeasible while
+   the means are feasible, the solution on the means is returned and says so
+   (``tie_break["chance"]``).
+2. **The optimum** ``z*`` with its duals and reduced costs, and for every binding row both
+   one-sided values (:mod:`optimizer.ranging`).
+3. **The tie-break** (``Constraints.tie_break``): offers whose difference is within noise
+   should not buy a discount for nothing. A second LP minimises the give-away subject to
+   every row and ``objective >= z* - tol``, with ``tol = sqrt(sum_s (N_s tau_s)^2)`` and
+   ``tau_s`` the standard error of the paired difference between segment ``s``'s best
+   and second-best offer (column ``net_diff_se``; 0 without it, which only breaks exact
+   ties). A third LP then minimises the installments (debtor-weighted) holding the
+   give-away of the second. The shares published are those of the last stage; the duals
+   and reduced costs are those of the optimum (stage 2), the objective is evaluated at the
+   published shares.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pulp
+
+from optimizer.constraints import DEFAULT_SOLVER, Constraints
+from optimizer.margins import margins_at
+from optimizer.model import LPModel, build_model
+from optimizer.ranging import loosening_note, two_sided_duals
+from optimizer.solution import PolicySolution, solution_from_model
+from optimizer.solver import SolveStatus, make_solver, resolve_with_rhs, solve_problem
+
+__all__ = ["solve_policy", "tie_tolerance"]
+
+
+def tie_tolerance(model: LPModel) -> float:
+    """``sqrt(sum_s (N_s tau_s)^2)``: R$ of objective within which two policies are tied."""
+    if "net_diff_se" not in model.coef.columns:
+        return 0.0
+    se = model.coef["net_diff_se"].to_numpy().astype(float)
+    obj = model.objective[: model.n_x]
+    N = model.coef["n_debtors"].to_numpy().astype(float)
+    total = 0.0
+    for k in range(len(model.segments)):
+        members = np.flatnonzero(model.segment_index == k)
+        if members.size < 2:
+            continue
+        order = members[np.argsort(-obj[members], kind="stable")]
+        total += (N[order[1]] * se[order[1]]) ** 2
+    return math.sqrt(total)
+
+
+def _apply_margins(model: LPModel, solver: pulp.LpSolver, confidence: float) -> tuple[SolveStatus, str]:
+    status = solve_problem(model.problem, solver)
+    if confidence <= 0.5 or not status.has_solution:
+        return status, ""
+    chance = [n for n, r in model.rows.items() if r.kind in ("budget", "budget_share", "liquidity")]
+    if not chance:
+        return status, ""
+    for _ in range(5):
+        x = np.nan_to_num(model.values()[: model.n_x], nan=0.0)
+        new = margins_at(model, x, confidence)
+        moved = False
+        for name in chance:
+            row = model.rows[name]
+            m = max(row.margin, new[name])
+            if m > row.margin * (1 + 1e-3) + 1e-9:
+                moved = True
+            row.margin = m
+        if not moved:
+            break
+        rhs = {model.rows[n].pulp_name: _effective(model, n) for n in chance}
+        status = resolve_with_rhs(model.problem, solver, rhs)
+        if not status.has_solution:
+            for n in chance:
+                model.rows[n].margin = 0.0
+            status = resolve_with_rhs(model.problem, solver, {model.rows[n].pulp_name: _effective(model, n)
+                                                                for n in chance})
+            return status, f"infeasible at confidence {confidence:g}; solved on the means"
+    return status, ""
+
+
+def _effective(model: LPModel, name: str) -> float:
+    row = model.rows[name]
+    limit = float(row.limit if row.limit is not None else row.rhs)
+    return limit - row.margin if row.sense == "<=" else limit + row.margin
+
+
+def _stage(model: LPModel, solver_name: str, time_limit: float | None, weights: np.ndarray,
+           rows: list[tuple[str, np.ndarray, str, float]]) -> SolveStatus:
+    """Minimise ``weights @ x`` with extra rows ``(name, coefficients, sense, rhs)``; rows are removed after."""
+    problem = model.problem
+    xs = model.variables[: model.n_x]
+    saved_objective, saved_sense = problem.objective, problem.sense
+    added = []
+    for name, coef, sense, rhs in rows:
+        expr = pulp.LpAffineExpression([(v, float(c)) for v, c in zip(xs, coef) if c != 0])
+        c = pulp.LpConstraint(expr, pulp.LpConstraintGE if sense == ">=" else pulp.LpConstraintLE, name, float(rhs))
+        problem.addConstraint(c, name)
+        added.append(name)
+    problem.setObjective(pulp.LpAffineExpression([(v, float(w)) for v, w in zip(xs, weights) if w != 0]))
+    problem.sense = pulp.LpMinimize
+    try:
+        status = solve_problem(problem, make_solver(solver_name, time_limit=time_limit))
+    finally:
+        for name in added:  # PuLP 3.3 has no public removal; its own dict holds the rows
+            row = problem._constraints.pop(name, None)
+            if row is not None and row in problem.modifiedConstraints:
+                problem.modifiedConstraints.remove(row)
+        problem.setObjective(saved_objective)
+        problem.sense = saved_sense
+    return status
+
+
+def _tie_break(model: LPModel, solver_name: str, time_limit: float | None, z_star: float, tol: float) -> dict:
+    table = model.coef
+    N = table["n_debtors"].to_numpy().astype(float)
+    give = N * table["give"].to_numpy()
+    inst = N * table["installments"].to_numpy().astype(float)
+    obj = model.objective[: model.n_x]
+    floor = z_star - tol - 1e-10 * max(1.0, abs(z_star))
+    status = _stage(model, solver_name, time_limit, give, [("tie_break_objective", obj, ">=", floor)])
+    if not status.has_solution:
+        return {"status": status.name}
+    x = np.nan_to_num(model.values()[: model.n_x], nan=0.0)
+    g = float(give @ x)
+    status = _stage(model, solver_name, time_limit, inst,
+                    [("tie_break_objective", obj, ">=", floor),
+                     ("tie_break_give", give, "<=", g + 1e-9 * max(1.0, abs(g)) + 1e-6)])
+    if not status.has_solution:  # keep the give-away stage
+        _stage(model, solver_name, time_limit, give, [("tie_break_objective", obj, ">=", floor)])
+    return {"status": status.name, "tolerance": tol, "give_away_stage2": g}
+
+
+def solve_policy(
+    coef: pl.DataFrame,
+    constraints: Constraints | None = None,
+    *,
+    integer: bool = False,
+    solver: str = DEFAULT_SOLVER,
+    time_limit: float | None = None,
+    explain: bool = True,
+) -> PolicySolution:
+    """Build and solve the offer-policy LP / MILP (see the module docstring for the stages).
+
+    Parameters
+    ----------
+    coef : pl.DataFrame
+        Coefficient table (see :func:`optimizer.constraints.prepare_coefficients`).
+    constraints : Constraints or None
+        ``None`` for ``Constraints()``.
+    integer : bool
+        One offer per segment (MILP); duals and reduced costs are then NaN.
+    solver : {"cbc", "highs", "highs-ipm"}
+        See :func:`optimizer.solver.make_solver`.
+    time_limit : float or None
+        Seconds per solve; a solve stopped with an incumbent is ``FEASIBLE_NOT_PROVEN_OPTIMAL``.
+    explain : bool
+        For an infeasible model, run :func:`optimizer.infeasibility.explain_infeasible`
+        and attach the result as ``conflict``.
+
+    Returns
+    -------
+    PolicySolution
+    """
+    cons = Constraints() if constraints is None else constraints
+    model = build_model(coef, cons, integer=integer)
+    lp_solver = make_solver(solver, time_limit=time_limit)
+    status, chance_note = _apply_margins(model, lp_solver, float(cons.confidence))
+    conflict = None
+    if status is SolveStatus.INFEASIBLE and explain:
+        from optimizer.infeasibility import explain_infeasible
+
+        conflict = explain_infeasible(coef, constraints, integer=integer, solver=solver, time_limit=time_limit)
+    first = solution_from_model(model, status, lp_solver, conflict)
+    info: dict = {"chance": chance_note} if chance_note else {}
+    if not status.has_solution:
+        return first
+    cons_df = first.constraints
+    if status is SolveStatus.OPTIMAL and not integer:
+        binding = [n for n, s, b in zip(cons_df["name"], cons_df["sense"], cons_df["binding"]) if b and s != "="]
+        sides = two_sided_duals(model, lp_solver, binding, first.duals)
+        cons_df = _with_sides(cons_df, sides)
+    if not cons.tie_break:
+        return _replace(first, constraints=cons_df, tie_break=info)
+    tol = tie_tolerance(model)
+    saved = [v.varValue for v in model.variables]
+    info.update(_tie_break(model, solver, time_limit, first.objective, tol))
+    final = solution_from_model(model, status, lp_solver, conflict)
+    moved = float(np.abs(final.shares["share"].to_numpy() - first.shares["share"].to_numpy()).sum()) / 2
+    if moved < 1e-7 or not final.objective >= first.objective - tol - 1e-12 * max(1.0, abs(first.objective)):
+        for v, value in zip(model.variables, saved):  # the solver's tolerance, not a tie: keep the optimum
+            v.varValue = value
+        final = first
+        info["status"] = "kept_optimum"
+    info["objective_given_up"] = first.objective - final.objective
+    info["shares_moved"] = moved if final is not first else 0.0
+    keep = ["activity", "slack", "binding"]
+    merged = cons_df.drop(keep).with_columns([final.constraints[k] for k in keep]).select(cons_df.columns)
+    return _replace(final, constraints=merged, reduced_costs=first.reduced_costs, tie_break=info)
+
+
+def _replace(sol: PolicySolution, **kwargs) -> PolicySolution:
+    from dataclasses import replace
+    return replace(sol, **kwargs)
+
+
+def _with_sides(frame: pl.DataFrame, sides: dict[str, tuple[float, float, float, float]]) -> pl.DataFrame:
+    names = frame["name"].to_list()
+    up = frame["dual_up"].to_list()
+    dn = frame["dual_down"].to_list()
+    lo = frame["range_low"].to_list()
+    hi = frame["range_high"].to_list()
+    note = frame["note"].to_list()
+    sense = frame["sense"].to_list()
+    rhs = frame["rhs"].to_list()
+    for i, name in enumerate(names):
+        if name in sides:
+            up[i], dn[i], lo[i], hi[i] = sides[name]
+            note[i] = loosening_note(sense[i], up[i], dn[i], scale=1.0 + abs(rhs[i]) * 0)
+    return frame.with_columns(pl.Series("dual_up", up, dtype=pl.Float64), pl.Series("dual_down", dn, dtype=pl.Float64),
+                              pl.Series("range_low", lo, dtype=pl.Float64), pl.Series("range_high", hi, dtype=pl.Float64),
+                              pl.Series("note", note, dtype=pl.String))
