@@ -32,7 +32,7 @@ def _decisions(name: str, seed: int) -> tuple[dict, dict, dict, float]:
     from optimizer.optimize import optimize
     prepared = prepare(f"scenarios/{name}.toml")
     t0 = time.perf_counter()
-    res = optimize(prepared.model, seed=seed, validate=False, frontier_points=0, cache_dir=None)
+    res = optimize(prepared.model, seed=seed, validate=False, frontier_points=0, cache_dir=None, workers=2)
     elapsed = time.perf_counter() - t0
     shares = res.solution.shares
     chosen = {}

@@ -15,8 +15,12 @@ import numpy as np
 import polars as pl
 
 from optimizer.coefficients import estimate_coefficients
+from optimizer.constraints import Constraints, week_columns
 from optimizer.frontier import frontier as solve_frontier
-from optimizer.lp import Constraints, PolicySolution, solve_policy
+from optimizer.sampling import week_capacity
+from optimizer.solution import PolicySolution
+from optimizer.solve import solve_policy
+from optimizer.stability import stability as policy_stability
 from scenarios.schema import OfferShare, Policy, SegmentPolicy
 from simulation.model import OfferPlan, SimModel
 from simulation.montecarlo import run_monte_carlo
@@ -55,6 +59,7 @@ def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None
     if budget is None and opt.budget >= 0:
         budget = opt.budget
     minutes = sc.agents.count * float(model.calendar.agent_minutes.sum()) if opt.agent_capacity else None
+    weekly = tuple(float(v) for v in week_capacity(model)) if opt.agent_capacity and week_columns(coef.columns) else None
     min_recovery = None
     if opt.min_recovery_share > 0:
         base = baseline_values(coef, model, sc.baseline, "npv")
@@ -64,6 +69,7 @@ def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None
         liquidity_target=opt.liquidity_target if opt.liquidity_target > 0 else None,
         chronic_max_discount=opt.chronic_max_discount, chronic_not_better=opt.chronic_not_better,
         min_recovery=min_recovery, moral_hazard_cost=opt.moral_hazard_cost,
+        agent_minutes_by_week=weekly, confidence=float(getattr(opt, "confidence", 0.95)),
     )
 
 
@@ -102,8 +108,14 @@ class OptimizationResult:
         Out-of-sample re-simulations (fresh seeds, shared agent pool).
     validation : dict
         Predicted vs simulated net NPV with 95% CIs, the CI of the difference, and each
-        constraint checked in the re-simulation.
+        constraint checked in the re-simulation (``held_share``: the share of
+        replications in which it held).
     timings : dict
+    stability : pl.DataFrame
+        Per segment: ``chosen_offer``, ``win_share`` (share of bootstrap coefficient
+        tables on which it is chosen again), ``limit_low`` / ``limit_high`` (the discount
+        limit as an interval); see :mod:`optimizer.stability`. The same columns are
+        joined to ``solution.discount_limits``.
     """
 
     coefficients: pl.DataFrame
@@ -115,6 +127,7 @@ class OptimizationResult:
     baseline: SimulationResult | None
     validation: dict
     timings: dict[str, float] = field(default_factory=dict)
+    stability: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def policy_dict(self, model: SimModel) -> dict:
         """``policy.json``: the policy (loadable with ``--policy``) and per-segment details."""
@@ -133,6 +146,8 @@ class OptimizationResult:
                 "risk_band": s.risk_band,
                 "cadence": [{"day": st.day, "channel": st.channel} for st in sc.cadence_for(s.name)],
                 "discount_limit": lim.get("discount_limit"),
+                "discount_limit_interval": [lim.get("limit_low"), lim.get("limit_high")] if "limit_low" in lim else None,
+                "chosen_offer_win_share": lim.get("win_share"),
                 "marginal_net_per_give": lim.get("marginal_net_per_give"),
                 "mean_discount": float(np.dot(w, rows["discount"].to_list())) if w.size else None,
                 "expected_npv_per_debtor": float(np.dot(w, rows["npv"].to_list())) if w.size else None,
@@ -150,6 +165,9 @@ class OptimizationResult:
         data = self.solution.to_dict()
         data["constraints_given"] = self.constraints.to_dict()
         data["validation"] = self.validation
+        data["stability"] = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+                             for r in self.stability.iter_rows(named=True)] if self.stability.height else []
+        data["coefficient_precision"] = _precision(self.coefficients)
         return data
 
     def summary(self) -> str:
@@ -163,8 +181,22 @@ class OptimizationResult:
                          f"difference {d['mean']:,.0f}, 95% CI [{d['ci95'][0]:,.0f}, {d['ci95'][1]:,.0f}]")
             for c in v["constraints"]:
                 lines.append(f"  {c['name']:<16} {c['sense']} {c['limit']:>16,.2f}  simulated {c['simulated']:>16,.2f}  "
-                             f"{'holds' if c['holds'] else 'VIOLATED'}")
+                             f"{'holds' if c['holds'] else 'VIOLATED'} on average, in {c['held_share']:.0%} of replications")
+        if self.stability.height:
+            lines.append("stability (share of bootstrap tables choosing the same offer; discount limit interval):")
+            for r in self.stability.iter_rows(named=True):
+                lines.append(f"  {r['segment']:<28} {r['chosen_offer']:<10} {r['win_share']:>5.0%}  "
+                             f"[{r['limit_low']:.0%}, {r['limit_high']:.0%}]")
         return "\n".join(lines)
+
+
+def _precision(coef: pl.DataFrame) -> list[dict]:
+    """Per segment: simulated debtors per offer, rounds and the sequential rule's verdict."""
+    if "precision" not in coef.columns:
+        return []
+    g = coef.group_by("segment", maintain_order=True).agg(pl.col("samples").max(), pl.col("rounds").first(),
+                                                          pl.col("precision").first())
+    return g.to_dicts()
 
 
 def _offer_dict(o: OfferShare) -> dict:
@@ -195,6 +227,9 @@ def _validation(solution: PolicySolution, constraints: Constraints, opt: Simulat
         checks.append(("budget_share", "share", "<=", constraints.budget_share, give / np.maximum(rec, 1e-9)))
     if constraints.agent_minutes is not None:
         checks.append(("agent_minutes", "minutes", "<=", constraints.agent_minutes, opt.values("agent_minutes_used")))
+    elif constraints.agent_minutes_by_week is not None:
+        checks.append(("agent_minutes", "minutes", "<=", float(sum(constraints.agent_minutes_by_week)),
+                       opt.values("agent_minutes_used")))
     if constraints.liquidity_target is not None:
         cash30 = opt.daily[:, :30, :, DAILY_METRICS.index("collected")].sum(axis=(1, 2))
         checks.append(("liquidity", "R$", ">=", constraints.liquidity_target, cash30))
@@ -205,8 +240,13 @@ def _validation(solution: PolicySolution, constraints: Constraints, opt: Simulat
         ge = sense == ">="
         holds = mean >= limit - 1e-6 * max(1, abs(limit)) if ge else mean <= limit + 1e-6 * max(1, abs(limit))
         significant = (hi < limit) if ge else (lo > limit + 1e-6 * max(1, abs(limit)))
+        slack = 1e-6 * max(1, abs(limit))
+        each = (values >= limit - slack) if ge else (values <= limit + slack)
         out_checks.append({"name": name, "unit": unit, "sense": sense, "limit": limit, "simulated": mean,
-                           "ci95": [lo, hi], "holds": bool(holds), "significantly_violated": bool(significant)})
+                           "ci95": [lo, hi], "holds": bool(holds), "significantly_violated": bool(significant),
+                           "held_share": float(np.mean(each)), "held": int(np.sum(each)), "replications": int(each.size),
+                           "confidence": float(constraints.confidence) if name in ("budget", "budget_share", "liquidity")
+                           else None})
     return {
         "replications": opt.replications,
         "predicted": {"mean": pred, "ci95": [pred - 1.96 * pred_se, pred + 1.96 * pred_se],
@@ -230,11 +270,13 @@ def validation_seed(seed: int) -> np.random.SeedSequence:
 def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float | None = None,
              replications: int | None = None, workers: int = 1, validate: bool = True, frontier_points: int = 25,
              cache_dir=None, baseline: SimulationResult | None = None,
-             progress: Progress | None = None) -> OptimizationResult:
+             progress: Progress | None = None, stability_replicates: int = 30) -> OptimizationResult:
     """Run the whole optimize job on ``model``; see the module docstring for the seeds.
 
     ``baseline``, when given, is the baseline already simulated on the validation seeds
-    (:func:`validation_seed`), so ``acordo run`` simulates it once.
+    (:func:`validation_seed`), so ``acordo run`` simulates it once. ``workers`` also runs
+    the coefficient chunks in parallel. ``stability_replicates`` bootstrap tables are
+    re-solved for :attr:`OptimizationResult.stability` (0: none).
     """
     import time
     sc = model.scenario
@@ -242,7 +284,8 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
     coef_seq, valid_seq = _seeds(seed)
     t0 = time.perf_counter()
     coef = estimate_coefficients(model, seed=coef_seq, extra_policies=(sc.baseline,), cache_dir=cache_dir,
-                                 progress=(lambda k, n: progress("coefficients", 1, n)) if progress else None)
+                                 workers=workers,
+                                 progress=(lambda k, n: progress("coefficients", k, n)) if progress else None)
     timings["coefficients"] = round(time.perf_counter() - t0, 3)
     lp_coef = coef.filter(pl.col("in_catalogue"))
     constraints = constraints_for(model, coef, budget=budget)
@@ -250,13 +293,20 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
     solution = solve_policy(lp_coef, constraints, integer=integer, solver=sc.optimizer.solver)
     timings["lp"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
+    stab = policy_stability(lp_coef, constraints, solution, solver=sc.optimizer.solver, integer=integer,
+                            replicates=stability_replicates) if stability_replicates else pl.DataFrame()
+    if stab.height:
+        solution = replace(solution, discount_limits=solution.discount_limits.join(
+            stab.select("segment", "limit_low", "limit_high", "win_share", "chosen_offer"), on="segment", how="left"))
+    timings["stability"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
     front = solve_frontier(lp_coef, replace(constraints, budget=None, budget_share=None), frontier_points,
                            solver=sc.optimizer.solver) if frontier_points else pl.DataFrame()
     timings["frontier"] = round(time.perf_counter() - t0, 3)
     if progress:
         progress("linear program", 1, 1)
     if not solution.status.has_solution:
-        return OptimizationResult(coef, constraints, solution, front, Policy(segments={}), None, None, {}, timings)
+        return OptimizationResult(coef, constraints, solution, front, Policy(segments={}), None, None, {}, timings, stab)
     policy = policy_from_solution(solution, model)
     opt_sim = base_sim = None
     validation: dict = {}
@@ -271,6 +321,6 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
             policy_name="baseline", progress=tick("re-simulating baseline"))
         validation = _validation(solution, constraints, opt_sim, base_sim, model)
         timings["validation"] = round(time.perf_counter() - t0, 3)
-    return OptimizationResult(coef, constraints, solution, front, policy, opt_sim, base_sim, validation, timings)
+    return OptimizationResult(coef, constraints, solution, front, policy, opt_sim, base_sim, validation, timings, stab)
 
 

@@ -7,12 +7,12 @@ both one-sided derivatives, ``dual_up = d(objective)/d(b)`` for an increase of `
 ``dual_down`` for a decrease, in the sign convention of :mod:`optimizer.solver`.
 
 Method: HiGHS's ranging (``Highs.getRanging``) gives, for each row, the range
-``[range_low, range_high]`` of ``b`` over which the current basis stays optimal and the
-objective at each end. Where that range extends on a side, the slope on that side is the
-dual; where it is empty (the basis changes at once, the degenerate case), the slope is
-measured by re-solving in place with ``b`` moved by a small step ``h`` and dividing the
-change of the objective by ``h``. For CBC (no ranging) both sides are measured that way.
-The model is restored (right-hand sides and solution) afterwards.
+``[range_low, range_high]`` of ``b`` over which the current basis stays primal feasible;
+a range that ends at ``b`` itself on one side marks the degenerate case. The one-sided
+slopes are measured by re-solving in place (HiGHS hot start) with ``b`` moved by a small
+step ``h = 1e-4 max(1, |b|)`` up and down and dividing the change of the optimal objective
+by ``h``: exact for a piecewise-linear value function as long as no second kink lies within
+``h``. For CBC (no ranging) the range is NaN. The model is restored afterwards.
 """
 from __future__ import annotations
 
@@ -36,16 +36,20 @@ def _step(rhs: float) -> float:
     return 1e-4 * max(1.0, abs(rhs))
 
 
-def _slope(model: LPModel, solver: pulp.LpSolver, name: str, base: float, sign: float) -> float:
-    """One-sided derivative of the optimal objective in ``name``'s rhs (``sign`` +1 up, -1 down)."""
+def _sides(model: LPModel, solver: pulp.LpSolver, name: str, base: float) -> tuple[float, float]:
+    """One-sided derivatives of the optimal objective in ``name``'s rhs: (up, down)."""
     row = model.rows[name]
     rhs = row.rhs
     h = _step(rhs)
-    status = resolve_with_rhs(model.problem, solver, {row.pulp_name: rhs + sign * h})
-    value = (_objective(model) - base) / (sign * h) if status.has_solution else (
-        math.inf if sign < 0 and row.sense == "<=" or sign > 0 and row.sense == ">=" else math.nan)
-    row.constraint.changeRHS(rhs)
-    return value
+    out = []
+    for sign in (+1.0, -1.0):
+        status = resolve_with_rhs(model.problem, solver, {row.pulp_name: rhs + sign * h})
+        if status.has_solution:
+            out.append((_objective(model) - base) / (sign * h))
+        else:  # tightening a row that cannot be tightened further
+            out.append(-math.inf if sign > 0 else math.inf)
+    resolve_with_rhs(model.problem, solver, {row.pulp_name: rhs})  # back to the solved model
+    return out[0], out[1]
 
 
 def two_sided_duals(model: LPModel, solver: pulp.LpSolver, names: list[str],
@@ -60,13 +64,14 @@ def two_sided_duals(model: LPModel, solver: pulp.LpSolver, names: list[str],
     names : list of str
         Binding inequality rows (readable names).
     duals : dict
-        The simplex duals of those rows in our convention.
+        The simplex duals of those rows in our convention (kept where HiGHS's ranging
+        says the basis holds on a side, so no re-solve is needed there).
 
     Returns
     -------
     dict
-        An infeasible side (tightening a row no policy can tighten further) has slope
-        ``inf`` in magnitude for that side; a side that could not be measured is NaN.
+        ``range_low`` / ``range_high`` from HiGHS's ranging (NaN for CBC). A side that
+        cannot be moved (the model becomes infeasible) has an infinite slope.
     """
     if not names:
         return {}
@@ -85,25 +90,10 @@ def two_sided_duals(model: LPModel, solver: pulp.LpSolver, names: list[str],
                 i = model.rows[name].constraint.index
                 ranges[name] = (float(dn[i]), float(up[i]))
     out: dict[str, tuple[float, float, float, float]] = {}
-    changed = False
     for name in names:
-        rhs = model.rows[name].rhs
-        tol = 1e-9 * max(1.0, abs(rhs))
         lo, hi = ranges.get(name, (math.nan, math.nan))
-        dual = duals.get(name, math.nan)
-        if math.isfinite(hi) and hi > rhs + tol or hi == math.inf:
-            d_up = dual
-        else:
-            d_up = _slope(model, solver, name, base, +1.0)
-            changed = True
-        if math.isfinite(lo) and lo < rhs - tol or lo == -math.inf:
-            d_dn = dual
-        else:
-            d_dn = _slope(model, solver, name, base, -1.0)
-            changed = True
+        d_up, d_dn = _sides(model, solver, name, base)
         out[name] = (d_up, d_dn, lo, hi)
-    if changed:  # back to the solved model (values of the original rhs)
-        resolve_with_rhs(model.problem, solver, {model.rows[n].pulp_name: model.rows[n].rhs for n in names})
     return out
 
 

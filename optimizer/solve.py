@@ -14,7 +14,8 @@
    every row and ``objective >= z* - tol``, with ``tol = sqrt(sum_s (N_s tau_s)^2)`` and
    ``tau_s`` the standard error of the paired difference between segment ``s``'s best
    and second-best offer (column ``net_diff_se``; 0 without it, which only breaks exact
-   ties). A third LP then minimises the installments (debtor-weighted) holding the
+   ties), over the offers of the optimum and those within noise of the best offer used in
+   their segment (``1.96 x net_diff_se``), so a clearly better offer is never traded away. A third LP then minimises the installments (debtor-weighted) holding the
    give-away of the second. The shares published are those of the last stage; the duals
    and reduced costs are those of the optimum (stage 2), the objective is evaluated at the
    published shares.
@@ -116,24 +117,53 @@ def _stage(model: LPModel, solver_name: str, time_limit: float | None, weights: 
     return status
 
 
+def _near_ties(model: LPModel, x: np.ndarray) -> np.ndarray:
+    """Offers the tie-break may use: those in the optimum, and those within noise of the best used.
+
+    Within noise: ``c_k >= c_best - 1.96 x net_diff_se_k``, with ``c`` the objective per
+    debtor and ``c_best`` the best used offer of the segment; without ``net_diff_se`` only
+    exact ties (to 1e-9) qualify.
+    """
+    N = model.coef["n_debtors"].to_numpy().astype(float)
+    c = model.objective[: model.n_x] / np.maximum(N, 1e-12)
+    se = model.coef["net_diff_se"].to_numpy().astype(float) if "net_diff_se" in model.coef.columns \
+        else np.zeros(model.n_x)
+    used = x > 1e-9
+    best = np.full(len(model.segments), -np.inf)
+    np.maximum.at(best, model.segment_index[used], c[used])
+    ref = best[model.segment_index]
+    return used | (c >= ref - 1.96 * np.nan_to_num(se, nan=0.0, posinf=0.0) - 1e-9 * np.maximum(1.0, np.abs(ref)))
+
+
 def _tie_break(model: LPModel, solver_name: str, time_limit: float | None, z_star: float, tol: float) -> dict:
     table = model.coef
     N = table["n_debtors"].to_numpy().astype(float)
     give = N * table["give"].to_numpy()
     inst = N * table["installments"].to_numpy().astype(float)
     obj = model.objective[: model.n_x]
+    x1 = np.nan_to_num(model.values()[: model.n_x], nan=0.0)
+    allowed = _near_ties(model, x1)
+    xs = model.variables[: model.n_x]
+    bounds = [v.upBound for v in xs]
+    for v, ok in zip(xs, allowed):
+        if not ok:
+            v.upBound = 0
     floor = z_star - tol - 1e-10 * max(1.0, abs(z_star))
-    status = _stage(model, solver_name, time_limit, give, [("tie_break_objective", obj, ">=", floor)])
-    if not status.has_solution:
-        return {"status": status.name}
-    x = np.nan_to_num(model.values()[: model.n_x], nan=0.0)
-    g = float(give @ x)
-    status = _stage(model, solver_name, time_limit, inst,
-                    [("tie_break_objective", obj, ">=", floor),
-                     ("tie_break_give", give, "<=", g + 1e-9 * max(1.0, abs(g)) + 1e-6)])
-    if not status.has_solution:  # keep the give-away stage
-        _stage(model, solver_name, time_limit, give, [("tie_break_objective", obj, ">=", floor)])
-    return {"status": status.name, "tolerance": tol, "give_away_stage2": g}
+    try:
+        status = _stage(model, solver_name, time_limit, give, [("tie_break_objective", obj, ">=", floor)])
+        if not status.has_solution:
+            return {"status": status.name}
+        x = np.nan_to_num(model.values()[: model.n_x], nan=0.0)
+        g = float(give @ x)
+        status = _stage(model, solver_name, time_limit, inst,
+                        [("tie_break_objective", obj, ">=", floor),
+                         ("tie_break_give", give, "<=", g + 1e-9 * max(1.0, abs(g)) + 1e-6)])
+        if not status.has_solution:  # keep the give-away stage
+            _stage(model, solver_name, time_limit, give, [("tie_break_objective", obj, ">=", floor)])
+    finally:
+        for v, ub in zip(xs, bounds):
+            v.upBound = ub
+    return {"status": status.name, "tolerance": tol, "give_away_stage2": g, "offers_considered": int(allowed.sum())}
 
 
 def solve_policy(
@@ -144,6 +174,7 @@ def solve_policy(
     solver: str = DEFAULT_SOLVER,
     time_limit: float | None = None,
     explain: bool = True,
+    two_sided: bool = True,
 ) -> PolicySolution:
     """Build and solve the offer-policy LP / MILP (see the module docstring for the stages).
 
@@ -162,6 +193,8 @@ def solve_policy(
     explain : bool
         For an infeasible model, run :func:`optimizer.infeasibility.explain_infeasible`
         and attach the result as ``conflict``.
+    two_sided : bool
+        Measure both one-sided values of every binding row (:mod:`optimizer.ranging`).
 
     Returns
     -------
@@ -181,7 +214,7 @@ def solve_policy(
     if not status.has_solution:
         return first
     cons_df = first.constraints
-    if status is SolveStatus.OPTIMAL and not integer:
+    if two_sided and status is SolveStatus.OPTIMAL and not integer:
         binding = [n for n, s, b in zip(cons_df["name"], cons_df["sense"], cons_df["binding"]) if b and s != "="]
         sides = two_sided_duals(model, lp_solver, binding, first.duals)
         cons_df = _with_sides(cons_df, sides)

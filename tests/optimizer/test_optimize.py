@@ -30,7 +30,7 @@ def test_every_bundled_scenario_optimizes(path, tmp_path):
         assert sum(o.share for o in offers) == pytest.approx(1.0, abs=1e-9)
         if seg.chronic:
             mean = sum(o.share * o.discount for o in offers)
-            assert mean <= sc.optimizer.chronic_max_discount + 1e-9
+            assert mean <= sc.optimizer.chronic_max_discount + 1e-6  # shares are written with 6 decimals
     assert all(c["holds"] or not c["significantly_violated"] for c in res.validation["constraints"])
     assert res.validation["constraints"][-1] == {**res.validation["constraints"][-1], "name": "violations", "simulated": 0.0}
     # the frontier is non-decreasing in the budget
