@@ -134,6 +134,8 @@ def _decide(stats: _Stats, members: list[list[int]], seg_n: np.ndarray) -> tuple
         if not ks:
             continue
         vals = {k: np.concatenate(stats.objective[(s, k)]) for k in ks if (s, k) in stats.objective}
+        if not vals:  # a segment without debtors in this book
+            continue
         mu = {k: float(v.mean()) for k, v in vals.items()}
         b = max(mu, key=lambda k: (mu[k], -k))
         means[s], best[s] = (vals, mu), b

@@ -52,8 +52,9 @@ def baseline_values(coef: pl.DataFrame, model: SimModel, policy: Policy, column:
     return out
 
 
-def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None = None) -> Constraints:
-    """The LP constraints the scenario asks for (``budget`` overrides ``optimizer.budget``)."""
+def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None = None,
+                    liquidity_target: float | None = None) -> Constraints:
+    """The LP constraints the scenario asks for (``budget`` / ``liquidity_target`` override the scenario's)."""
     sc = model.scenario
     opt = sc.optimizer
     if budget is None and opt.budget >= 0:
@@ -66,7 +67,8 @@ def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None
         min_recovery = {k: opt.min_recovery_share * v for k, v in base.items()}
     return Constraints(
         budget=budget, budget_share=opt.budget_share if opt.budget_share >= 0 else None, agent_minutes=minutes,
-        liquidity_target=opt.liquidity_target if opt.liquidity_target > 0 else None,
+        liquidity_target=liquidity_target if liquidity_target is not None else (
+            opt.liquidity_target if opt.liquidity_target > 0 else None),
         chronic_max_discount=opt.chronic_max_discount, chronic_not_better=opt.chronic_not_better,
         min_recovery=min_recovery, moral_hazard_cost=opt.moral_hazard_cost,
         agent_minutes_by_week=weekly, confidence=float(getattr(opt, "confidence", 0.95)),
@@ -270,7 +272,8 @@ def validation_seed(seed: int) -> np.random.SeedSequence:
 def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float | None = None,
              replications: int | None = None, workers: int = 1, validate: bool = True, frontier_points: int = 25,
              cache_dir=None, baseline: SimulationResult | None = None,
-             progress: Progress | None = None, stability_replicates: int = 30) -> OptimizationResult:
+             progress: Progress | None = None, stability_replicates: int = 30,
+             liquidity_target: float | None = None) -> OptimizationResult:
     """Run the whole optimize job on ``model``; see the module docstring for the seeds.
 
     ``baseline``, when given, is the baseline already simulated on the validation seeds
@@ -288,7 +291,7 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
                                  progress=(lambda k, n: progress("coefficients", k, n)) if progress else None)
     timings["coefficients"] = round(time.perf_counter() - t0, 3)
     lp_coef = coef.filter(pl.col("in_catalogue"))
-    constraints = constraints_for(model, coef, budget=budget)
+    constraints = constraints_for(model, coef, budget=budget, liquidity_target=liquidity_target)
     t0 = time.perf_counter()
     solution = solve_policy(lp_coef, constraints, integer=integer, solver=sc.optimizer.solver)
     timings["lp"] = round(time.perf_counter() - t0, 3)

@@ -11,14 +11,14 @@
    one-sided values (:mod:`optimizer.ranging`).
 3. **The tie-break** (``Constraints.tie_break``): offers whose difference is within noise
    should not buy a discount for nothing. A second LP minimises the give-away subject to
-   every row and ``objective >= z* - tol``, with ``tol = sqrt(sum_s (N_s tau_s)^2)`` and
+   every row and ``objective >= z* - tol``, with ``tol = 1.96 sqrt(sum_s (N_s tau_s)^2)`` and
    ``tau_s`` the standard error of the paired difference between segment ``s``'s best
    and second-best offer (column ``net_diff_se``; 0 without it, which only breaks exact
    ties), over the offers of the optimum and those within noise of the best offer used in
    their segment (``1.96 x net_diff_se``), so a clearly better offer is never traded away. A third LP then minimises the installments (debtor-weighted) holding the
-   give-away of the second. The shares published are those of the last stage; the duals
-   and reduced costs are those of the optimum (stage 2), the objective is evaluated at the
-   published shares.
+   give-away of the second. The shares published are those of the last stage, with each
+   row's activity and slack at them; the duals, reduced costs and which rows bind are
+   those of the optimum (stage 2); the objective is evaluated at the published shares.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ __all__ = ["solve_policy", "tie_tolerance"]
 
 
 def tie_tolerance(model: LPModel) -> float:
-    """``sqrt(sum_s (N_s tau_s)^2)``: R$ of objective within which two policies are tied."""
+    """``1.96 sqrt(sum_s (N_s tau_s)^2)``: R$ of objective within which two policies are tied."""
     if "net_diff_se" not in model.coef.columns:
         return 0.0
     se = model.coef["net_diff_se"].to_numpy().astype(float)
@@ -52,7 +52,7 @@ def tie_tolerance(model: LPModel) -> float:
             continue
         order = members[np.argsort(-obj[members], kind="stable")]
         total += (N[order[1]] * se[order[1]]) ** 2
-    return math.sqrt(total)
+    return 1.96 * math.sqrt(total)
 
 
 def _apply_margins(model: LPModel, solver: pulp.LpSolver, confidence: float) -> tuple[SolveStatus, str]:
@@ -225,16 +225,17 @@ def solve_policy(
     info.update(_tie_break(model, solver, time_limit, first.objective, tol))
     final = solution_from_model(model, status, lp_solver, conflict)
     moved = float(np.abs(final.shares["share"].to_numpy() - first.shares["share"].to_numpy()).sum()) / 2
-    if moved < 1e-7 or not final.objective >= first.objective - tol - 1e-12 * max(1.0, abs(first.objective)):
+    if moved < 1e-7 or not final.objective >= first.objective - tol - 1e-7 * max(1.0, abs(first.objective)):
         for v, value in zip(model.variables, saved):  # the solver's tolerance, not a tie: keep the optimum
             v.varValue = value
         final = first
         info["status"] = "kept_optimum"
     info["objective_given_up"] = first.objective - final.objective
     info["shares_moved"] = moved if final is not first else 0.0
-    keep = ["activity", "slack", "binding"]
+    keep = ["activity", "slack"]  # at the published shares; binding and duals are those of the optimum
     merged = cons_df.drop(keep).with_columns([final.constraints[k] for k in keep]).select(cons_df.columns)
-    return _replace(final, constraints=merged, reduced_costs=first.reduced_costs, tie_break=info)
+    return _replace(final, constraints=merged, reduced_costs=first.reduced_costs, binding=first.binding,
+                    tie_break=info)
 
 
 def _replace(sol: PolicySolution, **kwargs) -> PolicySolution:

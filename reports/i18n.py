@@ -320,6 +320,10 @@ LABELS: dict[str, dict[str, str]] = {
                           "pt-BR": "Limites verificados na simulação fora da amostra"},
     "col_simulated_value": {"en": "Simulated (95% CI)", "pt-BR": "Simulado (IC 95%)"},
     "col_holds": {"en": "Holds", "pt-BR": "Respeitado"},
+    "held_share": {"en": "in {p} of {n} runs", "pt-BR": "em {p} de {n} rodadas"},
+    "shadow_two_sided": {"en": "raise {up}\nlower {down}", "pt-BR": "subir {up}\nbaixar {down}"},
+    "loosen_nothing": {"en": "relaxing it is worth nothing", "pt-BR": "relaxá-la não vale nada"},
+    "win_share": {"en": "same offer in {p}", "pt-BR": "mesma oferta em {p}"},
     "yes": {"en": "yes", "pt-BR": "sim"},
     "no": {"en": "no", "pt-BR": "não"},
     # cash flow

@@ -98,7 +98,7 @@ def tie_table(gap: float) -> pl.DataFrame:
 def test_tie_break_prefers_less_give_away_then_fewer_installments(solver):
     near = solve_policy(tie_table(0.01), Constraints(), solver=solver)
     assert share(near, "T", "a0") == pytest.approx(1.0)
-    assert near.tie_break["tolerance"] == pytest.approx(50.0)  # N x tau = 100 x 0.5
+    assert near.tie_break["tolerance"] == pytest.approx(1.96 * 50.0)  # 1.96 N tau = 1.96 x 100 x 0.5
     assert near.objective == pytest.approx(900.0)
     plain = solve_policy(tie_table(0.01), Constraints(tie_break=False), solver=solver)
     assert share(plain, "T", "a1") == pytest.approx(1.0)
@@ -153,4 +153,4 @@ def test_stability_of_a_clear_choice_and_of_a_coin_flip():
     st = {r["segment"]: r for r in stability(t, cons, sol).iter_rows(named=True)}
     assert st["T"]["win_share"] == 1.0 and st["T"]["limit_low"] == st["T"]["limit_high"] == pytest.approx(0.2)
     assert 0.2 < st["U"]["win_share"] < 0.8
-    assert st["U"]["limit_low"] == pytest.approx(0.0) and st["U"]["limit_high"] == pytest.approx(0.3)
+    assert st["U"]["limit_low"] == pytest.approx(0.0) and st["U"]["limit_high"] >= 0.3 - 1e-9
