@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from optimizer.constraints import DEFAULT_SOLVER, Constraints, prepare_coefficients
-from optimizer.model import build_model
+from optimizer.build import build_model
 from optimizer.solver import SolveStatus, dual_sign, make_solver, resolve_with_rhs, solve_problem
 
 __all__ = ["FRONTIER_SCHEMA", "frontier"]

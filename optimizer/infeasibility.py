@@ -32,7 +32,8 @@ import polars as pl
 import pulp
 
 from optimizer.constraints import DEFAULT_SOLVER, Constraints
-from optimizer.model import LPModel, build_model
+from optimizer.build import build_model
+from optimizer.model import LPModel
 from optimizer.solver import SolveStatus, make_solver, resolve_with_rhs, solve_problem
 
 __all__ = ["ConflictItem", "Conflict", "explain_infeasible"]

@@ -9,7 +9,8 @@ the model, not this module.
 from __future__ import annotations
 
 from optimizer.constraints import DEFAULT_SOLVER, REQUIRED_COLUMNS, Constraints, prepare_coefficients
-from optimizer.model import LPModel, Row, build_model
+from optimizer.build import build_model
+from optimizer.model import LPModel, Row
 from optimizer.solution import PolicySolution, solution_from_model
 from optimizer.solve import solve_policy
 

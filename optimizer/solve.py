@@ -13,9 +13,10 @@
    should not buy a discount for nothing. A second LP minimises the give-away subject to
    every row and ``objective >= z* - tol``, with ``tol = 1.96 sqrt(sum_s (N_s tau_s)^2)`` and
    ``tau_s`` the standard error of the paired difference between segment ``s``'s best
-   and second-best offer (column ``net_diff_se``; 0 without it, which only breaks exact
-   ties), over the offers of the optimum and those within noise of the best offer used in
-   their segment (``1.96 x net_diff_se``), so a clearly better offer is never traded away. A third LP then minimises the installments (debtor-weighted) holding the
+   and second-best offer (column ``net_diff_se``; without it the stage is skipped). It
+   may use only the offers of the optimum and those within noise of the best offer used
+   in their segment (``1.96 x net_diff_se``), so a clearly better offer is never traded
+   away. A third LP then minimises the installments (debtor-weighted) holding the
    give-away of the second. The shares published are those of the last stage, with each
    row's activity and slack at them; the duals, reduced costs and which rows bind are
    those of the optimum (stage 2); the objective is evaluated at the published shares.
@@ -30,7 +31,8 @@ import pulp
 
 from optimizer.constraints import DEFAULT_SOLVER, Constraints
 from optimizer.margins import margins_at
-from optimizer.model import LPModel, build_model
+from optimizer.build import build_model
+from optimizer.model import LPModel
 from optimizer.ranging import loosening_note, two_sided_duals
 from optimizer.solution import PolicySolution, solution_from_model
 from optimizer.solver import SolveStatus, make_solver, resolve_with_rhs, solve_problem
@@ -218,9 +220,9 @@ def solve_policy(
         binding = [n for n, s, b in zip(cons_df["name"], cons_df["sense"], cons_df["binding"]) if b and s != "="]
         sides = two_sided_duals(model, lp_solver, binding, first.duals)
         cons_df = _with_sides(cons_df, sides)
-    if not cons.tie_break:
-        return _replace(first, constraints=cons_df, tie_break=info)
     tol = tie_tolerance(model)
+    if not cons.tie_break or tol <= 0:  # no standard errors: nothing is within noise
+        return _replace(first, constraints=cons_df, tie_break=info)
     saved = [v.varValue for v in model.variables]
     info.update(_tie_break(model, solver, time_limit, first.objective, tol))
     final = solution_from_model(model, status, lp_solver, conflict)
