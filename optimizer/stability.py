@@ -9,8 +9,8 @@ constraints and tie-break; for every segment this gives
 * ``win_share``: the share of replicates in which the published chosen offer (the offer
   with the largest share) is chosen again;
 * ``limit_low`` / ``limit_high``: the discount limit as an interval: the union of the
-  percentile interval (2.5% and 97.5% quantiles of the replicates' limits) and the basic
-  bootstrap interval (the same reflected about the published limit), clipped to [0, 1].
+  replicates' range (with 30 replicates about a 94% interval) and its reflection about the
+  published limit (the basic bootstrap interval), clipped to the segment's catalogue.
 """
 from __future__ import annotations
 
@@ -68,12 +68,13 @@ def stability(coef: pl.DataFrame, constraints: Constraints, solution: PolicySolu
         point = limits.get(s, np.nan)
         vals = np.array(boot_limits[s], dtype=float)
         if vals.size and np.isfinite(point):
-            q_lo, q_hi = np.percentile(vals, [2.5, 97.5])
+            q_lo, q_hi = float(vals.min()), float(vals.max())
             # union of the percentile and the basic (reflected) bootstrap intervals: the
             # replicates see the debtors' noise around this estimate, not the whole spread
             # of another estimate, and may sit on one side of it
+            top = float(coef.filter(pl.col("segment") == s)["discount"].max())
             lo = max(0.0, min(q_lo, 2 * point - q_hi, point))
-            hi = min(1.0, max(q_hi, 2 * point - q_lo, point))
+            hi = min(top, max(q_hi, 2 * point - q_lo, point))
         else:
             lo = hi = point
         rows.append({"segment": s, "chosen_offer": chosen[s], "win_share": wins[s] / used if used else np.nan,
