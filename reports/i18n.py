@@ -122,6 +122,8 @@ CONSTRAINT_NAMES: dict[str, dict[str, str]] = {
     "agent_minutes": {"en": "agent minutes", "pt-BR": "minutos de agentes"},
     "liquidity": {"en": "cash in the first 30 days", "pt-BR": "caixa nos primeiros 30 dias"},
     "peer_mean": {"en": "mean discount of the non-chronic peer", "pt-BR": "desconto médio do par não crônico"},
+    "peer_share": {"en": "share of the non-chronic peers at this discount or more",
+                   "pt-BR": "parcela dos pares não crônicos com este desconto ou mais"},
     "chronic_cap": {"en": "discount cap for chronic late payers", "pt-BR": "teto de desconto para devedores crônicos"},
     "chronic_vs": {"en": "chronic no better than non-chronic", "pt-BR": "crônico não melhor que não crônico"},
     "min_recovery": {"en": "minimum recovery", "pt-BR": "recuperação mínima"},
