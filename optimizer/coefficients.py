@@ -17,10 +17,11 @@ is compared with the runner-up by the paired difference over the same simulated 
 * otherwise **open**: the next round samples it again.
 
 Separated and tied segments go on in later rounds with a small sample (200 debtors) so the
-agent pool keeps its load. Rounds stop when no segment is open or when the next round would
-exceed the work budget of ``sample x (offers of the catalogue)`` simulated copies (the
-cost of one fixed round of ``sample`` debtors per segment); the budget is work, not
-seconds, so the same seed gives the same table on any machine. A segment's standard errors
+agent pool keeps its load. Rounds stop when no segment is open, after 8 rounds, or when the
+next round would exceed the work budget: ``sum_s min(sample, 4 N_s) x (offers of s)``
+simulated copies (one fixed round of ``sample`` debtors per segment, or four copies of
+every debtor of a smaller segment, so a small book costs what it has). The budget is work,
+not seconds, so the same seed gives the same table on any machine. A segment's standard errors
 are those of the copies actually simulated.
 
 Table
@@ -56,6 +57,8 @@ BOOTSTRAP = 40
 TIE_SHARE = 0.001
 _Z = 1.96
 _FILLER = 200
+_MAX_ROUNDS = 8
+_SMALL_COPIES = 4
 
 
 def offer_id(discount: float, installments: int) -> str:
@@ -219,9 +222,11 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     stats = _Stats(K, n_weeks, mh)
     offer_arr = np.array([[o.discount, o.installments, o.down] for o in offers], dtype=float)
     fixed = replications is not None
-    rounds_max = int(replications) if fixed else 64
+    rounds_max = int(replications) if fixed else _MAX_ROUNDS
     per_round = sample if fixed else max(1, sample // 2)
-    budget = sample * K
+    # work follows the book: a segment costs at most `sample` copies per offer, or 4 copies
+    # of each of its debtors when it is smaller than that
+    budget = sum(min(_SMALL_COPIES * int(seg_counts[s]), sample) * len(members[s]) for s in range(S))
     status = ["open"] * S
     used, rounds_of = 0, np.zeros(S, np.int64)
     runner = ChunkRunner(model, offer_arr, sim_seq, unlimited_agents, workers=max(1, int(workers)))
