@@ -3,8 +3,8 @@
 Method
 ------
 A deletion filter over the optional rows (``budget``, ``budget_share``,
-``agent_minutes``, ``liquidity``, ``chronic_cap[*]``, ``chronic_vs[*]``,
-``min_recovery[*]``); the assignment rows (and the ``peer_mean`` definitions) are always
+``agent_minutes[*]``, ``liquidity``, ``chronic_cap[*]``, ``chronic_vs[*]``,
+``min_recovery[*]``); the assignment rows (and the ``peer_share`` definitions) are always
 kept. "Deleting" a row means moving its right-hand side to a value no policy can violate
 (the row's largest activity for ``<=``, its smallest for ``>=``, computed from the
 segment simplices), so the model keeps its shape and HiGHS can re-solve it in place.
@@ -31,7 +31,9 @@ import numpy as np
 import polars as pl
 import pulp
 
-from optimizer.lp import DEFAULT_SOLVER, Constraints, LPModel, build_model
+from optimizer.constraints import DEFAULT_SOLVER, Constraints
+from optimizer.build import build_model
+from optimizer.model import LPModel
 from optimizer.solver import SolveStatus, make_solver, resolve_with_rhs, solve_problem
 
 __all__ = ["ConflictItem", "Conflict", "explain_infeasible"]
@@ -74,8 +76,8 @@ class ConflictItem:
     value : float
         The constraint's current parameter in its own units: R$ for ``budget`` and
         ``liquidity``, minutes, a share for ``budget_share``, a mean discount (0..1) for
-        ``chronic_cap``, the allowed excess over the peers' mean discount (0) for
-        ``chronic_vs``, R$ per debtor for ``min_recovery``.
+        ``chronic_cap``, the allowed excess over the peers' share at that discount or above
+        (0) for ``chronic_vs``, R$ per debtor for ``min_recovery``.
     feasible_value : float
         The parameter value that would make the constraint feasible together with the
         other constraints of the conflict: a lower bound for ``<=`` rows ("at least ...
@@ -102,7 +104,8 @@ class ConflictItem:
         if self.kind == "chronic_cap":
             return f"{self.name} (mean discount cap {_pct(v)}, at least {_pct(f)} needed)"
         if self.kind == "chronic_vs":
-            return f"{self.name} (mean discount may exceed the non-chronic peers' by {_pct(v)}, at least {_pct(f)} needed)"
+            return (f"{self.name} (share of the segment at this discount or above may exceed the non-chronic "
+                    f"peers' by {_pct(v)}, at least {_pct(f)} needed)")
         if self.kind == "min_recovery":
             return f"{self.name} (minimum R$ {_fmt(v)} per debtor, at most R$ {_fmt(f)} achievable)"
         word = "at least" if self.sense == "<=" else "at most"
@@ -335,7 +338,7 @@ def explain_infeasible(
     Parameters
     ----------
     coef : pl.DataFrame
-        Coefficient table (:func:`optimizer.lp.prepare_coefficients`).
+        Coefficient table (:func:`optimizer.constraints.prepare_coefficients`).
     constraints : Constraints or None
     integer : bool
         Explain the MILP (one offer per segment) rather than the LP.
