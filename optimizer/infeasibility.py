@@ -188,9 +188,12 @@ def _ordered(model: LPModel) -> list[str]:
 class _Oracle:
     """Feasibility checks of the model with a chosen set of optional rows active."""
 
-    def __init__(self, model: LPModel, solver: pulp.LpSolver, original: dict[str, float]):
+    def __init__(self, model: LPModel, solver: pulp.LpSolver, original: dict[str, float], solver_name: str = "highs",
+                 time_limit: float | None = None):
         self.model = model
         self.solver = solver
+        self.solver_name = solver_name
+        self.time_limit = time_limit
         self.original = original
         self.relaxed = {n: _relaxed_rhs(model, n) for n in original}
         self.first = True
@@ -206,6 +209,10 @@ class _Oracle:
                 changes[row.pulp_name] = want
         self.first = False
         status = resolve_with_rhs(self.model.problem, self.solver, changes)
+        if status is not SolveStatus.INFEASIBLE and not status.has_solution:
+            # a hot start that ended without a verdict: solve the same rows again from scratch
+            self.solver = make_solver(self.solver_name, time_limit=self.time_limit)
+            status = solve_problem(self.model.problem, self.solver)
         if status is SolveStatus.INFEASIBLE:
             return False
         if status.has_solution:
@@ -357,7 +364,7 @@ def explain_infeasible(
     lp_solver = make_solver(solver, time_limit=time_limit)
     order = _ordered(model)
     original = {n: model.rows[n].rhs for n in order}
-    oracle = _Oracle(model, lp_solver, original)
+    oracle = _Oracle(model, lp_solver, original, solver, time_limit)
     everything = oracle.feasible(set(order))
     if everything is True:
         return Conflict(items=(), feasible=True)

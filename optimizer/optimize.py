@@ -214,6 +214,13 @@ class OptimizationResult:
             for c in v["constraints"]:
                 lines.append(f"  {c['name']:<16} {c['sense']} {c['limit']:>16,.2f}  simulated {c['simulated']:>16,.2f}  "
                              f"{'holds' if c['holds'] else 'VIOLATED'} on average, in {c['held_share']:.0%} of replications")
+        if self.weekly.height:
+            peak = self.weekly.sort("utilisation", descending=True).row(0, named=True)
+            busy = int((self.weekly["utilisation"] >= 0.95).sum())
+            lines.append(f"agent minutes by week: {busy} of {self.weekly.height} weeks at 95% of the pool or more "
+                         f"(peak {peak['utilisation']:.0%} in week {peak['week']}); the calls are rationed in the "
+                         "simulated coefficients, so no weekly row is priced: the paired simulation of one more "
+                         "agent is the value to act on")
         if self.stability.height:
             lines.append("stability (share of bootstrap tables choosing the same offer; discount limit interval):")
             for r in self.stability.iter_rows(named=True):

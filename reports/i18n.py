@@ -302,8 +302,11 @@ LABELS: dict[str, dict[str, str]] = {
                        "pt-BR": "Um agente a mais → {v} a mais de recuperação líquida"},
     "agent_simulated_detail": {"en": "simulated with the same draws, 95% CI {lo} to {hi} ({r} replications)",
                                "pt-BR": "simulado com os mesmos sorteios, IC 95% de {lo} a {hi} ({r} replicações)"},
-    "agent_lp_detail": {"en": "the LP's shadow price, which ignores daily queues: {v}",
-                        "pt-BR": "preço-sombra do PL, que ignora as filas diárias: {v}"},
+    "agent_lp_detail": {"en": "the LP's shadow price, {v}, is not the value to act on: its coefficients were "
+                              "simulated with the pool's queues, so they already ration the calls, and this "
+                              "simulation is the measure",
+                        "pt-BR": "o preço-sombra do PL, {v}, não é o valor para decidir: seus coeficientes foram "
+                                 "simulados com as filas do pool, já racionam as ligações, e esta simulação é a medida"},
     "agent_hour_sentence": {"en": "One more agent-hour → {v}", "pt-BR": "Uma hora de agente a mais → {v}"},
     "agent_detail": {"en": "{agents} agents, {minutes} minutes each over the horizon; {used} of {total} minutes planned",
                      "pt-BR": "{agents} agentes, {minutes} minutos cada no horizonte; {used} de {total} minutos planejados"},
