@@ -19,7 +19,12 @@
    granted (``sum N x discount``) subject to every row and ``objective >= z* - tol``, with
    ``tol = 1.96 sqrt(sum_s (N_s tau_s)^2)`` (:func:`tie_tolerance`, ``tau_s`` the paired
    standard error of segment ``s``'s best and second-best offers); a third minimises the
-   installments holding that. A discount is kept only where dropping it would cost more
+   installments holding that. Segments the sequential sampling declared ``tied`` (their
+   decision is worth at most 0.1% of the portfolio's objective, see
+   :mod:`optimizer.coefficients`) are left out of the floor and of ``tol``: each takes its
+   canonical offer, the smallest discount then the fewest installments among its offers
+   within noise, so that two estimates land on the same offer; what that may cost is
+   bounded in ``tie_break["tied_bound"]``. A discount is kept only where dropping it would cost more
    than the noise of the estimate allows; "less give-away" is the smaller discount offered,
    not the expected R$ granted (which would favour offers few debtors accept). The shares
    published are those of the
@@ -65,6 +70,13 @@ def _segment_z(model: LPModel) -> np.ndarray:
 TIE_FLOOR_Z = 1.96
 
 
+def _tied_offers(model: LPModel) -> np.ndarray:
+    """Per offer: its segment was declared ``tied`` by the sequential sampling (column ``precision``)."""
+    if "precision" not in model.coef.columns:
+        return np.zeros(model.n_x, dtype=bool)
+    return (model.coef["precision"] == "tied").fill_null(False).to_numpy().astype(bool)
+
+
 def tie_tolerance(model: LPModel) -> float:
     """``1.96 sqrt(sum_s (N_s tau_s)^2)``: R$ of objective within which two policies are tied.
 
@@ -76,10 +88,11 @@ def tie_tolerance(model: LPModel) -> float:
     se = np.nan_to_num(model.coef["net_diff_se"].to_numpy().astype(float), nan=0.0, posinf=0.0)
     obj = model.objective[: model.n_x]
     N = model.coef["n_debtors"].to_numpy().astype(float)
+    tied = _tied_offers(model)
     total = 0.0
     for k in range(len(model.segments)):
         members = np.flatnonzero(model.segment_index == k)
-        if members.size < 2:
+        if members.size < 2 or tied[members].any():  # a tied segment has no floor: see _tie_break
             continue
         order = members[np.argsort(-obj[members], kind="stable")]
         total += (N[order[1]] * se[order[1]]) ** 2
@@ -181,8 +194,22 @@ def _tie_break(model: LPModel, solver_name: str, time_limit: float | None, z_sta
         if not ok:
             v.upBound = 0
     g = float("nan")
+    # segments declared tied (their decision's stake is negligible) take their canonical
+    # offer, the smallest discount then the fewest installments within noise, whatever
+    # it costs within that noise; the other segments share the objective floor
+    tied = _tied_offers(model)
     obj = model.objective[: model.n_x]
-    floor = [("tie_break_objective", obj, ">=", z_star - tol - 1e-10 * max(1.0, abs(z_star)))]
+    free_obj = np.where(tied, 0.0, obj)
+    z_free = float(free_obj @ x1)
+    floor = [("tie_break_objective", free_obj, ">=", z_free - tol - 1e-10 * max(1.0, abs(z_free)))]
+    Nd = np.maximum(N, 1e-12)
+    c = obj / Nd
+    ref = np.full(len(model.segments), -np.inf)
+    np.maximum.at(ref, model.segment_index[x1 > 1e-9], c[x1 > 1e-9])
+    gap = np.where(tied & allowed, N * np.maximum(ref[model.segment_index] - c, 0.0), 0.0)
+    worst = np.zeros(len(model.segments))
+    np.maximum.at(worst, model.segment_index, gap)
+    tied_bound = float(worst.sum())
     try:
         status = _stage(model, solver_name, time_limit, disc, floor)
         if not status.has_solution:
@@ -196,7 +223,8 @@ def _tie_break(model: LPModel, solver_name: str, time_limit: float | None, z_sta
     finally:
         for v, ub in zip(xs, bounds):
             v.upBound = ub
-    return {"status": status.name, "discount_debtors_stage1": g, "offers_considered": int(allowed.sum())}
+    return {"status": status.name, "discount_debtors_stage1": g, "offers_considered": int(allowed.sum()),
+            "tied_segments": int(len(set(model.segment_index[tied].tolist()))), "tied_bound": tied_bound}
 
 
 def solve_policy(
@@ -252,14 +280,15 @@ def solve_policy(
         sides = two_sided_duals(model, lp_solver, binding, first.duals)
         cons_df = _with_sides(cons_df, sides)
     tol = tie_tolerance(model)
-    if not cons.tie_break or tol <= 0:  # no standard errors: nothing is within noise
+    if not cons.tie_break or (tol <= 0 and not _tied_offers(model).any()):  # no standard errors: no noise
         return _replace(first, constraints=cons_df, tie_break=info)
     saved = [v.varValue for v in model.variables]
     info.update(_tie_break(model, solver, time_limit, first.objective, tol))
     info["tolerance"] = tol
     final = solution_from_model(model, status, lp_solver, conflict)
     moved = float(np.abs(final.shares["share"].to_numpy() - first.shares["share"].to_numpy()).sum()) / 2
-    if moved < 1e-7 or not final.objective >= first.objective - tol - 1e-7 * max(1.0, abs(first.objective)):
+    bound = tol + float(info.get("tied_bound", 0.0))
+    if moved < 1e-7 or not final.objective >= first.objective - bound - 1e-7 * max(1.0, abs(first.objective)):
         for v, value in zip(model.variables, saved):  # the solver's tolerance, not a tie: keep the optimum
             v.varValue = value
         final = first
