@@ -108,7 +108,8 @@ def _optimize_base(segments: int | None = None) -> dict:
         timings = {}
         manifest = Path(tmp) / "out" / "manifest.json"
         if manifest.is_file():
-            timings = json.loads(manifest.read_text()).get("timings", {})
+            data = json.loads(manifest.read_text())
+            timings = data.get("timings_seconds", data.get("timings", {}))
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
     return {"seconds": round(elapsed, 1), "peak_gb": round(peak, 2), "returncode": proc.returncode,
             "timings": timings, "stderr": proc.stderr[-500:] if proc.returncode else ""}
