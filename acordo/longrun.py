@@ -152,6 +152,10 @@ def compare_long_run(coef: pl.DataFrame, constraints: Constraints | None = None,
     -------
     LongRunComparison
     """
+    # the two objectives are compared at their optima: the tie-break's standard errors are
+    # those of the long-run values, so it would pick between them on the wrong noise
+    import dataclasses
+    constraints = dataclasses.replace(constraints or Constraints(), tie_break=False)
     longrun = solve_policy(coef, constraints, solver=solver, explain=False)
     myopic = solve_policy(myopic_coefficients(coef), constraints, solver=solver, explain=False)
     meta = coef.group_by("segment", maintain_order=True).agg(pl.col("chronic").first(), pl.col("n_debtors").first())

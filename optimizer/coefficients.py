@@ -1,40 +1,72 @@
 """LP coefficients by simulation: per (segment, offer), what one debtor is expected to bring.
 
-All offers are evaluated in one batch: each segment's sample of debtors is copied once
-per offer of its catalogue, every copy keeps its debtor's random id (so every offer sees
-the same debtors and the same draws: common random numbers), and the whole batch is
-simulated in one engine run per replication under the scenario's call capacity: each
-simulated debtor stands for ``N_s / (sample x offers of s)`` real debtors in the agent pool
-(``SimModel.call_weight``), so the batch loads the pool as the portfolio would, and the
-queue ignores the copies' offers so that no offer is favoured with calls. Calls the pool
-cannot make are not made in the estimates either. Segments smaller than the sample are
-cycled with fresh random ids, so every segment's coefficients rest on the same number of
-simulated debtors. Results are cached by scenario hash, portfolio, seed and a hash of the
-engine's source code; an entry that does not read back is discarded and recomputed.
+Sequential sampling
+-------------------
+Coefficients are estimated in *rounds* (:mod:`optimizer.sampling` for how one round is
+simulated: in chunks of offers, on the cores, with common random numbers across offers).
+Round ``r`` samples ``m_s = min(N_s, sample / 2)`` debtors of every segment ``s`` (a
+segment smaller than that is simulated whole, with fresh draws every round), and runs them
+under every offer of the segment's catalogue. After each round, for every segment, the
+offer with the best objective per debtor (``npv - cost - chronic x moral_hazard x give``)
+is compared with the runner-up by the paired difference over the same simulated debtors:
+
+* **separated** when the difference exceeds ``1.96`` standard errors of the difference;
+* **tied** when the segment's stake in that difference is negligible: ``N_s x 1.96 x
+  se(difference) <= 0.1%`` of the portfolio's objective (the tie-break LP then picks the
+  offer with less give-away);
+* otherwise **open**: the next round samples it again.
+
+Separated and tied segments go on in later rounds with a small sample (200 debtors) so the
+agent pool keeps its load. Rounds stop when no segment is open, after 8 rounds, or when the
+next round would exceed the work budget: ``sum_s min(sample, 4 N_s) x (offers of s)``
+simulated copies (one fixed round of ``sample`` debtors per segment, or four copies of
+every debtor of a smaller segment, so a small book costs what it has). The budget is work,
+not seconds, so the same seed gives the same table on any machine. A segment's standard errors
+are those of the copies actually simulated.
+
+Table
+-----
+One row per (segment, offer): the means per simulated debtor and their standard errors
+(``<name>_se``), agent minutes by week (``minutes_w00`` ...), ``net_diff_se`` (standard
+error of the paired difference in objective with the segment's best offer), ``samples``,
+``rounds`` and ``precision`` (``separated`` / ``tied`` / ``budget``), and bootstrap
+replicates (``npv_boot``, ``cost_boot``, ``give_boot``, ``cash30_boot``: the means
+re-weighted with Poisson(1) weights per simulated debtor, the same weights for all offers
+of a debtor) that :mod:`optimizer.stability` re-solves the LP on.
+
+Several cycles (``cycles.enabled``): ``npv`` is the long-run NPV the offer brings (collected
+over every cycle, plus the customer margin earned between cycles, less the new arrears of
+later cycles), ``cost`` every cycle's, so the LP's ``npv - cost`` charges the simulated
+moral hazard; ``future`` (with ``future_se``) is the part of ``npv - cost`` after the first
+cycle (0 with one cycle) and ``first_cycle_net`` the one-cycle value ``npv - cost - future``.
+A copy keeps its offer in every cycle (the offer is valued as the segment's stationary rule). The chronic cap is not
+applied to the catalogue: it is a row of the LP, so its price can be read.
 """
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import functools
-import hashlib
-import os
-import warnings
+import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import polars as pl
 
-from scenarios.loader import offer_catalogue
-from simulation.draws import replication_streams
-from simulation.engine import simulate_replication
-from simulation.model import OfferPlan, SimModel
+from optimizer.cache import cache_path, default_cache_dir, engine_code_hash, fingerprint, read_cached, write_cached
+from optimizer.cache import read_cached as _read_cache, write_cached as _write_cache  # noqa: F401 - older names
+from optimizer.sampling import ChunkRunner, plan_chunks, run_chunks
+from simulation.model import SimModel
 
-__all__ = ["CatalogueOffer", "catalogue", "estimate_coefficients", "offer_id", "default_cache_dir"]
+__all__ = ["CatalogueOffer", "catalogue", "estimate_coefficients", "offer_id", "default_cache_dir",
+           "engine_code_hash", "BOOTSTRAP", "TIE_SHARE"]
 
-COEFFICIENT_VERSION = "3"
+#: Bootstrap replicates carried in the table.
+BOOTSTRAP = 40
+#: A segment's decision is tied when its stake is at most this share of the portfolio objective.
+TIE_SHARE = 0.001
+_Z = 1.96
+_FILLER = 200
+_MAX_ROUNDS = 8
+_SMALL_COPIES = 4
 
 
 def offer_id(discount: float, installments: int) -> str:
@@ -53,6 +85,13 @@ class CatalogueOffer:
     in_catalogue: bool = True
 
 
+def _allowed(sc, seg) -> list[tuple[float, int]]:
+    """The offers the business rules allow a segment, without the chronic cap (an LP row)."""
+    cap = min(sc.offers.max_discount, seg.max_discount)
+    return [(d, n) for d in sc.offers.discounts for n in sc.offers.installments
+            if d <= cap + 1e-12 and n <= sc.offers.max_installments]
+
+
 def catalogue(model: SimModel, extra_policies=()) -> list[CatalogueOffer]:
     """Every segment's allowed offers, plus the offers of ``extra_policies`` (e.g. the baseline)."""
     sc = model.scenario
@@ -60,7 +99,7 @@ def catalogue(model: SimModel, extra_policies=()) -> list[CatalogueOffer]:
     out: list[CatalogueOffer] = []
     for s, seg in enumerate(sc.segments):
         seen = set()
-        for d, n in offer_catalogue(sc, seg):
+        for d, n in _allowed(sc, seg):
             out.append(CatalogueOffer(s, d, n, down))
             seen.add((round(d, 6), n, round(down, 6)))
         for policy in extra_policies:
@@ -73,163 +112,191 @@ def catalogue(model: SimModel, extra_policies=()) -> list[CatalogueOffer]:
     return out
 
 
-def default_cache_dir() -> Path:
-    """``$ACORDO_CACHE``, else ``~/.cache/acordo``."""
-    return Path(os.environ.get("ACORDO_CACHE") or Path.home() / ".cache" / "acordo")
+class _Stats:
+    """Running sums per offer, per-debtor objective values per segment, bootstrap sums."""
+
+    def __init__(self, K: int, n_weeks: int, mh: np.ndarray):
+        self.n = np.zeros(K)
+        self.sum = np.zeros((8, K))
+        self.sq = np.zeros((8, K))
+        self.weeks = np.zeros((K, n_weeks))
+        self.boot = np.zeros((4, BOOTSTRAP, K))
+        self.boot_w = np.zeros((BOOTSTRAP, K))
+        self.mh = mh  # moral-hazard charge per R$ of give-away, per offer (0 for non-chronic)
+        self.objective: dict[tuple[int, int], list[np.ndarray]] = {}
+
+    def add(self, r: int, seg: int, k: int, values: np.ndarray, weeks: np.ndarray, w: np.ndarray) -> None:
+        self.n[k] += values.shape[1]
+        self.sum[:, k] += values.sum(axis=1)
+        self.sq[:, k] += (values ** 2).sum(axis=1)
+        self.weeks[k] += weeks
+        self.boot[:, :, k] += (w @ values[[0, 1, 2, 4]].T).T
+        self.boot_w[:, k] += w.sum(axis=1)
+        obj = values[0] - values[1] - self.mh[k] * values[2]
+        self.objective.setdefault((seg, k), []).append(obj)
 
 
-@functools.lru_cache(maxsize=1)
-def engine_code_hash() -> str:
-    """A hash of the source of the simulation engine and of this module: the cache key changes with the code."""
-    import simulation
-    h = hashlib.sha256()
-    for path in sorted(Path(simulation.__file__).parent.glob("*.py")) + [Path(__file__)]:
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
-
-
-def _read_cache(cache: Path) -> pl.DataFrame | None:
-    """A cached table, or None; an entry that does not read back is discarded, with a warning."""
-    if not cache.is_file():
-        return None
-    try:
-        return pl.read_parquet(cache)
-    except Exception as exc:  # noqa: BLE001 - any unreadable entry is recomputed, never fatal
-        warnings.warn(f"{cache}: unreadable coefficient cache entry ({type(exc).__name__}) discarded; recomputing",
-                      stacklevel=3)
-        cache.unlink(missing_ok=True)
-        return None
-
-
-def _write_cache(cache: Path, table: pl.DataFrame) -> None:
-    """Store a table atomically; a cache that cannot be written is skipped, with a warning."""
-    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        table.write_parquet(tmp)
-        os.replace(tmp, cache)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        warnings.warn(f"{cache.parent}: coefficient cache not written ({exc.strerror or type(exc).__name__})",
-                      stacklevel=3)
-
-
-def _fingerprint(model: SimModel, offers: list[CatalogueOffer], sample: int, seed_key: str, replications: int) -> str:
-    h = hashlib.sha256()
-    h.update(COEFFICIENT_VERSION.encode())
-    h.update(engine_code_hash().encode())
-    h.update(model.scenario.digest.encode())
-    for arr in (model.balance, model.dpd, model.seg, model.state, model.chronic, model.available):
-        h.update(np.ascontiguousarray(arr).tobytes())
-    h.update(repr([(o.segment, o.discount, o.installments, o.down) for o in offers]).encode())
-    h.update(f"{sample}|{seed_key}|{replications}".encode())
-    return h.hexdigest()[:24]
-
-
-def _sample_rows(model: SimModel, sample: int, rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per segment: the portfolio rows sampled and the random ids of the copies."""
-    rows_by_seg, rids_by_seg = [], []
-    for s in range(model.n_segments):
-        rows = np.flatnonzero(model.seg == s)
-        if rows.size == 0:
-            rows_by_seg.append(rows)
-            rids_by_seg.append(rows.astype(np.int64))
+def _decide(stats: _Stats, members: list[list[int]], seg_n: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Per segment ``separated`` / ``tied`` / ``open``; per offer the paired difference's standard error."""
+    K = stats.n.size
+    diff_se = np.zeros(K)
+    means, best = {}, {}
+    for s, ks in enumerate(members):
+        if not ks:
             continue
-        if rows.size >= sample:
-            pick = np.sort(rng.choice(rows, size=sample, replace=False))
-            rid = model.rid[pick]
+        vals = {k: np.concatenate(stats.objective[(s, k)]) for k in ks if (s, k) in stats.objective}
+        if not vals:  # a segment without debtors in this book
+            continue
+        mu = {k: float(v.mean()) for k, v in vals.items()}
+        b = max(mu, key=lambda k: (mu[k], -k))
+        means[s], best[s] = (vals, mu), b
+    stake = sum(seg_n[s] * abs(means[s][1][best[s]]) for s in means)
+    out = []
+    for s, ks in enumerate(members):
+        if s not in means:
+            out.append("separated")
+            continue
+        vals, mu = means[s]
+        b = best[s]
+        for k, v in vals.items():
+            if k != b:
+                d = vals[b] - v
+                diff_se[k] = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else math.inf
+        others = [k for k in vals if k != b]
+        if not others:
+            out.append("separated")
+            continue
+        u = max(others, key=lambda k: mu[k])
+        gap, se = mu[b] - mu[u], diff_se[u]
+        if gap > _Z * se:
+            out.append("separated")
+        elif seg_n[s] * _Z * se <= TIE_SHARE * max(stake, 1e-9):
+            out.append("tied")
         else:
-            reps = -(-sample // rows.size)
-            pick = np.tile(rows, reps)[:sample]
-            cycle = np.repeat(np.arange(reps, dtype=np.int64), rows.size)[:sample]
-            rid = model.rid[pick] + cycle * np.int64(model.n)  # fresh draws for every cycle
-        rows_by_seg.append(pick)
-        rids_by_seg.append(rid)
-    return rows_by_seg, rids_by_seg
+            out.append("open")
+    return out, diff_se
 
 
 def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence, sample: int | None = None,
-                          replications: int = 1, extra_policies=(), cache_dir: Path | None = None,
-                          unlimited_agents: bool = False,
+                          replications: int | None = None, extra_policies=(), cache_dir=None,
+                          unlimited_agents: bool = False, workers: int = 1,
                           progress: Callable[[int, int], None] | None = None) -> pl.DataFrame:
-    """The LP's coefficient table, one row per (segment, offer).
+    """The LP's coefficient table, one row per (segment, offer); see the module docstring.
 
-    Columns: segment, offer, discount, installments, down_payment_share, in_catalogue,
-    n_debtors (debtors of the segment in the portfolio), chronic, risk_band, and per
-    simulated debtor the means npv (NPV collected), cost (NPV of contact, agent, listing
-    and agency costs), give (give-away), minutes (agent minutes), cash30 (cash in the first
-    30 days), break_rate (broken / agreements), agree_rate, each with its standard error
-    ``<name>_se``, and ``samples`` (simulated debtors behind the row).
-
-    Several cycles (``cycles.enabled``): ``npv`` is the long-run NPV the offer brings (collected
-    over every cycle, plus the customer margin earned between cycles, less the new arrears of
-    later cycles), ``cost`` every cycle's, so the LP's ``npv - cost`` charges the simulated
-    moral hazard; ``future`` (with ``future_se``) is the part of ``npv - cost`` after the first
-    cycle (0 with one cycle) and ``first_cycle_net`` the one-cycle value ``npv - cost - future``.
-    A copy keeps its offer in every cycle (the offer is valued as the segment's stationary rule).
+    Parameters
+    ----------
+    model : SimModel
+    seed : int or SeedSequence
+        Root of the debtor samples, the rounds' streams and the bootstrap weights.
+    sample : int or None
+        ``optimizer.sample_per_segment`` when None: the work budget is ``sample x offers``
+        copies and a round samples ``sample / 2`` debtors of an open segment.
+    replications : int or None
+        None: sequential rounds by the rule above. An int: exactly that many rounds of
+        ``sample`` debtors per segment, every segment (no adaptive stop).
+    extra_policies : sequence of Policy
+        Policies whose offers are estimated too (e.g. the baseline), ``in_catalogue=False``.
+    cache_dir : path or None
+        Where tables are cached (:mod:`optimizer.cache`); None for no cache.
+    unlimited_agents : bool
+        Simulate without the agent pool's limit.
+    workers : int
+        Processes the chunks run on; the table does not depend on it.
+    progress : callable(done, total) or None
+        Called after every chunk (``total`` is the work budget's estimate).
     """
     sc = model.scenario
-    sample = sample or sc.optimizer.sample_per_segment
+    sample = int(sample or sc.optimizer.sample_per_segment)
     offers = catalogue(model, extra_policies)
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     seed_key = f"{root.entropy}:{root.spawn_key}"
     cache = None
     if cache_dir is not None:
-        key = _fingerprint(model, offers, sample, f"{seed_key}|{unlimited_agents}", replications)
-        cache = Path(cache_dir) / f"coefficients-{key}.parquet"
-        cached = _read_cache(cache)
+        key = fingerprint(model, offers, f"{sample}|{seed_key}|{unlimited_agents}|{replications}")
+        cache = cache_path(cache_dir, key)
+        cached = read_cached(cache)
         if cached is not None:
             return cached
-    sample_seq, sim_seq = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key).spawn(2)
-    rows_by_seg, rids_by_seg = _sample_rows(model, sample, np.random.default_rng(sample_seq))
-    parts_rows, parts_rid, parts_offer = [], [], []
+    sample_seq, sim_seq, boot_seq = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key).spawn(3)
+    S, K = model.n_segments, len(offers)
+    members: list[list[int]] = [[] for _ in range(S)]
     for k, o in enumerate(offers):
-        rows = rows_by_seg[o.segment]
-        parts_rows.append(rows)
-        parts_rid.append(rids_by_seg[o.segment])
-        parts_offer.append(np.full(rows.size, k, np.int32))
-    rows = np.concatenate(parts_rows)
-    offer_index = np.concatenate(parts_offer)
-    seg_counts = np.bincount(model.seg, minlength=model.n_segments)
-    copies = np.bincount(np.array([o.segment for o in offers]), minlength=model.n_segments) * sample
-    seg_of_copy = model.seg[rows]
-    weight = seg_counts[seg_of_copy] / np.maximum(copies[seg_of_copy], 1)
-    batch = model.take(rows)
-    batch = dataclasses.replace(batch, rid=np.concatenate(parts_rid).astype(np.int64), call_weight=weight)
-    d = np.array([o.discount for o in offers])[offer_index]
-    n = np.array([o.installments for o in offers])[offer_index]
-    dp = np.array([o.down for o in offers])[offer_index]
-    plan = OfferPlan(fixed=(d, n, dp))
-    fields = ("collected_npv", "cost", "give", "minutes", "cash30", "future")
-    K = len(offers)
-    sums = {f: np.zeros((replications, K)) for f in fields}
-    sq = {f: np.zeros((replications, K)) for f in fields}
-    agreements = np.zeros(K)
-    broken = np.zeros(K)
-    count = np.bincount(offer_index, minlength=K).astype(np.float64)
-    for r, streams in enumerate(replication_streams(sim_seq, replications)):
-        res = simulate_replication(batch, plan, streams, unlimited_agents=unlimited_agents, queue_by_offer=False)
-        dv = res.debtors
-        longrun = dv["margin_npv"] - dv["arrears_npv"]  # several cycles: 0 with one cycle
-        values = {**dv, "collected_npv": dv["collected_npv"] + longrun,
-                  "future": dv["collected_npv"] - dv["cost"] + longrun - dv["first_cycle_net"]}
-        for f in fields:
-            v = values[f]
-            sums[f][r] = np.bincount(offer_index, weights=v, minlength=K)
-            sq[f][r] = np.bincount(offer_index, weights=v * v, minlength=K)
-        agreements += np.bincount(offer_index, weights=(res.debtors["agreements"] > 0).astype(float), minlength=K)
-        broken += np.bincount(offer_index, weights=res.debtors["broken"].astype(float), minlength=K)
+        members[o.segment].append(k)
+    seg_counts = np.bincount(model.seg, minlength=S)
+    seg_rows = [np.flatnonzero(model.seg == s) for s in range(S)]
+    chronic = np.array([sc.segments[o.segment].chronic for o in offers])
+    mh = np.where(chronic, float(sc.optimizer.moral_hazard_cost), 0.0)
+    n_weeks = -(-model.calendar.horizon // 7)
+    stats = _Stats(K, n_weeks, mh)
+    offer_arr = np.array([[o.discount, o.installments, o.down] for o in offers], dtype=float)
+    fixed = replications is not None
+    rounds_max = int(replications) if fixed else _MAX_ROUNDS
+    per_round = sample if fixed else max(1, sample // 2)
+    # work follows the book: a segment costs at most `sample` copies per offer, or 4 copies
+    # of each of its debtors when it is smaller than that
+    budget = sum(min(_SMALL_COPIES * int(seg_counts[s]), sample) * len(members[s]) for s in range(S))
+    status = ["open"] * S
+    used, rounds_of = 0, np.zeros(S, np.int64)
+    runner = ChunkRunner(model, offer_arr, sim_seq, unlimited_agents, workers=max(1, int(workers)))
+    done, total = [0], [1]
+
+    def tick() -> None:
+        done[0] += 1
         if progress:
-            progress(r + 1, replications)
-    total = count * replications
+            progress(done[0], max(total[0], done[0]))
+    try:
+        for r in range(rounds_max):
+            rng = np.random.default_rng(np.random.SeedSequence(sample_seq.entropy,
+                                                               spawn_key=tuple(sample_seq.spawn_key) + (r,)))
+            rows_by_seg = []
+            for s in range(S):
+                want = per_round if status[s] == "open" else _FILLER
+                rows = seg_rows[s]
+                pick = rows if rows.size <= want else np.sort(rng.choice(rows, size=want, replace=False))
+                rows_by_seg.append(pick)
+            cost = sum(rows_by_seg[s].size * len(members[s]) for s in range(S))
+            if r > 0 and (not fixed and used + cost > budget):
+                break
+            chunks = plan_chunks(r, rows_by_seg, members, seg_counts)
+            if r == 0:
+                total[0] = len(chunks) * (rounds_max if fixed else max(1, min(rounds_max, budget // max(cost, 1))))
+            brng = np.random.default_rng(np.random.SeedSequence(boot_seq.entropy,
+                                                                spawn_key=tuple(boot_seq.spawn_key) + (r,)))
+            weights = [brng.poisson(1.0, size=(BOOTSTRAP, rows_by_seg[s].size)).astype(float) for s in range(S)]
+            for res in run_chunks(runner, chunks, tick):
+                for (s, k), values, weeks in zip(res.blocks, res.values, res.weeks):
+                    stats.add(r, s, k, values, weeks, weights[s])
+            used += cost
+            rounds_of += np.array([status[s] == "open" for s in range(S)])
+            if fixed:
+                continue
+            status, _ = _decide(stats, members, seg_counts.astype(float))
+            if "open" not in status:
+                break
+    finally:
+        runner.close()
+    decided, diff_se = _decide(stats, members, seg_counts.astype(float))
+    final = [("budget" if st == "open" else st) for st in decided]
+    return _table(model, offers, stats, diff_se, final, rounds_of, seg_counts, cache)
+
+
+def _table(model: SimModel, offers, stats: _Stats, diff_se: np.ndarray, precision: list[str],
+           rounds_of: np.ndarray, seg_counts: np.ndarray, cache) -> pl.DataFrame:
+    sc = model.scenario
+    n = np.maximum(stats.n, 1)
+    mean = stats.sum / n
+    var = np.maximum(stats.sq / n - mean ** 2, 0)
+    se = np.sqrt(var / np.maximum(stats.n - 1, 1))
     cols: dict[str, object] = {}
-    for f, name in zip(fields, ("npv", "cost", "give", "minutes", "cash30", "future")):
-        mean = sums[f].sum(axis=0) / np.maximum(total, 1)
-        var = sq[f].sum(axis=0) / np.maximum(total, 1) - mean ** 2
-        cols[name] = mean
-        cols[f"{name}_se"] = np.sqrt(np.maximum(var, 0) / np.maximum(total - 1, 1))
+    for i, name in ((0, "npv"), (1, "cost"), (2, "give"), (3, "minutes"), (4, "cash30"), (7, "future")):
+        cols[name] = mean[i]
+        cols[f"{name}_se"] = se[i]
+    weekly = {f"minutes_w{w:02d}": stats.weeks[:, w] / n for w in range(stats.weeks.shape[1])}
+    boot_mean = stats.boot / np.maximum(stats.boot_w, 1e-12)[None]
+    boots = {f"{name}_boot": [boot_mean[i, :, k].tolist() for k in range(len(offers))]
+             for i, name in enumerate(("npv", "cost", "give", "cash30"))}
     names = sc.segment_names
+    agreements = stats.sum[5]
     table = pl.DataFrame({
         "segment": [names[o.segment] for o in offers],
         "offer": [offer_id(o.discount, o.installments) for o in offers],
@@ -242,11 +309,16 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
         "risk_band": [sc.segments[o.segment].risk_band or names[o.segment] for o in offers],
         **cols,
         "first_cycle_net": cols["npv"] - cols["cost"] - cols["future"],
-        "agree_rate": agreements / np.maximum(total, 1),
-        "break_rate": np.where(agreements > 0, broken / np.maximum(agreements, 1), 0.0),
-        "samples": total.astype(np.int64),
+        "agree_rate": agreements / n,
+        "break_rate": np.where(agreements > 0, stats.sum[6] / np.maximum(agreements, 1), 0.0),
+        "samples": stats.n.astype(np.int64),
+        "net_diff_se": diff_se,
+        "rounds": [int(rounds_of[o.segment]) for o in offers],
+        "precision": [precision[o.segment] for o in offers],
+        **weekly,
+        **boots,
     })
     if cache is not None:
-        _write_cache(cache, table)
+        write_cached(cache, table)
     return table
 

@@ -15,7 +15,8 @@ import math
 import numpy as np
 import polars as pl
 
-from optimizer.lp import DEFAULT_SOLVER, Constraints, build_model, prepare_coefficients
+from optimizer.constraints import DEFAULT_SOLVER, Constraints, prepare_coefficients
+from optimizer.build import build_model
 from optimizer.solver import SolveStatus, dual_sign, make_solver, resolve_with_rhs, solve_problem
 
 __all__ = ["FRONTIER_SCHEMA", "frontier"]
@@ -46,7 +47,7 @@ def frontier(
     Parameters
     ----------
     coef : pl.DataFrame
-        Coefficient table (:func:`optimizer.lp.prepare_coefficients`).
+        Coefficient table (:func:`optimizer.constraints.prepare_coefficients`).
     constraints : Constraints or None
         All other constraints; its ``budget`` is ignored (the frontier sets it).
     n_points : int

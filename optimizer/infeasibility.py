@@ -3,8 +3,8 @@
 Method
 ------
 A deletion filter over the optional rows (``budget``, ``budget_share``,
-``agent_minutes``, ``liquidity``, ``chronic_cap[*]``, ``chronic_vs[*]``,
-``min_recovery[*]``); the assignment rows (and the ``peer_mean`` definitions) are always
+``agent_minutes[*]``, ``liquidity``, ``chronic_cap[*]``, ``chronic_vs[*]``,
+``min_recovery[*]``); the assignment rows (and the ``peer_share`` definitions) are always
 kept. "Deleting" a row means moving its right-hand side to a value no policy can violate
 (the row's largest activity for ``<=``, its smallest for ``>=``, computed from the
 segment simplices), so the model keeps its shape and HiGHS can re-solve it in place.
@@ -31,7 +31,9 @@ import numpy as np
 import polars as pl
 import pulp
 
-from optimizer.lp import DEFAULT_SOLVER, Constraints, LPModel, build_model
+from optimizer.constraints import DEFAULT_SOLVER, Constraints
+from optimizer.build import build_model
+from optimizer.model import LPModel
 from optimizer.solver import SolveStatus, make_solver, resolve_with_rhs, solve_problem
 
 __all__ = ["ConflictItem", "Conflict", "explain_infeasible"]
@@ -74,8 +76,8 @@ class ConflictItem:
     value : float
         The constraint's current parameter in its own units: R$ for ``budget`` and
         ``liquidity``, minutes, a share for ``budget_share``, a mean discount (0..1) for
-        ``chronic_cap``, the allowed excess over the peers' mean discount (0) for
-        ``chronic_vs``, R$ per debtor for ``min_recovery``.
+        ``chronic_cap``, the allowed excess over the peers' share at that discount or above
+        (0) for ``chronic_vs``, R$ per debtor for ``min_recovery``.
     feasible_value : float
         The parameter value that would make the constraint feasible together with the
         other constraints of the conflict: a lower bound for ``<=`` rows ("at least ...
@@ -102,7 +104,8 @@ class ConflictItem:
         if self.kind == "chronic_cap":
             return f"{self.name} (mean discount cap {_pct(v)}, at least {_pct(f)} needed)"
         if self.kind == "chronic_vs":
-            return f"{self.name} (mean discount may exceed the non-chronic peers' by {_pct(v)}, at least {_pct(f)} needed)"
+            return (f"{self.name} (share of the segment at this discount or above may exceed the non-chronic "
+                    f"peers' by {_pct(v)}, at least {_pct(f)} needed)")
         if self.kind == "min_recovery":
             return f"{self.name} (minimum R$ {_fmt(v)} per debtor, at most R$ {_fmt(f)} achievable)"
         word = "at least" if self.sense == "<=" else "at most"
@@ -185,9 +188,12 @@ def _ordered(model: LPModel) -> list[str]:
 class _Oracle:
     """Feasibility checks of the model with a chosen set of optional rows active."""
 
-    def __init__(self, model: LPModel, solver: pulp.LpSolver, original: dict[str, float]):
+    def __init__(self, model: LPModel, solver: pulp.LpSolver, original: dict[str, float], solver_name: str = "highs",
+                 time_limit: float | None = None):
         self.model = model
         self.solver = solver
+        self.solver_name = solver_name
+        self.time_limit = time_limit
         self.original = original
         self.relaxed = {n: _relaxed_rhs(model, n) for n in original}
         self.first = True
@@ -203,6 +209,10 @@ class _Oracle:
                 changes[row.pulp_name] = want
         self.first = False
         status = resolve_with_rhs(self.model.problem, self.solver, changes)
+        if status is not SolveStatus.INFEASIBLE and not status.has_solution:
+            # a hot start that ended without a verdict: solve the same rows again from scratch
+            self.solver = make_solver(self.solver_name, time_limit=self.time_limit)
+            status = solve_problem(self.model.problem, self.solver)
         if status is SolveStatus.INFEASIBLE:
             return False
         if status.has_solution:
@@ -335,7 +345,7 @@ def explain_infeasible(
     Parameters
     ----------
     coef : pl.DataFrame
-        Coefficient table (:func:`optimizer.lp.prepare_coefficients`).
+        Coefficient table (:func:`optimizer.constraints.prepare_coefficients`).
     constraints : Constraints or None
     integer : bool
         Explain the MILP (one offer per segment) rather than the LP.
@@ -354,7 +364,7 @@ def explain_infeasible(
     lp_solver = make_solver(solver, time_limit=time_limit)
     order = _ordered(model)
     original = {n: model.rows[n].rhs for n in order}
-    oracle = _Oracle(model, lp_solver, original)
+    oracle = _Oracle(model, lp_solver, original, solver, time_limit)
     everything = oracle.feasible(set(order))
     if everything is True:
         return Conflict(items=(), feasible=True)

@@ -15,8 +15,12 @@ import numpy as np
 import polars as pl
 
 from optimizer.coefficients import estimate_coefficients
+from optimizer.constraints import Constraints, week_columns
 from optimizer.frontier import frontier as solve_frontier
-from optimizer.lp import Constraints, PolicySolution, solve_policy
+from optimizer.sampling import week_capacity
+from optimizer.solution import PolicySolution
+from optimizer.solve import solve_policy
+from optimizer.stability import stability as policy_stability
 from scenarios.schema import OfferShare, Policy, SegmentPolicy
 from simulation.model import OfferPlan, SimModel
 from simulation.montecarlo import run_monte_carlo
@@ -24,7 +28,7 @@ from simulation.replication import DAILY_METRICS
 from simulation.results import SimulationResult, mean_ci
 
 __all__ = ["OptimizationResult", "constraints_for", "policy_from_solution", "optimize", "baseline_values",
-           "validation_seed"]
+           "validation_seed", "weekly_load"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -48,8 +52,9 @@ def baseline_values(coef: pl.DataFrame, model: SimModel, policy: Policy, column:
     return out
 
 
-def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None = None) -> Constraints:
-    """The LP constraints the scenario asks for (``budget`` overrides ``optimizer.budget``)."""
+def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None = None,
+                    liquidity_target: float | None = None) -> Constraints:
+    """The LP constraints the scenario asks for (``budget`` / ``liquidity_target`` override the scenario's)."""
     sc = model.scenario
     opt = sc.optimizer
     if budget is None and opt.budget >= 0:
@@ -61,10 +66,37 @@ def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None
         min_recovery = {k: opt.min_recovery_share * v for k, v in base.items()}
     return Constraints(
         budget=budget, budget_share=opt.budget_share if opt.budget_share >= 0 else None, agent_minutes=minutes,
-        liquidity_target=opt.liquidity_target if opt.liquidity_target > 0 else None,
+        liquidity_target=liquidity_target if liquidity_target is not None else (
+            opt.liquidity_target if opt.liquidity_target > 0 else None),
         chronic_max_discount=opt.chronic_max_discount, chronic_not_better=opt.chronic_not_better,
         min_recovery=min_recovery, moral_hazard_cost=opt.moral_hazard_cost,
+        confidence=float(getattr(opt, "confidence", 0.95)),
     )
+
+
+def weekly_load(coef: pl.DataFrame, solution: PolicySolution, model: SimModel) -> pl.DataFrame:
+    """Per week of the horizon: the pool's agent minutes and those the chosen shares use.
+
+    Columns ``week, capacity, planned, utilisation``. ``planned`` is ``sum N x minutes_w`` at
+    the published shares, from coefficients simulated under the agent pool: calls the pool
+    could not make are already left out, so ``planned`` never needs a row of its own (a
+    weekly row would ration the same minutes twice). A week near 100% is one in which the
+    dialler queues calls; what one more agent is worth is measured by the paired simulation
+    (``marginal.json``), not by a dual.
+    """
+    weeks = week_columns(coef.columns)
+    schema = {"week": pl.Int64, "capacity": pl.Float64, "planned": pl.Float64, "utilisation": pl.Float64}
+    if not weeks or not solution.status.has_solution:
+        return pl.DataFrame(schema=schema)
+    cap = week_capacity(model)
+    shares = solution.shares.select("segment", "offer", "share")
+    table = coef.join(shares, on=["segment", "offer"], how="inner")
+    w = (table["share"] * table["n_debtors"]).to_numpy()
+    planned = [float(w @ table[c].to_numpy()) for c in weeks]
+    n = min(len(planned), cap.size)
+    return pl.DataFrame({"week": list(range(n)), "capacity": [float(v) for v in cap[:n]], "planned": planned[:n],
+                         "utilisation": [p / c if c > 0 else float("nan") for p, c in zip(planned[:n], cap[:n])]},
+                        schema=schema)
 
 
 def policy_from_solution(solution: PolicySolution, model: SimModel) -> Policy:
@@ -102,8 +134,16 @@ class OptimizationResult:
         Out-of-sample re-simulations (fresh seeds, shared agent pool).
     validation : dict
         Predicted vs simulated net NPV with 95% CIs, the CI of the difference, and each
-        constraint checked in the re-simulation.
+        constraint checked in the re-simulation (``held_share``: the share of
+        replications in which it held).
     timings : dict
+    stability : pl.DataFrame
+        Per segment: ``chosen_offer``, ``win_share`` (share of bootstrap coefficient
+        tables on which it is chosen again), ``limit_low`` / ``limit_high`` (the discount
+        limit as an interval); see :mod:`optimizer.stability`. The same columns are
+        joined to ``solution.discount_limits``.
+    weekly : pl.DataFrame
+        Agent minutes by week: the pool's and the chosen policy's (:func:`weekly_load`).
     """
 
     coefficients: pl.DataFrame
@@ -115,6 +155,8 @@ class OptimizationResult:
     baseline: SimulationResult | None
     validation: dict
     timings: dict[str, float] = field(default_factory=dict)
+    stability: pl.DataFrame = field(default_factory=pl.DataFrame)
+    weekly: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def policy_dict(self, model: SimModel) -> dict:
         """``policy.json``: the policy (loadable with ``--policy``) and per-segment details."""
@@ -133,6 +175,8 @@ class OptimizationResult:
                 "risk_band": s.risk_band,
                 "cadence": [{"day": st.day, "channel": st.channel} for st in sc.cadence_for(s.name)],
                 "discount_limit": lim.get("discount_limit"),
+                "discount_limit_interval": [lim.get("limit_low"), lim.get("limit_high")] if "limit_low" in lim else None,
+                "chosen_offer_win_share": lim.get("win_share"),
                 "marginal_net_per_give": lim.get("marginal_net_per_give"),
                 "mean_discount": float(np.dot(w, rows["discount"].to_list())) if w.size else None,
                 "expected_npv_per_debtor": float(np.dot(w, rows["npv"].to_list())) if w.size else None,
@@ -150,6 +194,10 @@ class OptimizationResult:
         data = self.solution.to_dict()
         data["constraints_given"] = self.constraints.to_dict()
         data["validation"] = self.validation
+        data["stability"] = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+                             for r in self.stability.iter_rows(named=True)] if self.stability.height else []
+        data["coefficient_precision"] = _precision(self.coefficients)
+        data["weekly_minutes"] = self.weekly.to_dicts() if self.weekly.height else []
         return data
 
     def summary(self) -> str:
@@ -165,8 +213,29 @@ class OptimizationResult:
             lines.append("  the difference is " + significance_from_ci(d["mean"], *d["ci95"], v["replications"]).verdict())
             for c in v["constraints"]:
                 lines.append(f"  {c['name']:<16} {c['sense']} {c['limit']:>16,.2f}  simulated {c['simulated']:>16,.2f}  "
-                             f"{'holds' if c['holds'] else 'VIOLATED'}")
+                             f"{'holds' if c['holds'] else 'VIOLATED'} on average, in {c['held_share']:.0%} of replications")
+        if self.weekly.height:
+            peak = self.weekly.sort("utilisation", descending=True).row(0, named=True)
+            busy = int((self.weekly["utilisation"] >= 0.95).sum())
+            lines.append(f"agent minutes by week: {busy} of {self.weekly.height} weeks at 95% of the pool or more "
+                         f"(peak {peak['utilisation']:.0%} in week {peak['week']}); the calls are rationed in the "
+                         "simulated coefficients, so no weekly row is priced: the paired simulation of one more "
+                         "agent is the value to act on")
+        if self.stability.height:
+            lines.append("stability (share of bootstrap tables choosing the same offer; discount limit interval):")
+            for r in self.stability.iter_rows(named=True):
+                lines.append(f"  {r['segment']:<28} {r['chosen_offer']:<10} {r['win_share']:>5.0%}  "
+                             f"[{r['limit_low']:.0%}, {r['limit_high']:.0%}]")
         return "\n".join(lines)
+
+
+def _precision(coef: pl.DataFrame) -> list[dict]:
+    """Per segment: simulated debtors per offer, rounds and the sequential rule's verdict."""
+    if "precision" not in coef.columns:
+        return []
+    g = coef.group_by("segment", maintain_order=True).agg(pl.col("samples").max(), pl.col("rounds").first(),
+                                                          pl.col("precision").first())
+    return g.to_dicts()
 
 
 def _offer_dict(o: OfferShare) -> dict:
@@ -197,6 +266,9 @@ def _validation(solution: PolicySolution, constraints: Constraints, opt: Simulat
         checks.append(("budget_share", "share", "<=", constraints.budget_share, give / np.maximum(rec, 1e-9)))
     if constraints.agent_minutes is not None:
         checks.append(("agent_minutes", "minutes", "<=", constraints.agent_minutes, opt.values("agent_minutes_used")))
+    elif constraints.agent_minutes_by_week is not None:
+        checks.append(("agent_minutes", "minutes", "<=", float(sum(constraints.agent_minutes_by_week)),
+                       opt.values("agent_minutes_used")))
     if constraints.liquidity_target is not None:
         cash30 = opt.daily[:, :30, :, DAILY_METRICS.index("collected")].sum(axis=(1, 2))
         checks.append(("liquidity", "R$", ">=", constraints.liquidity_target, cash30))
@@ -207,8 +279,13 @@ def _validation(solution: PolicySolution, constraints: Constraints, opt: Simulat
         ge = sense == ">="
         holds = mean >= limit - 1e-6 * max(1, abs(limit)) if ge else mean <= limit + 1e-6 * max(1, abs(limit))
         significant = (hi < limit) if ge else (lo > limit + 1e-6 * max(1, abs(limit)))
+        slack = 1e-6 * max(1, abs(limit))
+        each = (values >= limit - slack) if ge else (values <= limit + slack)
         out_checks.append({"name": name, "unit": unit, "sense": sense, "limit": limit, "simulated": mean,
-                           "ci95": [lo, hi], "holds": bool(holds), "significantly_violated": bool(significant)})
+                           "ci95": [lo, hi], "holds": bool(holds), "significantly_violated": bool(significant),
+                           "held_share": float(np.mean(each)), "held": int(np.sum(each)), "replications": int(each.size),
+                           "confidence": float(constraints.confidence) if name in ("budget", "budget_share", "liquidity")
+                           else None})
     return {
         "replications": opt.replications,
         "predicted": {"mean": pred, "ci95": [pred - 1.96 * pred_se, pred + 1.96 * pred_se],
@@ -232,11 +309,14 @@ def validation_seed(seed: int) -> np.random.SeedSequence:
 def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float | None = None,
              replications: int | None = None, workers: int = 1, validate: bool = True, frontier_points: int = 25,
              cache_dir=None, baseline: SimulationResult | None = None,
-             progress: Progress | None = None) -> OptimizationResult:
+             progress: Progress | None = None, stability_replicates: int = 30,
+             liquidity_target: float | None = None) -> OptimizationResult:
     """Run the whole optimize job on ``model``; see the module docstring for the seeds.
 
     ``baseline``, when given, is the baseline already simulated on the validation seeds
-    (:func:`validation_seed`), so ``acordo run`` simulates it once.
+    (:func:`validation_seed`), so ``acordo run`` simulates it once. ``workers`` also runs
+    the coefficient chunks in parallel. ``stability_replicates`` bootstrap tables are
+    re-solved for :attr:`OptimizationResult.stability` (0: none).
     """
     import time
     sc = model.scenario
@@ -244,14 +324,23 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
     coef_seq, valid_seq = _seeds(seed)
     t0 = time.perf_counter()
     coef = estimate_coefficients(model, seed=coef_seq, extra_policies=(sc.baseline,), cache_dir=cache_dir,
-                                 progress=(lambda k, n: progress("coefficients", 1, n)) if progress else None)
+                                 workers=workers,
+                                 progress=(lambda k, n: progress("coefficients", k, n)) if progress else None)
     timings["coefficients"] = round(time.perf_counter() - t0, 3)
     from optimizer.occupied import occupied, without_empty  # empty segments get no LP row
     lp_coef = occupied(coef.filter(pl.col("in_catalogue")))
-    constraints = without_empty(constraints_for(model, coef, budget=budget), lp_coef)
+    constraints = without_empty(constraints_for(model, coef, budget=budget, liquidity_target=liquidity_target),
+                                lp_coef)
     t0 = time.perf_counter()
     solution = solve_policy(lp_coef, constraints, integer=integer, solver=sc.optimizer.solver)
     timings["lp"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    stab = policy_stability(lp_coef, constraints, solution, solver=sc.optimizer.solver, integer=integer,
+                            replicates=stability_replicates) if stability_replicates else pl.DataFrame()
+    if stab.height:
+        solution = replace(solution, discount_limits=solution.discount_limits.join(
+            stab.select("segment", "limit_low", "limit_high", "win_share", "chosen_offer"), on="segment", how="left"))
+    timings["stability"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
     front = solve_frontier(lp_coef, replace(constraints, budget=None, budget_share=None), frontier_points,
                            solver=sc.optimizer.solver) if frontier_points else pl.DataFrame()
@@ -259,8 +348,9 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
     if progress:
         progress("linear program", 1, 1)
     if not solution.status.has_solution:
-        return OptimizationResult(coef, constraints, solution, front, Policy(segments={}), None, None, {}, timings)
+        return OptimizationResult(coef, constraints, solution, front, Policy(segments={}), None, None, {}, timings, stab)
     policy = policy_from_solution(solution, model)
+    weekly = weekly_load(lp_coef, solution, model)
     opt_sim = base_sim = None
     validation: dict = {}
     if validate:
@@ -274,6 +364,7 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
             policy_name="baseline", progress=tick("re-simulating baseline"))
         validation = _validation(solution, constraints, opt_sim, base_sim, model)
         timings["validation"] = round(time.perf_counter() - t0, 3)
-    return OptimizationResult(coef, constraints, solution, front, policy, opt_sim, base_sim, validation, timings)
+    return OptimizationResult(coef, constraints, solution, front, policy, opt_sim, base_sim, validation, timings, stab,
+                              weekly)
 
 

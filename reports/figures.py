@@ -264,6 +264,8 @@ def _agents_per_count(data: RunData) -> tuple[float | None, float | None]:
         agents = None
     given = data.solution.get("constraints_given", {}) or {}
     minutes = given.get("agent_minutes")
+    if given.get("agent_minutes_by_week"):
+        minutes = float(sum(given["agent_minutes_by_week"]))
     if minutes is None:
         for c in data.solution.get("constraints", []):
             if c.get("name") == "agent_minutes":
@@ -281,13 +283,19 @@ def shadow_prices(data: RunData, lang: str) -> list[dict[str, object]]:
     """
     rows: list[dict[str, object]] = []
     agents, minutes = _agents_per_count(data)
+    weekly = []  # one more agent adds its share of every week's minutes: sum_w dual_w x rhs_w / agents
     for c in data.solution.get("constraints", []):
         name = str(c.get("name", ""))
-        dual = float(c.get("dual") or 0.0)
         family, _, rest = name.partition("[")
+        # the value of loosening: rhs up for a <= row, rhs down for a >= row (two-sided duals)
+        side = c.get("dual_up") if c.get("sense") == "<=" else c.get("dual_down")
+        dual = float(side if side is not None else (c.get("dual") or 0.0))
         segment = rest.rstrip("]") if rest else ""
         binding = bool(c.get("binding"))
         entry: dict[str, object] | None = None
+        if family == "agent_minutes" and rest:
+            weekly.append((dual, float(c.get("rhs") or 0.0), binding))
+            continue
         if family in ("budget", "budget_share"):
             entry = {"kind": "budget", "label": i18n.t("shadow_budget", lang), "value": 1000.0 * dual}
         elif family == "agent_minutes":
@@ -307,6 +315,11 @@ def shadow_prices(data: RunData, lang: str) -> list[dict[str, object]]:
             entry.update({"name": name, "unit_value": dual, "binding": binding, "segment": segment,
                           "constraint": c})
             rows.append(entry)
+    if weekly and agents:
+        value = sum(d * rhs / agents for d, rhs, _ in weekly)
+        rows.append({"kind": "agent", "label": i18n.t("shadow_agent", lang), "value": value, "name": "agent_minutes",
+                     "unit_value": math.nan, "binding": any(b for *_, b in weekly), "segment": "",
+                     "constraint": {}, "per_agent_minutes": (minutes / agents) if minutes else None})
     order = {"budget": 0, "agent": 1, "liquidity": 2, "min_recovery": 3, "chronic_cap": 4, "chronic_vs": 5}
     rows.sort(key=lambda r: (order[str(r["kind"])], str(r["name"])))
     return rows

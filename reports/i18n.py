@@ -125,6 +125,8 @@ CONSTRAINT_NAMES: dict[str, dict[str, str]] = {
     "agent_minutes": {"en": "agent minutes", "pt-BR": "minutos de agentes"},
     "liquidity": {"en": "cash in the first 30 days", "pt-BR": "caixa nos primeiros 30 dias"},
     "peer_mean": {"en": "mean discount of the non-chronic peer", "pt-BR": "desconto médio do par não crônico"},
+    "peer_share": {"en": "share of the non-chronic peers at this discount or more",
+                   "pt-BR": "parcela dos pares não crônicos com este desconto ou mais"},
     "chronic_cap": {"en": "discount cap for chronic late payers", "pt-BR": "teto de desconto para devedores crônicos"},
     "chronic_vs": {"en": "chronic no better than non-chronic", "pt-BR": "crônico não melhor que não crônico"},
     "min_recovery": {"en": "minimum recovery", "pt-BR": "recuperação mínima"},
@@ -338,8 +340,11 @@ LABELS: dict[str, dict[str, str]] = {
                        "pt-BR": "Um agente a mais → {v} a mais de recuperação líquida"},
     "agent_simulated_detail": {"en": "simulated with the same draws, 95% CI {lo} to {hi} ({r} replications)",
                                "pt-BR": "simulado com os mesmos sorteios, IC 95% de {lo} a {hi} ({r} replicações)"},
-    "agent_lp_detail": {"en": "the LP's shadow price, which ignores daily queues: {v}",
-                        "pt-BR": "preço-sombra do PL, que ignora as filas diárias: {v}"},
+    "agent_lp_detail": {"en": "the LP's shadow price, {v}, is not the value to act on: its coefficients were "
+                              "simulated with the pool's queues, so they already ration the calls, and this "
+                              "simulation is the measure",
+                        "pt-BR": "o preço-sombra do PL, {v}, não é o valor para decidir: seus coeficientes foram "
+                                 "simulados com as filas do pool, já racionam as ligações, e esta simulação é a medida"},
     "agent_hour_sentence": {"en": "One more agent-hour → {v}", "pt-BR": "Uma hora de agente a mais → {v}"},
     "agent_detail": {"en": "{agents} agents, {minutes} minutes each over the horizon; {used} of {total} minutes planned",
                      "pt-BR": "{agents} agentes, {minutes} minutos cada no horizonte; {used} de {total} minutos planejados"},
@@ -375,6 +380,10 @@ LABELS: dict[str, dict[str, str]] = {
                           "pt-BR": "Limites verificados na simulação fora da amostra"},
     "col_simulated_value": {"en": "Simulated (95% CI)", "pt-BR": "Simulado (IC 95%)"},
     "col_holds": {"en": "Holds", "pt-BR": "Respeitado"},
+    "held_share": {"en": "in {p} of {n} runs", "pt-BR": "em {p} de {n} rodadas"},
+    "shadow_two_sided": {"en": "raise {up}\nlower {down}", "pt-BR": "subir {up}\nbaixar {down}"},
+    "loosen_nothing": {"en": "relaxing it is worth nothing", "pt-BR": "relaxá-la não vale nada"},
+    "win_share": {"en": "same offer in {p}", "pt-BR": "mesma oferta em {p}"},
     "yes": {"en": "yes", "pt-BR": "sim"},
     "no": {"en": "no", "pt-BR": "não"},
     # cash flow

@@ -110,9 +110,15 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
     for name in binding:
         c = cons[name]
         worth = next((p for p in prices if p["name"] == name), None)
+        up = c.get("dual_up", c.get("dual"))
+        down = c.get("dual_down", c.get("dual"))
+        shadow = i18n.number(float(c.get("dual") or 0.0), lang, 2)
+        if up is not None and down is not None and abs(float(up) - float(down)) > 1e-9 * max(1.0, abs(float(up))):
+            shadow = t("shadow_two_sided", lang, up=i18n.number(float(up), lang, 2), down=i18n.number(float(down), lang, 2))
+        if c.get("note"):
+            shadow += "\n" + t("loosen_nothing", lang)
         rows.append([i18n.constraint(name, lang), _limit_text(name, c, lang), _limit_text(name, c, lang, "activity"),
-                     i18n.number(float(c.get("dual") or 0.0), lang, 2),
-                     mv(float(worth["value"])) if worth is not None else "–"])
+                     shadow, mv(float(worth["value"])) if worth is not None else "–"])
     cols = _sized([Column(t("col_constraint", lang), 3.4), Column(t("col_limit", lang), 1.2, "right", False),
                    Column(t("col_value", lang), 1.4, "right", False), Column(t("col_shadow", lang), 1.3, "right", False),
                    Column(t("col_meaning", lang), 1.6, "right", False)], table_w)
@@ -124,12 +130,14 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
         fmt = {"R$": m0, "share": lambda v: i18n.percent(v, lang, 1)}.get(unit, lambda v: i18n.number(v, lang, 0))
         label = t("budget_share_check", lang) if unit == "share" else i18n.constraint(c["name"], lang)
         sense = {"<=": "≤ ", ">=": "≥ "}.get(str(c.get("sense")), "")
+        held = t("yes" if c.get("holds") else "no", lang)
+        if c.get("held_share") is not None:
+            held = t("held_share", lang, p=i18n.percent(float(c["held_share"]), lang, 0), n=c.get("replications", ""))
         crow.append([label, sense + fmt(float(c["limit"])),
-                     f"{fmt(float(c['simulated']))}   {_ci_text(as_float(lo), as_float(hi), fmt)}",
-                     t("yes" if c.get("holds") else "no", lang)])
+                     f"{fmt(float(c['simulated']))}   {_ci_text(as_float(lo), as_float(hi), fmt)}", held])
     ccols = _sized([Column(t("col_constraint", lang), 3.4), Column(t("col_limit", lang), 1.6, "right", False),
                     Column(t("col_simulated_value", lang), 3.0, "right", False),
-                    Column(t("col_holds", lang), 0.9, "center", False)], table_w)
+                    Column(t("col_holds", lang), 1.6, "center", False)], table_w)
     size = 8.0
     sections = [(t("binding_title", lang), cols, rows, t("binding_none", lang)),
                 (t("validation_checks", lang), ccols, crow, None)]

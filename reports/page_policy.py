@@ -73,6 +73,11 @@ def _policy_pages(data: RunData, lang: str) -> list[_Page]:
         limit = d.get("discount_limit")
         margin = d.get("marginal_net_per_give")
         limit_text = i18n.percent(float(limit), lang, 0) if limit is not None else "–"
+        interval = d.get("discount_limit_interval") or [None, None]
+        if limit is not None and interval[0] is not None and interval[1] is not None:
+            limit_text += f"\n[{i18n.percent(float(interval[0]), lang, 0)}–{i18n.percent(float(interval[1]), lang, 0)}]"
+        if d.get("chosen_offer_win_share") is not None:
+            limit_text += "\n" + t("win_share", lang, p=i18n.percent(float(d["chosen_offer_win_share"]), lang, 0))
         if margin is not None:
             limit_text += f"\n{m2(float(margin))}"
         rows.append([

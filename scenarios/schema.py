@@ -347,6 +347,8 @@ class OptimizerSettings:
                                      lo=0.0, hi=10.0, source="announced relief raised delinquency ~10% (Mayer et al. 2014); judgement")
     min_recovery_share: float = param(0.0, "share of the baseline", "Each segment recovers at least this share of its baseline net NPV (0 = none).",
                                       lo=0.0, hi=1.0, source="judgement")
+    confidence: float = param(0.95, "probability", "Budget, budget-share and liquidity rows hold with this probability in a run of the book (0.5 = on average).",
+                              lo=0.5, hi=0.999, source="judgement: a 1-in-20 miss")
     sample_per_segment: int = param(5000, "debtors", "Debtors sampled per segment to estimate the LP coefficients.",
                                     lo=50, hi=1_000_000, source="judgement: standard errors below 2% of the mean")
     solver: str = param("highs", "", "LP solver.", choices=("highs", "cbc"), source="measured, see docs/optimizer.md")

@@ -61,16 +61,17 @@ def test_chronic_cap_against_min_recovery(solver):
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_two_conflicts_give_one_irreducible_set(solver):
-    # chronic_vs (0.5c <= 0.3a, so c <= 0.6) and chronic_cap (c <= 0.5) each clash with
-    # min_recovery[C] (c >= 5/6): the filter returns one of the two irreducible sets.
+    # chronic_vs (offer by offer: C's share at >= 50% <= A's, which is 0, so c <= 0) and
+    # chronic_cap (c <= 0.5) each clash with min_recovery[C] (c >= 5/6): the filter returns
+    # one of the two irreducible sets.
     cons = Constraints(chronic_max_discount=0.25, min_recovery={"C": 11.0})
     conflict = explain_infeasible(table(ABC), cons, solver=solver)
-    assert set(conflict.names) in ({"min_recovery[C]", "chronic_cap[C]"}, {"min_recovery[C]", "chronic_vs[C]"})
+    assert set(conflict.names) in ({"min_recovery[C]", "chronic_cap[C]"}, {"min_recovery[C]", "chronic_vs[C >= 50%]"})
     vs = Constraints(chronic_max_discount=None, min_recovery={"C": 11.0})
     only_vs = explain_infeasible(table(ABC), vs, solver=solver)
-    assert set(only_vs.names) == {"min_recovery[C]", "chronic_vs[C]"}
-    # the mean discount of C must be allowed 5/12 - 0.3 above A's
-    assert item(only_vs, "chronic_vs[C]").feasible_value == pytest.approx(5 / 12 - 0.3)
+    assert set(only_vs.names) == {"min_recovery[C]", "chronic_vs[C >= 50%]"}
+    # C's share at >= 50% must be allowed 5/6 above A's
+    assert item(only_vs, "chronic_vs[C >= 50%]").feasible_value == pytest.approx(5 / 6)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)

@@ -228,14 +228,14 @@ def test_chronic_cap_and_moral_hazard(solver):
     # (chronic_vs would allow 0.3/0.5 = 0.6). objective = 1900 + 1400 + 500 + 0.5*500 = 4050;
     # the moral-hazard charge is 0.1 * 100 * 0.5 * 10 = 50. One more unit of cap buys 2 more
     # units of c: dual = 500 / 0.5 = 1000 R$ per unit (100 pp) of mean discount.
-    cons = Constraints(chronic_max_discount=0.25, moral_hazard_cost=0.1)
+    # (chronic_not_better off: offer by offer it would forbid c1's 50%, above A's 30%)
+    cons = Constraints(chronic_max_discount=0.25, moral_hazard_cost=0.1, chronic_not_better=False)
     sol = solve_policy(table(ABC), cons, solver=solver)
     assert sol.objective == pytest.approx(4050)
     assert share(sol, "C", "c1") == pytest.approx(0.5)
     assert sol.moral_hazard == pytest.approx(50)
     assert sol.net == pytest.approx(4100)
     assert row(sol, "chronic_cap[C]")["dual"] == pytest.approx(1000)
-    assert not row(sol, "chronic_vs[C]")["binding"]
     limits = sol.discount_limits.filter(pl.col("segment") == "C").row(0, named=True)
     assert limits["discount_limit"] == pytest.approx(0.5)
     # (net(c1) - net(c0)) / (give(c1) - give(c0)) = (11 - 5) / 10
@@ -244,17 +244,19 @@ def test_chronic_cap_and_moral_hazard(solver):
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_chronic_not_better_than_its_band(solver):
-    # Without a cap, C's mean discount 0.5c must not exceed A's 0.3a = 0.3: c = 0.6,
-    # objective = 1900 + 1400 + 500 + 0.6*500 = 4100; dual of chronic_vs = 500/0.5 = 1000.
+    # Offer by offer: C's 50% (c1) is above the largest discount A gets (30%), so no share of C
+    # gets it: c = 0, objective = 1900 + 1400 + 500 = 3800. The row chronic_vs[C >= 50%] binds
+    # (C's share at >= 50% <= A's share at >= 50% = 0); loosening it by one unit of share is
+    # worth c1's 500 (the mean rule alone would have allowed c = 0.6).
     sol = solve_policy(table(ABC), Constraints(moral_hazard_cost=0.1), solver=solver)
-    assert sol.objective == pytest.approx(4100)
-    assert share(sol, "C", "c1") == pytest.approx(0.6)
-    vs = row(sol, "chronic_vs[C]")
-    assert vs["binding"] and vs["dual"] == pytest.approx(1000)
-    assert "chronic_vs[C]" in sol.binding
+    assert sol.objective == pytest.approx(3800)
+    assert share(sol, "C", "c1") == pytest.approx(0.0, abs=1e-9)
+    vs = row(sol, "chronic_vs[C >= 50%]")
+    assert vs["binding"] and vs["dual_up"] == pytest.approx(500)
+    assert "chronic_vs[C >= 50%]" in sol.binding
     off = solve_policy(table(ABC), Constraints(moral_hazard_cost=0.1, chronic_not_better=False), solver=solver)
     assert share(off, "C", "c1") == pytest.approx(1.0)
-    assert "chronic_vs[C]" not in off.constraints["name"].to_list()
+    assert not any(n.startswith("chronic_vs") for n in off.constraints["name"].to_list())
 
 
 # --------------------------------------------------------------------------- names
@@ -576,7 +578,7 @@ def test_to_dict_is_json_ready_and_summary_mentions_binding():
     sol = solve_policy(table(ABC), Constraints(budget=350, agent_minutes=700, moral_hazard_cost=0.1))
     data = json.loads(json.dumps(sol.to_dict(), allow_nan=False))
     assert data["status"] == "OPTIMAL"
-    assert {c["name"] for c in data["constraints"]} >= {"budget", "agent_minutes", "assign[A]", "chronic_vs[C]"}
+    assert {c["name"] for c in data["constraints"]} >= {"budget", "agent_minutes", "assign[A]", "chronic_vs[C >= 50%]"}
     assert all({"sense", "rhs", "slack", "dual"} <= set(c) for c in data["constraints"])
     assert data["binding"] == list(sol.binding)
     assert len(data["reduced_costs"]) == sol.shares.height

@@ -32,7 +32,7 @@ def test_every_bundled_scenario_optimizes(path, tmp_path):
         assert sum(o.share for o in offers) == pytest.approx(1.0, abs=1e-9)
         if seg.chronic:
             mean = sum(o.share * o.discount for o in offers)
-            assert mean <= sc.optimizer.chronic_max_discount + 1e-9
+            assert mean <= sc.optimizer.chronic_max_discount + 1e-6  # shares are written with 6 decimals
     assert all(c["holds"] or not c["significantly_violated"] for c in res.validation["constraints"])
     assert res.validation["constraints"][-1] == {**res.validation["constraints"][-1], "name": "violations", "simulated": 0.0}
     # the frontier is non-decreasing in the budget
@@ -59,7 +59,9 @@ def test_coefficients_are_deterministic_cached_and_monotone(tmp_path):
     for _, rows in lump.group_by("segment"):
         rates = rows.get_column("agree_rate").to_numpy()
         assert np.all(np.diff(rates) >= 0), rows.select("segment", "discount", "agree_rate")
-    assert (a.get_column("samples") == 300).all()
+    # every offer of a segment rests on the same simulated debtors (common random numbers)
+    per = a.group_by("segment").agg(pl.col("samples").n_unique().alias("k"), pl.col("samples").min().alias("m"))
+    assert (per["k"] == 1).all() and (per["m"] > 0).all()
 
 
 def test_optimized_policy_beats_the_baseline_out_of_sample(tmp_path):

@@ -1,0 +1,82 @@
+"""How much the chosen policy owes to the noise of its coefficients.
+
+The coefficient table carries bootstrap replicates of its means (``npv_boot``,
+``cost_boot``, ``give_boot``, ``cash30_boot``: the same simulated debtors re-weighted with
+Poisson(1) weights, one weight per debtor for all its offers, so the replicates keep the
+common random numbers between offers). The LP is re-solved on each replicate with the same
+constraints and tie-break; for every segment this gives
+
+* ``win_share``: the share of replicates in which the published chosen offer (the offer
+  with the largest share) is chosen again;
+* ``limit_low`` / ``limit_high``: the discount limit as an interval: the union of the
+  replicates' range (with 30 replicates about a 94% interval) and its reflection about the
+  published limit (the basic bootstrap interval), clipped to the segment's catalogue.
+"""
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from optimizer.constraints import DEFAULT_SOLVER, Constraints
+from optimizer.solution import PolicySolution
+
+__all__ = ["BOOT_COLUMNS", "stability", "chosen_offers"]
+
+#: Replicate columns and the mean each one replaces.
+BOOT_COLUMNS = {"npv_boot": "npv", "cost_boot": "cost", "give_boot": "give", "cash30_boot": "cash30"}
+
+
+def chosen_offers(solution: PolicySolution) -> dict[str, str]:
+    """Per segment, the offer with the largest share."""
+    top = (solution.shares.sort(["segment", "share"], descending=[False, True], maintain_order=True)
+           .group_by("segment", maintain_order=True).first())
+    return dict(zip(top["segment"].to_list(), top["offer"].to_list()))
+
+
+def stability(coef: pl.DataFrame, constraints: Constraints, solution: PolicySolution, *,
+              replicates: int = 30, solver: str = DEFAULT_SOLVER, integer: bool = False) -> pl.DataFrame:
+    """Per segment: ``segment, chosen_offer, win_share, limit_low, limit_high, replicates``.
+
+    Empty when the table has no replicate columns or the solution none.
+    """
+    from optimizer.solve import solve_policy
+    schema = {"segment": pl.String, "chosen_offer": pl.String, "win_share": pl.Float64,
+              "limit_low": pl.Float64, "limit_high": pl.Float64, "replicates": pl.Int64}
+    if not solution.status.has_solution or not all(c in coef.columns for c in BOOT_COLUMNS):
+        return pl.DataFrame(schema=schema)
+    chosen = chosen_offers(solution)
+    limits = dict(zip(solution.discount_limits["segment"].to_list(), solution.discount_limits["discount_limit"].to_list()))
+    B = min(replicates, coef["npv_boot"].list.len().min())
+    wins = {s: 0 for s in chosen}
+    boot_limits: dict[str, list[float]] = {s: [] for s in chosen}
+    used = 0
+    for b in range(int(B)):
+        table = coef.with_columns([pl.col(col).list.get(b).alias(mean) for col, mean in BOOT_COLUMNS.items()])
+        sol = solve_policy(table.drop(list(BOOT_COLUMNS)), constraints, integer=integer, solver=solver,
+                           explain=False, two_sided=False)
+        if not sol.status.has_solution:
+            continue
+        used += 1
+        again = chosen_offers(sol)
+        for s in chosen:
+            wins[s] += again.get(s) == chosen[s]
+        for s, lim in zip(sol.discount_limits["segment"].to_list(), sol.discount_limits["discount_limit"].to_list()):
+            if s in boot_limits:
+                boot_limits[s].append(lim)
+    rows = []
+    for s in chosen:
+        point = limits.get(s, np.nan)
+        vals = np.array(boot_limits[s], dtype=float)
+        if vals.size and np.isfinite(point):
+            q_lo, q_hi = float(vals.min()), float(vals.max())
+            # union of the percentile and the basic (reflected) bootstrap intervals: the
+            # replicates see the debtors' noise around this estimate, not the whole spread
+            # of another estimate, and may sit on one side of it
+            top = float(coef.filter(pl.col("segment") == s)["discount"].max())
+            lo = max(0.0, min(q_lo, 2 * point - q_hi, point))
+            hi = min(top, max(q_hi, 2 * point - q_lo, point))
+        else:
+            lo = hi = point
+        rows.append({"segment": s, "chosen_offer": chosen[s], "win_share": wins[s] / used if used else np.nan,
+                     "limit_low": float(lo), "limit_high": float(hi), "replicates": used})
+    return pl.DataFrame(rows, schema=schema)
