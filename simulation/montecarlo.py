@@ -60,7 +60,8 @@ def run_job_replication(job: MonteCarloJob, r: int) -> ReplicationResult:
 def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.SeedSequence, replications: int,
                     workers: int | None = 1,
                     policy_name: str = "policy", unlimited_agents: bool = False,
-                    progress: Callable[[int], None] | None = None, recorder=None) -> SimulationResult:
+                    progress: Callable[[int], None] | None = None, recorder=None,
+                    pool: WorkerPool | None = None) -> SimulationResult:
     """Simulate ``replications`` replications of ``plan`` and collect them.
 
     Parameters
@@ -82,6 +83,9 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.S
     recorder : simulation.history.HistoryRecorder, optional
         Records replication 0's events: it is simulated once more in this process with the
         recorder (the same streams give the same events).
+    pool : WorkerPool, optional
+        The job's pool (its workers are kept; ``workers`` is then not read); else a pool of
+        ``workers`` processes is started for this call.
     """
     if replications < 1:
         raise ValueError(f"replications: must be >= 1 (got {replications})")
@@ -89,8 +93,11 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.S
         raise ValueError(f"workers: must be >= 1 (got {workers})")
     job = MonteCarloJob(model, plan, seed, replications, unlimited_agents)
     tick = (lambda i, res: progress(1)) if progress else None
-    with WorkerPool(resolve_workers(workers, replications), shared=job) as pool:
-        reps: list[ReplicationResult] = pool.map(run_job_replication, range(replications), on_done=tick)
+    if pool is not None:
+        reps: list[ReplicationResult] = pool.map(run_job_replication, range(replications), on_done=tick, shared=job)
+    else:
+        with WorkerPool(resolve_workers(workers, replications), shared=job) as own:
+            reps = own.map(run_job_replication, range(replications), on_done=tick)
     label = seed if isinstance(seed, int) else int(seed.entropy)
     if recorder is not None:
         simulate_replication(model, plan, replication_streams(seed, replications)[0],
