@@ -21,11 +21,13 @@ Monte Carlo replications, sensitivity variants, sweep cells (through
   children of the fork server, not of the job, so that the parent-death signal would
   follow the server. The cost, about a second of imports per worker, is paid once per
   pool: keep one pool for a job and pass it along.
-- **State shipped once.** ``shared`` (a model, a scenario) is pickled once per worker by
-  the initializer; tasks carry only small arguments and call ``fn(shared, task)``. A job of
-  several stages keeps one pool and gives each :meth:`WorkerPool.map` its own ``shared``:
-  it is pickled once to a file of the pool's private temporary directory, which each
-  worker reads once (and keeps until the next one); no worker is started again.
+- **State shipped once.** ``shared`` (a model, a scenario) is pickled once, to a file of
+  the pool's private temporary directory, which each worker reads at its first task (and
+  keeps until the next one); tasks carry only small arguments and call ``fn(shared, task)``.
+  A job of several stages keeps one pool and gives each :meth:`WorkerPool.map` its own
+  ``shared``; no worker is started again. (Not through the initializer: a spawned worker's
+  start-up data goes through a pipe that the parent writes while holding its read end, so
+  a worker that dies while starting would leave the parent blocked on a large write.)
   Results do not depend on the number of workers: tasks must be pure functions of
   ``(shared, task)`` (seeded by their own index, see :mod:`simulation.draws`).
 
@@ -79,8 +81,9 @@ def resolve_workers(workers: int | None, tasks: int | None = None) -> int:
 
 
 def worker_shared() -> Any:
-    """The ``shared`` object of the pool this worker belongs to (None outside a pool)."""
-    return _SHARED.get("shared")
+    """The ``shared`` object of this worker's current task (None outside a pool)."""
+    held = _SHARED.get("stash")
+    return held[1] if held is not None else _SHARED.get("shared")
 
 
 _WATCHED: set[int] = set()
@@ -176,14 +179,15 @@ class WorkerPool:
         self.workers = resolve_workers(workers)
         self.shared = shared
         self._pool: ProcessPoolExecutor | None = None
-        self._dir: str | None = None  # the pool's own temporary directory (per-map shared state)
+        self._dir: str | None = None  # the pool's own temporary directory (the shared state's files)
+        self._shared_path: str | None = None
         self._stashes = itertools.count()
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             with _sigint_held():
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_init_worker, initargs=(os.getpid(), self.shared))
+                                                 initializer=_init_worker, initargs=(os.getpid(), None))
         return self._pool
 
     def map(self, fn: Callable[[Any, T], R], tasks: Sequence[T],
@@ -220,7 +224,14 @@ class WorkerPool:
         pool = self._executor()
         index: dict[Future, int] = {}
         out_any: list[Any] = [None] * len(tasks)
-        path = self._stash(shared) if own else None
+        if own:
+            path: str | None = self._stash(shared)
+        elif self.shared is None:
+            path = None
+        else:
+            if self._shared_path is None:
+                self._shared_path = self._stash(self.shared)
+            path = self._shared_path
         try:
             with _sigint_held():  # submit() starts the workers
                 for i, t in enumerate(tasks):
@@ -238,7 +249,7 @@ class WorkerPool:
             self.terminate()
             raise
         finally:
-            if path is not None and os.path.exists(path):
+            if own and path is not None and os.path.exists(path):
                 os.unlink(path)
         return out_any
 
@@ -252,7 +263,7 @@ class WorkerPool:
         return path
 
     def _remove_dir(self) -> None:
-        folder, self._dir = self._dir, None
+        folder, self._dir, self._shared_path = self._dir, None, None
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)  # created by this pool, holds only its files
 
