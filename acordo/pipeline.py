@@ -50,6 +50,14 @@ class Prepared:
     inputs: RunInputs
     model: SimModel
 
+    def pseudonyms(self):
+        """The debtors' pseudonymised ids (``debtor``), computed once for every table that needs them."""
+        cached = self.__dict__.get("_pseudonyms")
+        if cached is None:
+            cached = pseudonymise(self.inputs.portfolio.frame.get_column("debtor_id")).rename("debtor")
+            object.__setattr__(self, "_pseudonyms", cached)
+        return cached
+
 
 def prepare(scenario_path: str | Path, portfolio: str | Path | None = None,
             settings: dict | None = None) -> Prepared:
@@ -167,8 +175,7 @@ def write_simulation(stage: Path, prepared: Prepared, result: SimulationResult, 
                                                  "seed": result.seed, "metrics": result.summary_dict()})
     result.daily_table().write_parquet(stage / f"{prefix}daily.parquet", statistics=False)
     result.agent_table().write_parquet(stage / f"{prefix}agents.parquet", statistics=False)
-    ids = pseudonymise(prepared.inputs.portfolio.frame.get_column("debtor_id"))
-    result.debtors_table(ids.rename("debtor")).write_parquet(stage / f"{prefix}debtors.parquet", statistics=False)
+    result.debtors_table(prepared.pseudonyms()).write_parquet(stage / f"{prefix}debtors.parquet", statistics=False)
 
 
 def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path | None = None,
