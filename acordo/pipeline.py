@@ -50,6 +50,14 @@ class Prepared:
     inputs: RunInputs
     model: SimModel
 
+    def pseudonyms(self):
+        """The debtors' pseudonymised ids (``debtor``), computed once for every table that needs them."""
+        cached = self.__dict__.get("_pseudonyms")
+        if cached is None:
+            cached = pseudonymise(self.inputs.portfolio.frame.get_column("debtor_id")).rename("debtor")
+            object.__setattr__(self, "_pseudonyms", cached)
+        return cached
+
 
 def prepare(scenario_path: str | Path, portfolio: str | Path | None = None,
             settings: dict | None = None) -> Prepared:
@@ -161,19 +169,13 @@ def write_segments(stage: Path, prepared: Prepared) -> None:
     }).write_parquet(stage / "segments.parquet", statistics=False)
 
 
-def write_simulation(stage: Path, prepared: Prepared, result: SimulationResult, prefix: str = "",
-                     ids=None) -> None:
-    """Write ``summary.json``, ``daily.parquet``, ``debtors.parquet`` (and ``agents.parquet``).
-
-    ``ids``: the portfolio's pseudonymised ids when the caller has them already.
-    """
+def write_simulation(stage: Path, prepared: Prepared, result: SimulationResult, prefix: str = "") -> None:
+    """Write ``summary.json``, ``daily.parquet``, ``debtors.parquet`` (and ``agents.parquet``); ids pseudonymised once per job."""
     write_json(stage / f"{prefix}summary.json", {"policy": result.policy_name, "replications": result.replications,
                                                  "seed": result.seed, "metrics": result.summary_dict()})
     result.daily_table().write_parquet(stage / f"{prefix}daily.parquet", statistics=False)
     result.agent_table().write_parquet(stage / f"{prefix}agents.parquet", statistics=False)
-    if ids is None:
-        ids = pseudonymise(prepared.inputs.portfolio.frame.get_column("debtor_id"))
-    result.debtors_table(ids.rename("debtor")).write_parquet(stage / f"{prefix}debtors.parquet", statistics=False)
+    result.debtors_table(prepared.pseudonyms()).write_parquet(stage / f"{prefix}debtors.parquet", statistics=False)
 
 
 def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path | None = None,
@@ -202,15 +204,15 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     with watch.stage("simulate"):
         result = simulate_job(prepared, policy, name, seed=seed, replications=replications, workers=workers,
                               progress=progress, recorder=recorder)
-    ids = tables = None
+    tables = None
     if recorder is not None:
         with watch.stage("history"):
-            ids = pseudonymise(prepared.inputs.portfolio.frame.get_column("debtor_id"))
-            tables = history_tables(recorder, prepared.model, prepared.inputs.portfolio.frame, ids=ids)
+            tables = history_tables(recorder, prepared.model, prepared.inputs.portfolio.frame,
+                                    ids=prepared.pseudonyms().rename("debtor_id"))
         recorder = None
     with run_directory(out, force) as stage:
         with watch.stage("write"):
-            write_simulation(stage, prepared, result, ids=ids)
+            write_simulation(stage, prepared, result)
             write_segments(stage, prepared)
             if tables is not None:
                 write_history(stage / "history", tables)
@@ -328,7 +330,6 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     from optimizer.optimize import optimize, validation_seed
     from reports.document import write_report
     from scenarios.assumptions import assumptions_table
-    from simulation.sensitivity import SENSITIVITY_PARAMETERS, agent_value, sensitivity, sensitivity_sample
     check_target(out, force)
     watch = Stopwatch()
     with watch.stage("load"):
@@ -351,27 +352,9 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     _raise_if_unsolved(prepared, result)
     SR = min(sensitivity_replications or max(2, min(R, 5)), R)  # a prefix of the re-simulation's replications
     with watch.stage("sensitivity"):
-        tick = (lambda k: progress("sensitivity", k, 2 * (1 + 2 * len(SENSITIVITY_PARAMETERS)))) if progress else None
-        plan = OfferPlan.from_policy(result.policy, sc)
-        # the optimized policy was re-simulated on these seeds already: its runs are the reference
-        reference = result.optimized.values("net_npv")
-        # a stratified sample of the book, sized by monte_carlo.sensitivity_precision (docs/sensitivity.md)
-        sample = sensitivity_sample(prepared.model, plan, seed=validation_seed(seed), replications=SR,
-                                    precision=sc.monte_carlo.sensitivity_precision, workers=workers)
-        tornado = sensitivity(prepared.model, plan, seed=validation_seed(seed), replications=SR,
-                              workers=workers, reference=reference, sample=sample, progress=tick)
-        # current practice under the same changes and draws: does the optimized policy still beat it?
-        base_plan = OfferPlan.from_policy(sc.baseline, sc)
-        base_tornado = sensitivity(prepared.model, base_plan, seed=validation_seed(seed), replications=SR,
-                                   workers=workers, reference=baseline.values("net_npv"), sample=sample,
-                                   progress=tick)
-        tornado = tornado.with_columns(baseline_mean=base_tornado.get_column("mean"),
-                                       baseline_reference=base_tornado.get_column("reference"),
-                                       replications=SR, headline_replications=R,
-                                       headline_reference=float(reference.mean()))
-        tornado = tornado.with_columns(gain=tornado.get_column("mean") - tornado.get_column("baseline_mean"))
-        marginal = {"one_more_agent": agent_value(prepared.model, plan, seed=validation_seed(seed), replications=R,
-                                                  workers=workers, reference=reference, sample=sample)}
+        tornado, marginal, sample = _sensitivity_stage(prepared, result, baseline, seed=validation_seed(seed),
+                                                       replications=R, sensitivity_replications=SR, workers=workers,
+                                                       progress=progress)
     with run_directory(out, force) as stage:
         with watch.stage("write"):
             treatments = write_optimization(stage, prepared, result)
@@ -391,6 +374,37 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
         write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
                                                      watch.timings, extra))
     return Path(out)
+
+
+def _sensitivity_stage(prepared: Prepared, result, baseline: SimulationResult, *, seed, replications: int,
+                       sensitivity_replications: int, workers: int, progress: Progress | None):
+    """The tornado of the optimized policy with current practice in the same design, and the
+    value of one more agent: one stratified sample, one pool, the re-simulations as references.
+
+    Both policies are simulated under every variant on the same sample with the same draws
+    (common random numbers), so "does the optimized policy still beat current practice at
+    each end of each bar" is a paired gain with its interval, not a second tornado.
+    """
+    from simulation.pool import WorkerPool
+    from simulation.sensitivity import SENSITIVITY_PARAMETERS, agent_value, sensitivity, sensitivity_sample
+    sc = prepared.scenario
+    SR, R = sensitivity_replications, replications
+    plan = OfferPlan.from_policy(result.policy, sc)
+    # the optimized policy was re-simulated on these seeds already: its runs are the reference
+    reference = result.optimized.values("net_npv")
+    steps = 2 * (1 + 2 * len(SENSITIVITY_PARAMETERS))
+    tick = (lambda k: progress("sensitivity", k, steps)) if progress else None
+    with WorkerPool(workers) as pool:
+        # a stratified sample of the book, sized by monte_carlo.sensitivity_precision (docs/sensitivity.md)
+        sample = sensitivity_sample(prepared.model, plan, seed=seed, replications=SR,
+                                    precision=sc.monte_carlo.sensitivity_precision, pool=pool)
+        tornado = sensitivity(prepared.model, plan, seed=seed, replications=SR, reference=reference, sample=sample,
+                              compare=OfferPlan.from_policy(sc.baseline, sc),
+                              compare_reference=baseline.values("net_npv"), pool=pool, progress=tick)
+        marginal = {"one_more_agent": agent_value(prepared.model, plan, seed=seed, replications=R,
+                                                  reference=reference, sample=sample, pool=pool)}
+    tornado = tornado.with_columns(replications=SR, headline_replications=R, headline_reference=float(reference.mean()))
+    return tornado, marginal, sample
 
 
 def _report_date() -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-__all__ = ["KINDS", "Streams", "uniform", "normal", "replication_streams"]
+__all__ = ["KINDS", "Streams", "uniform", "normal", "replication_streams", "id_hash", "uniform_hashed"]
 
 #: The kinds of random event, each with its own stream.
 KINDS: tuple[str, ...] = ("lump", "monthly", "cure", "offer", "reach", "optout", "engage",
@@ -46,6 +46,42 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def id_hash(key: np.uint64 | int, ids: np.ndarray) -> np.ndarray:
+    """``mix(id*C1 ^ key)``: the part of a draw that depends on the stream and the debtor only.
+
+    An engine that draws from the same stream for the same debtors on many days keeps
+    these (one uint64 per debtor) and calls :func:`uniform_hashed`.
+    """
+    with np.errstate(over="ignore"):
+        x = np.array(ids, dtype=np.uint64)  # a copy: mixed in place below
+        x *= _C1
+        x ^= np.uint64(key)
+        return _mix(x)
+
+
+def uniform_hashed(h: np.ndarray, day: int | np.ndarray = 0, channel: int | np.ndarray = 0,
+                   consume: bool = False) -> np.ndarray:
+    """:func:`uniform` from the :func:`id_hash` of the ids.
+
+    ``h`` is left as it is, unless ``consume`` says it is a scratch copy (e.g. ``hash[rows]``)
+    that may be mixed in place.
+    """
+    with np.errstate(over="ignore"):
+        if consume and np.ndim(h) and np.ndim(day) == 0 and np.ndim(channel) == 0:
+            h ^= np.uint64(np.uint64(day) * _C2 ^ (np.uint64(channel) + np.uint64(1)) * _C3)
+            x = h
+        elif np.ndim(day) == 0 and np.ndim(channel) == 0:
+            x = h ^ np.uint64(np.uint64(day) * _C2 ^ (np.uint64(channel) + np.uint64(1)) * _C3)
+        else:
+            x = h ^ (np.asarray(day, dtype=np.uint64) * _C2
+                     ^ (np.asarray(channel, dtype=np.uint64) + np.uint64(1)) * _C3)
+        x = _mix(x)
+        x >>= _S11
+    u = x.astype(np.float64)
+    u *= _SCALE
+    return u
+
+
 def uniform(key: np.uint64 | int, ids: np.ndarray, day: int | np.ndarray = 0,
             channel: int | np.ndarray = 0) -> np.ndarray:
     """Uniform(0, 1) draws, one per id, as a pure function of (key, id, day, channel).
@@ -63,20 +99,7 @@ def uniform(key: np.uint64 | int, ids: np.ndarray, day: int | np.ndarray = 0,
     -------
     ndarray of float64 in [0, 1)
     """
-    with np.errstate(over="ignore"):
-        x = np.array(ids, dtype=np.uint64)  # a copy: mixed in place below
-        x *= _C1
-        x ^= np.uint64(key)
-        x = _mix(x)
-        if np.ndim(day) == 0 and np.ndim(channel) == 0:
-            x ^= np.uint64(np.uint64(day) * _C2 ^ (np.uint64(channel) + np.uint64(1)) * _C3)
-        else:
-            x ^= np.asarray(day, dtype=np.uint64) * _C2 ^ (np.asarray(channel, dtype=np.uint64) + np.uint64(1)) * _C3
-        x = _mix(x)
-        x >>= _S11
-    u = x.astype(np.float64)
-    u *= _SCALE
-    return u
+    return uniform_hashed(id_hash(key, ids), day, channel, consume=True)
 
 
 def normal(key: np.uint64 | int, ids: np.ndarray, day: int = 0) -> np.ndarray:

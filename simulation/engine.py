@@ -25,7 +25,7 @@ import simpy
 from scenarios.schema import CHANNELS
 from simulation.cycles import PAID_IN_FULL, SETTLED, CycleRules
 from simulation.day import at
-from simulation.draws import Streams, normal, uniform
+from simulation.draws import Streams, id_hash, normal, uniform, uniform_hashed
 from simulation.model import CH, OUTCOMES, OfferPlan, SimModel
 from simulation.engine_cycles import AGENCY, AGREEMENT, OPEN, PAID, CyclesMixin
 from simulation.replication import BLOCK_RULES, DAILY_METRICS, ReplicationResult, totals_from
@@ -100,6 +100,7 @@ class _Engine(CyclesMixin):
         seg = model.seg.copy() if self.multi else model.seg  # several cycles move debtors between segments
         self.seg = seg
         self.rid = model.rid
+        self._hashes: dict[str, np.ndarray] = {}  # per stream, id_hash of every rid (simulation.draws)
         # discounting and per-day constants
         self.df = (1.0 + sc.money.annual_discount_rate) ** (-np.arange(H + 1) / 365.0)
         self.jm = sc.money.juros_mora_monthly
@@ -133,6 +134,8 @@ class _Engine(CyclesMixin):
         self.opted = np.zeros(N, bool)
         self.K = sc.contact_rules.max_contacts_per_7_days
         self.hist = np.full((N, max(self.K, 1)), _NEVER, np.int16)
+        self._hist_flat = self.hist.reshape(-1)  # a view: row r's slot p is r * width + p
+        self._hist_width = max(self.K, 1)
         self.ptr = np.zeros(N, np.int16)
         self.recent7 = np.zeros(N, np.int16)  # independent audit of the 7-day cap
         self.last_conv = np.full(N, _NEVER, np.int32)
@@ -198,6 +201,14 @@ class _Engine(CyclesMixin):
         ev = self.env.timeout(time - self.env.now)
         ev.callbacks.append(lambda _e: fn(*args))
 
+    # ------------------------------------------------------------------ draws
+    def _u(self, kind: str, rows: np.ndarray, t: int, c) -> np.ndarray:
+        """``uniform(streams[kind], rid[rows], t, c)``, from the stream's hash of every id (kept)."""
+        h = self._hashes.get(kind)
+        if h is None:
+            h = self._hashes[kind] = id_hash(self.st[kind], self.rid)
+        return uniform_hashed(h[rows], t, c, consume=True)
+
     # ------------------------------------------------------------------ money
     def _owed(self, rows: np.ndarray, t: int) -> np.ndarray:
         return self.base[rows] * (1.0 + self.jm * (t - self.base_day[rows]) / 30.0)
@@ -237,6 +248,13 @@ class _Engine(CyclesMixin):
         self.status[rows] = status
         self.a_eff[rows] = 0.0
         self._cure_stale += rows.size
+        # the call queue holds OPEN rows only (the walk reads a prefix of it); the other
+        # channels drop rows that are no longer OPEN when they next read their pending rows
+        slots = self.rank[rows]
+        had = slots[self.pending[CALL, slots]]
+        if had.size:
+            self.pending[CALL, had] = False
+            self.n_pending[CALL] -= had.size
 
     # ------------------------------------------------------------------ A: self-cure
     #: Rows whose self-cure hazard may be positive (sorted; a superset, compacted lazily).
@@ -251,29 +269,49 @@ class _Engine(CyclesMixin):
             self._cure_step = np.empty(self.N)
         return self._cure_step
 
+    #: At least the number of rows with ``a_eff > 0`` (None: not counted yet).
+    _cure_count: int | None = None
+
     def _cure_rows(self) -> np.ndarray:
         """The rows the self-cure pass must visit: every row with ``a_eff > 0`` (and maybe some at 0)."""
         idx = self._cure_idx
         if idx is None or self._cure_stale * 4 > idx.size:
             idx = np.flatnonzero(self.a_eff > 0) if idx is None else idx[self.a_eff[idx] > 0]
-            self._cure_idx, self._cure_stale = idx, 0
+            self._cure_idx, self._cure_stale, self._cure_count = idx, 0, idx.size
         return idx
 
     def _cure_reopen(self, rows: np.ndarray) -> None:
         """``rows`` are open again (a broken agreement): the self-cure pass visits them."""
         if rows.size:
-            self._cure_idx = None  # rebuilt by the next pass: one scan of a_eff
+            self._cure_idx = None  # rebuilt by the next pass that needs the rows: one scan of a_eff
+            if self._cure_count is not None:
+                self._cure_count += rows.size
+
+    def _cure_dense(self) -> bool | None:
+        """Whether the pass goes over every row (None: no row can cure). The two passes give the
+        same result; the contiguous one needs no list of rows, so many rows need no list."""
+        if self._cure_idx is None and (self._cure_count is None or self._cure_count * 8 > self.N):
+            count = int(np.count_nonzero(self.a_eff))  # a_eff >= 0
+            self._cure_count = count
+            if count == 0:
+                return None
+            if count * 8 > self.N:
+                return True
+        idx = self._cure_rows()
+        if idx.size == 0:
+            return None
+        return idx.size * 8 > self.N
 
     def _self_cure(self, t: int) -> None:
         g = self.g[t]
-        idx = self._cure_rows()
-        if idx.size == 0:
+        dense = self._cure_dense()
+        if dense is None:
             return
         if self._cure_bound is None:  # a_eff never exceeds a_cure's start times the largest uplift
             up = float(np.max(self.m.params["uplift_negativado"], initial=1.0))
             self._cure_bound = float(np.max(self.a_eff, initial=0.0)) * max(up, 1.0)
         capped = self._cure_bound * float(np.max(g)) > 1.0  # else min(step, 1) is step itself
-        if idx.size * 8 > self.N:  # many rows: contiguous passes beat gathers
+        if dense:  # many rows: contiguous passes beat gathers
             step = np.multiply(self.a_eff, g[0] if self.tau_uniform else g[self.seg], out=self._cure_buf())
             if capped:
                 np.minimum(step, 1.0, out=step)
@@ -281,6 +319,7 @@ class _Engine(CyclesMixin):
             self.surv *= step
             rows = np.flatnonzero(self.surv <= self.U)
         else:  # the same arithmetic on the rows that can still cure (rows at a_eff = 0 keep surv)
+            idx = self._cure_idx
             step = self.a_eff[idx] * (g[0] if self.tau_uniform else g[self.seg[idx]])
             if capped:
                 np.minimum(step, 1.0, out=step)
@@ -319,7 +358,7 @@ class _Engine(CyclesMixin):
         k = self.ag_k[rows]
         segs = self.seg[rows]
         p = np.where(k == 0, self.keep_first[segs], self.keep[segs]) * self.ckf[rows]
-        paid = uniform(self.st["pay"], self.rid[rows], t, k) < p
+        paid = self._u("pay", rows, t, k) < p
         ok = rows[paid]
         self._pay_installment(ok, np.where(self.ag_k[ok] == 0, self.ag_first[ok], self.ag_inst[ok]), t)
         missed = rows[~paid]
@@ -377,7 +416,7 @@ class _Engine(CyclesMixin):
         if rest.size:
             k = self.ag_k[rest]
             p = self.late_pay[self.seg[rest]] * self.ckf[rest]
-            pays = uniform(self.st["pay"], self.rid[rest], t, 100 + k.astype(np.int64)) < p
+            pays = self._u("pay", rest, t, 100 + k.astype(np.int64)) < p
             ok = rest[pays]
             if ok.size:
                 inst = np.where(self.ag_k[ok] == 0, self.ag_first[ok], self.ag_inst[ok])
@@ -423,8 +462,8 @@ class _Engine(CyclesMixin):
         if self.n_pending[c] == 0:
             return np.zeros(0, np.int64)
         rows = np.flatnonzero(self.pending[c])
-        if c == CALL:
-            rows = self.by_rank[rows]
+        if c == CALL:  # every pending call is OPEN (_leave_open)
+            return self.by_rank[rows]
         gone = self.status[rows] != OPEN
         if gone.any():
             self._drop(c, rows[gone])
@@ -443,9 +482,15 @@ class _Engine(CyclesMixin):
                 free = rule < 0
                 rule[free & (t - self.last_conv[rows] < 7)] = 2
             free = rule < 0
-            full = (self.hist[rows, self.ptr[rows]] > t - 7) if self.K > 0 else np.ones(rows.size, bool)
+            full = (self._hist_flat[self._hist_slot(rows)] > t - 7) if self.K > 0 else np.ones(rows.size, bool)
             rule[free & full] = 3
         return shut, rule > 0, rule
+
+    def _hist_slot(self, rows: np.ndarray, ptr: np.ndarray | None = None) -> np.ndarray:
+        """Flat positions in ``hist`` of ``rows``' oldest attempt (where the next one is written)."""
+        slot = rows * self._hist_width
+        slot += self.ptr[rows] if ptr is None else ptr
+        return slot
 
     def _apply_rules(self, c: int, rows: np.ndarray, dropped: np.ndarray, rule: np.ndarray) -> None:
         counts = np.bincount(rule[rule >= 0], minlength=len(BLOCK_RULES))
@@ -485,7 +530,7 @@ class _Engine(CyclesMixin):
                 viol += int(np.count_nonzero(t - self.last_conv[rows] < 7))
             if self.K > 0:
                 ptr = self.ptr[rows]
-                self.hist[rows, ptr] = t
+                self._hist_flat[self._hist_slot(rows, ptr)] = t
                 ptr += 1
                 ptr[ptr >= self.K] = 0
                 self.ptr[rows] = ptr
@@ -497,7 +542,7 @@ class _Engine(CyclesMixin):
         reached_rows = rows[reached]
         self.daily[t, :, _M["reached"]] += np.bincount(segs[reached], minlength=self.S)
         if c != LETTER and reached_rows.size:
-            out = uniform(self.st["optout"], self.rid[reached_rows], t, c) < self.sc.contact_rules.opt_out_probability
+            out = self._u("optout", reached_rows, t, c) < self.sc.contact_rules.opt_out_probability
             self.opted[reached_rows[out]] = True
             self.counters["opt_outs"] += int(out.sum())
             talk = ~out
@@ -520,7 +565,7 @@ class _Engine(CyclesMixin):
         n7c = n7[reached][talk]
         cs = segs[reached][talk]
         p = self.m.engage[cs, c] * self._fatigue(cs, n7c)
-        engaged = cand[uniform(self.st["engage"], self.rid[cand], t, c) < p]
+        engaged = cand[self._u("engage", cand, t, c) < p]
         if self.rec is not None:
             self.rec.engaged(engaged)
         self._negotiate(engaged, t, c)
@@ -559,7 +604,7 @@ class _Engine(CyclesMixin):
         first, inst, npay = plan_installments(A, self.n_off[rows], self.down[rows], offers.plan_interest_monthly,
                                               offers.min_installment)
         affordable = (first <= self.L[rows]) & ((npay == 1) | (inst <= self.Mcap[rows]))
-        accept = affordable & (uniform(self.st["accept"], self.rid[rows], t, c) < self._accept_p(rows, d))
+        accept = affordable & (self._u("accept", rows, t, c) < self._accept_p(rows, d))
         self._offered(rows, d, accept)
         if self.rec is not None:
             self.rec.offers(t, c, rows, B, d, self.n_off[rows], self.down[rows], first, inst, npay, accept)
@@ -589,7 +634,7 @@ class _Engine(CyclesMixin):
             rows = self._eligible(t, c)
             if rows.size == 0:
                 continue
-            reached = uniform(self.st["reach"], self.rid[rows], t, c) < self.m.reach[self.seg[rows], c]
+            reached = self._u("reach", rows, t, c) < self.m.reach[self.seg[rows], c]
             self._attempt(rows, t, c, reached, None)
         self._calls(t)
 
@@ -606,38 +651,63 @@ class _Engine(CyclesMixin):
         call = self.sc.channels.call
         weight_floor = 1.0 if self.call_weight is None else float(self.call_weight.min(initial=1.0))
         shortest = max(min(call.minutes_conversation, call.minutes_no_answer) * weight_floor, 1e-9)
-        queue = self._pending_rows(CALL)
-        used, start = 0.0, 0
+        used, pos = 0.0, 0
         served_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        while start < queue.size and capacity - used >= shortest - 1e-9:
-            size = queue.size if not np.isfinite(capacity) else int((capacity - used) / shortest) + 64
-            chunk = queue[start:start + size]
+        while self.n_pending[CALL] and capacity - used >= shortest - 1e-9:
+            size = self.N if not np.isfinite(capacity) else int((capacity - used) / shortest) + 64
+            chunk, pos = self._queue_from(pos, size)
+            if chunk.size == 0:
+                break
             _, dropped, rule = self._blocked(t, CALL, chunk)
             ok = np.flatnonzero(rule < 0)
             rows = chunk[ok]
-            reached = uniform(self.st["reach"], self.rid[rows], t, CALL) < self.m.reach[self.seg[rows], CALL]
+            reached = self._u("reach", rows, t, CALL) < self.m.reach[self.seg[rows], CALL]
             minutes = np.where(reached, call.minutes_conversation, call.minutes_no_answer)
             load = minutes if self.call_weight is None else minutes * self.call_weight[rows]
             prefix = np.concatenate(([0.0], np.cumsum(load)))
             n_fit = int((used + prefix[1:] <= capacity + 1e-9).sum())
             stop = chunk.size if n_fit == rows.size else int(ok[n_fit])
-            # minutes left before each position of the chunk; the walk ends where too few remain
-            before = used + prefix[np.searchsorted(ok, np.arange(chunk.size))]
-            dry = np.flatnonzero(capacity - before < shortest - 1e-9)
-            if dry.size and dry[0] < stop:
-                stop = int(dry[0])
-                n_fit = int(np.searchsorted(ok, stop))
+            # the walk ends at the first position before which too few minutes remain: the minutes
+            # left fall with the calls made, so it follows the first call count j leaving too few
+            # (position 0 if j = 0, else just after the j-th call that passes the rules)
+            dry = np.flatnonzero(capacity - (used + prefix) < shortest - 1e-9)
+            if dry.size:
+                j = int(dry[0])
+                first_dry = 0 if j == 0 else int(ok[j - 1]) + 1
+                if first_dry < min(stop, chunk.size):
+                    stop = first_dry
+                    n_fit = int(np.searchsorted(ok, stop))
             self._apply_rules(CALL, chunk[:stop], dropped[:stop], rule[:stop])
             if n_fit:
                 served_parts.append((rows[:n_fit], reached[:n_fit], minutes[:n_fit]))
                 used += float(prefix[n_fit])
-            start += chunk.size
             if stop < chunk.size:
                 break
         self.agent[t, 1] = used
         for rows, reached, minutes in served_parts:
             self._attempt(rows, t, CALL, reached, minutes)
         self.agent[t, 2] = self.n_pending[CALL]
+
+    def _queue_from(self, pos: int, size: int) -> tuple[np.ndarray, int]:
+        """The next ``size`` rows of the call queue from rank ``pos`` (fewer at its end), and the
+        rank after the last; only the ranks up to it are read (the walk rarely needs them all)."""
+        pending, N = self.pending[CALL], self.N
+        parts, found, end = [], 0, pos
+        window = max(2 * size, 4096)
+        while found < size and end < N:
+            part = np.flatnonzero(pending[end:end + window])
+            part += end
+            parts.append(part)
+            found += part.size
+            end = min(end + window, N)
+            window *= 2
+        if not parts:
+            return np.zeros(0, np.int64), end
+        slots = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        if slots.size > size:
+            slots = slots[:size]
+            end = int(slots[-1]) + 1
+        return self.by_rank[slots], end
 
     # ------------------------------------------------------------------ I: escalation
     def _negativacao(self, t: int, cohort: np.ndarray | None = None, e: int = 0) -> None:

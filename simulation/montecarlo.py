@@ -60,7 +60,8 @@ def run_job_replication(job: MonteCarloJob, r: int) -> ReplicationResult:
 def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.SeedSequence, replications: int,
                     workers: int | None = 1,
                     policy_name: str = "policy", unlimited_agents: bool = False,
-                    progress: Callable[[int], None] | None = None, recorder=None) -> SimulationResult:
+                    progress: Callable[[int], None] | None = None, recorder=None,
+                    pool: WorkerPool | None = None) -> SimulationResult:
     """Simulate ``replications`` replications of ``plan`` and collect them.
 
     Parameters
@@ -83,6 +84,9 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.S
         Records replication 0's events: replication 0 then runs in this process with the
         recorder (recording changes no draw, so its result is the one it would have had
         on a worker), the others on the pool.
+    pool : WorkerPool, optional
+        The job's pool (its workers are kept; ``workers`` is then not read); else a pool of
+        ``workers`` processes is started for this call.
     """
     if replications < 1:
         raise ValueError(f"replications: must be >= 1 (got {replications})")
@@ -97,8 +101,10 @@ def run_monte_carlo(model: SimModel, plan: OfferPlan, *, seed: int | np.random.S
         if progress:
             progress(1)
     todo = range(len(reps), replications)
-    if len(todo):
-        with WorkerPool(resolve_workers(workers, len(todo)), shared=job) as pool:
-            reps += pool.map(run_job_replication, todo, on_done=tick)
+    if len(todo) and pool is not None:
+        reps += pool.map(run_job_replication, todo, on_done=tick, shared=job)
+    elif len(todo):
+        with WorkerPool(resolve_workers(workers, len(todo)), shared=job) as own:
+            reps += own.map(run_job_replication, todo, on_done=tick)
     label = seed if isinstance(seed, int) else int(seed.entropy)
     return SimulationResult.from_replications(model.scenario, policy_name, label, reps, model.seg)

@@ -21,8 +21,13 @@ Monte Carlo replications, sensitivity variants, sweep cells (through
   children of the fork server, not of the job, so that the parent-death signal would
   follow the server. The cost, about a second of imports per worker, is paid once per
   pool: keep one pool for a job and pass it along.
-- **State shipped once.** ``shared`` (a model, a scenario) is pickled once per worker by
-  the initializer; tasks carry only small arguments and call ``fn(shared, task)``.
+- **State shipped once.** ``shared`` (a model, a scenario) is pickled once, to a file of
+  the pool's private temporary directory, which each worker reads at its first task (and
+  keeps until the next one); tasks carry only small arguments and call ``fn(shared, task)``.
+  A job of several stages keeps one pool and gives each :meth:`WorkerPool.map` its own
+  ``shared``; no worker is started again. (Not through the initializer: a spawned worker's
+  start-up data goes through a pipe that the parent writes while holding its read end, so
+  a worker that dies while starting would leave the parent blocked on a large write.)
   Results do not depend on the number of workers: tasks must be pure functions of
   ``(shared, task)`` (seeded by their own index, see :mod:`simulation.draws`).
 
@@ -31,8 +36,12 @@ With one worker, everything runs in this process and nothing is started.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import multiprocessing
 import os
+import pickle
+import shutil
+import tempfile
 import signal
 import sys
 import threading
@@ -72,8 +81,9 @@ def resolve_workers(workers: int | None, tasks: int | None = None) -> int:
 
 
 def worker_shared() -> Any:
-    """The ``shared`` object of the pool this worker belongs to (None outside a pool)."""
-    return _SHARED.get("shared")
+    """The ``shared`` object of this worker's current task (None outside a pool)."""
+    held = _SHARED.get("stash")
+    return held[1] if held is not None else _SHARED.get("shared")
 
 
 _WATCHED: set[int] = set()
@@ -134,6 +144,20 @@ def _call(fn: Callable[[Any, T], R], task: T) -> R:
     return fn(_SHARED.get("shared"), task)
 
 
+def _call_stashed(path: str, fn: Callable[[Any, T], R], task: T) -> R:
+    """``fn(obj, task)`` with ``obj`` read from ``path`` once per worker (the last one is kept)."""
+    held = _SHARED.get("stash")
+    if held is None or held[0] != path:
+        _SHARED.pop("stash", None)  # let the previous one go before reading the next
+        with open(path, "rb") as fh:
+            held = (path, pickle.load(fh))
+        _SHARED["stash"] = held
+    return fn(held[1], task)
+
+
+_POOL_SHARED: Any = object()
+
+
 class WorkerPool:
     """A pool of ``workers`` processes sharing ``shared``; a context manager.
 
@@ -155,16 +179,19 @@ class WorkerPool:
         self.workers = resolve_workers(workers)
         self.shared = shared
         self._pool: ProcessPoolExecutor | None = None
+        self._dir: str | None = None  # the pool's own temporary directory (the shared state's files)
+        self._shared_path: str | None = None
+        self._stashes = itertools.count()
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             with _sigint_held():
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_init_worker, initargs=(os.getpid(), self.shared))
+                                                 initializer=_init_worker, initargs=(os.getpid(), None))
         return self._pool
 
     def map(self, fn: Callable[[Any, T], R], tasks: Sequence[T],
-            on_done: Callable[[int, R], None] | None = None) -> list[R]:
+            on_done: Callable[[int, R], None] | None = None, *, shared: Any = _POOL_SHARED) -> list[R]:
         """``[fn(shared, t) for t in tasks]``, computed on the workers, in task order.
 
         Parameters
@@ -177,14 +204,19 @@ class WorkerPool:
             Called here with ``(index, result)`` as each task finishes (in any order).
             If it raises, or anything else does (``KeyboardInterrupt``), the queued
             tasks are cancelled, the workers terminated and the exception propagates.
+        shared : object, optional
+            This call's shared state instead of the pool's (sent once to each worker
+            through a file, see the module docstring): one pool serves a job's stages.
         """
         tasks = list(tasks)
         if not tasks:
             return []
+        own = shared is not _POOL_SHARED
         if self.workers == 1:
+            state = shared if own else self.shared
             out = []
             for i, task in enumerate(tasks):
-                res = fn(self.shared, task)
+                res = fn(state, task)
                 out.append(res)
                 if on_done is not None:
                     on_done(i, res)
@@ -192,10 +224,19 @@ class WorkerPool:
         pool = self._executor()
         index: dict[Future, int] = {}
         out_any: list[Any] = [None] * len(tasks)
+        if own:
+            path: str | None = self._stash(shared)
+        elif self.shared is None:
+            path = None
+        else:
+            if self._shared_path is None:
+                self._shared_path = self._stash(self.shared)
+            path = self._shared_path
         try:
             with _sigint_held():  # submit() starts the workers
                 for i, t in enumerate(tasks):
-                    index[pool.submit(_call, fn, t)] = i
+                    fut = pool.submit(_call, fn, t) if path is None else pool.submit(_call_stashed, path, fn, t)
+                    index[fut] = i
             pending = set(index)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -207,7 +248,24 @@ class WorkerPool:
         except BaseException:
             self.terminate()
             raise
+        finally:
+            if own and path is not None and os.path.exists(path):
+                os.unlink(path)
         return out_any
+
+    def _stash(self, shared: Any) -> str:
+        """Pickle ``shared`` to a new file of the pool's temporary directory; its path."""
+        if self._dir is None:
+            self._dir = tempfile.mkdtemp(prefix="acordo-pool-")
+        path = os.path.join(self._dir, f"shared-{next(self._stashes)}.pickle")
+        with open(path, "wb") as fh:
+            pickle.dump(shared, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return path
+
+    def _remove_dir(self) -> None:
+        folder, self._dir, self._shared_path = self._dir, None, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)  # created by this pool, holds only its files
 
     def terminate(self) -> None:
         """Stop at once: cancel queued tasks and kill the workers (idempotent)."""
@@ -229,12 +287,14 @@ class WorkerPool:
                 p.join(timeout=5)
             except (OSError, AssertionError):
                 pass
+        self._remove_dir()
 
     def close(self) -> None:
         """Let the workers finish and stop them (idempotent)."""
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        self._remove_dir()
 
     def __enter__(self) -> "WorkerPool":
         return self

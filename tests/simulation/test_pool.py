@@ -35,6 +35,18 @@ def test_results_in_task_order_and_the_same_as_in_process():
     assert WorkerPool(1, shared=3).map(_square, range(7)) == got
 
 
+def test_each_map_may_bring_its_own_shared_state_to_the_same_workers():
+    with WorkerPool(2, shared=3) as pool:
+        first = pool.map(_square, range(5), shared=10)
+        again = pool.map(_square, range(5))  # the pool's own shared state is still there
+        pids = set(pool.map(_pid, range(4), shared="x"))
+        assert set(pool.map(_pid, range(4), shared="y")) <= pids or default_workers() == 1  # no new workers
+        folder = pool._dir
+    assert first == [10 * x * x for x in range(5)] and again == [3 * x * x for x in range(5)]
+    assert WorkerPool(1, shared=3).map(_square, range(5), shared=10) == first
+    assert folder is None or not os.path.exists(folder)  # the pool's temporary files are gone with it
+
+
 def test_one_worker_runs_here_and_many_run_elsewhere():
     assert set(WorkerPool(1).map(_pid, range(3))) == {os.getpid()}
     if default_workers() > 1:

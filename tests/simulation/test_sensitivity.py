@@ -115,3 +115,24 @@ def test_a_sampled_agent_value_gives_the_sample_enough_agents(book):
     need = MIN_SAMPLED_CALLS * sample.weights.max() * model.scenario.channels.call.minutes_conversation / per_agent
     assert out["simulated_extra"] >= max(1, need) and out["sampled"] == sample.n and out["debtors"] == model.n
     assert out["ci95"][0] <= out["mean"] <= out["ci95"][1]
+
+
+def test_two_policies_in_one_design_are_each_their_own_tornado(book, tornadoes):
+    """The compared policy is simulated on the same sample with the same draws: its columns are
+    its own tornado's, the gain is the difference of the means, and one pool serves it all."""
+    from scenarios.schema import OfferShare, Policy
+    from simulation.model import OfferPlan
+    from simulation.pool import WorkerPool
+    from simulation.sensitivity import sensitivity
+    model, plan = book
+    sampled, _, sample = tornadoes
+    other = OfferPlan.from_policy(Policy(offers=(OfferShare(0.3, 1, 1.0),)), model.scenario)
+    seed = np.random.SeedSequence(11)
+    alone = sensitivity(model, other, seed=seed, replications=4, parameters=PARAMS, sample=sample, workers=1)
+    with WorkerPool(2) as pool:
+        both = sensitivity(model, plan, seed=seed, replications=4, parameters=PARAMS, sample=sample, compare=other,
+                           pool=pool)
+    assert both.select(sampled.columns).equals(sampled)
+    assert np.allclose(both["baseline_mean"], alone["mean"], rtol=1e-12)
+    assert np.allclose(both["gain"], both["mean"] - both["baseline_mean"], rtol=1e-9)
+    assert (both["gain_ci95_low"] <= both["gain"]).all() and (both["gain"] <= both["gain_ci95_high"]).all()
