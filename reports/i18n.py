@@ -223,6 +223,8 @@ LABELS: dict[str, dict[str, str]] = {
     "predicted": {"en": "LP prediction", "pt-BR": "Previsão do modelo (PL)"},
     "significant": {"en": "significant", "pt-BR": "significativo"},
     "not_significant": {"en": "not significant", "pt-BR": "não significativo"},
+    "no_interval_verdict": {"en": "no interval with one replication, so no verdict",
+                            "pt-BR": "sem intervalo com uma replicação, portanto sem conclusão"},
     "prediction_sentence": {
         "en": "The LP predicted {pred} (95% CI {lo} to {hi}); re-simulated: {sim}.",
         "pt-BR": "O modelo (PL) previu {pred} (IC 95% de {lo} a {hi}); simulado novamente: {sim}."},

@@ -1,6 +1,8 @@
 """What the constraints cost: shadow prices in words and as a chart, binding constraints, checks."""
 from __future__ import annotations
 
+import numpy as np
+
 from matplotlib.ticker import MaxNLocator
 
 from reports import figures as F
@@ -56,7 +58,10 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
         lo, hi = simulated["ci95"]
         detail = t("agent_simulated_detail", lang, lo=mv(as_float(lo)), hi=mv(as_float(hi)),
                    r=i18n.number(int(simulated["replications"]), lang))
-        detail += ", " + t("significant" if float(lo) > 0 or float(hi) < 0 else "not_significant", lang)
+        lo, hi = as_float(lo), as_float(hi)
+        verdict = ("no_interval_verdict" if not (np.isfinite(lo) and np.isfinite(hi))
+                   else "significant" if lo > 0 or hi < 0 else "not_significant")
+        detail += ", " + t(verdict, lang)
         if agent is not None:
             detail += "; " + t("agent_lp_detail", lang, v=mv(float(agent["value"])))
         bullets.append((t("agent_sentence", lang, v=mv(float(simulated["mean"]))), detail))
