@@ -17,6 +17,7 @@ __all__ = ["SOURCES_PT", "source_pt"]
 #: acordo's own sources of its defaults: English (as in ``scenarios/schema.py``) → pt-BR.
 SOURCES_PT: dict[str, str] = {
     "judgement": "avaliação própria",
+    "judgement: a 1-in-20 miss": "avaliação própria: uma falha em cada 20",
     "12 CFR 1006.14(b)(2)": "12 CFR 1006.14(b)(2)",
     "CDC art. 43 §2: written notice before listing": "CDC art. 43 §2: aviso por escrito antes da negativação",
     "CDC art. 52 §1 (at most 2%)": "CDC art. 52 §1 (no máximo 2%)",
