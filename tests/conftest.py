@@ -1,6 +1,7 @@
 """Suite-wide settings: no test writes to the user's cache or config, or depends on the wall clock."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -13,6 +14,15 @@ _CONFIG = tempfile.mkdtemp(prefix="acordo-test-config-")
 def pytest_configure(config) -> None:
     # before collection: modules that pseudonymise at import time already see the test key file
     os.environ["XDG_CONFIG_HOME"] = _CONFIG  # the pseudonym key file
+    # a fixed installation key: pseudonyms, and what is split by them (the treatment arms),
+    # are the same in every run of the suite (tests of the key's creation use their own folder)
+    folder = os.path.join(_CONFIG, "acordo")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd = os.open(os.path.join(folder, "pseudonym.key"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, hashlib.sha256(b"acordo test suite").digest())
+    finally:
+        os.close(fd)
 
 
 def pytest_unconfigure(config) -> None:
