@@ -101,7 +101,7 @@ def _policy_pages(data: RunData, lang: str) -> list[_Page]:
     rows.append([t("total", lang), "", f"{i18n.number(tot['debtors'], lang)}\n{m0(tot['balance'])}", "", "", "",
                  m0(tot["npv"]), m0(tot["give"]), _pair(tot["base"], tot["opt"], lang)])
     shade.append(False)
-    columns = [Column(t("col_segment", lang), 2.2), Column(t("chronic", lang).capitalize(), 0.5, "center"),
+    columns = [Column(t("col_segment", lang), 2.05), Column(t("chronic", lang).capitalize(), 0.65, "center"),
                Column(t("col_debtors_balance", lang), 0.85, "right", False), Column(t("col_offer_mix", lang), 1.2),
                Column(t("col_cadence", lang), 2.05), Column(t("col_discount_limit", lang), 0.75, "right"),
                Column(t("col_expected_recovery", lang), 0.95, "right"),
