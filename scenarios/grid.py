@@ -128,7 +128,7 @@ def personal_key(key: str, personal: Collection[str]) -> bool:
 
 def _shown_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
-        return pseudonymise([v for v in value])
+        return pseudonymise(value)
     return pseudonymise([value])[0]
 
 
