@@ -224,6 +224,7 @@ def run_simulate(scenario_path: str | Path, out: str | Path, *, portfolio: str |
 def write_optimization(stage: Path, prepared: Prepared, result) -> dict:
     """Write the optimizer's outputs (docs/optimizer.md) into ``stage``; returns the treatment file's manifest entry."""
     from acordo.treatments import treatment_manifest, treatment_table, write_treatments
+    from optimizer.optimize import policy_json
     write_segments(stage, prepared)
     write_json(stage / "policy.json", result.policy_dict(prepared.model))
     write_json(stage / "solution.json", result.solution_dict())
@@ -238,21 +239,13 @@ def write_optimization(stage: Path, prepared: Prepared, result) -> dict:
         if result.baseline is not None:  # optimized minus current practice, paired by replication
             from simulation.results import paired_differences
             write_json(stage / "differences.json", paired_differences(result.optimized, result.baseline))
-    write_json(stage / "baseline_policy.json", {"policy": _policy_dict(prepared.scenario.baseline)})
+    write_json(stage / "baseline_policy.json", {"policy": policy_json(prepared.scenario.baseline)})
     if prepared.scenario.cycles.enabled:  # the policy if the future were ignored, for the report's long-run page
         from acordo.longrun import write_long_run
         write_long_run(stage, result, prepared.scenario.optimizer.solver)
     table = treatment_table(prepared, result.policy, prepared.scenario.baseline)
     write_treatments(stage, table)
     return treatment_manifest(table)
-
-
-def _policy_dict(policy: Policy) -> dict:
-    """A policy in the format of ``policy.json``'s ``policy`` (loadable with ``--policy``)."""
-    offer = lambda o: {"discount": o.discount, "installments": o.installments, "share": o.share,  # noqa: E731
-                       "down_payment_share": o.down_payment_share}
-    return {"offers": [offer(o) for o in policy.offers],
-            "segments": {k: {"offers": [offer(o) for o in sp.offers]} for k, sp in policy.segments.items()}}
 
 
 #: The scenario key behind each family of LP rows, for infeasibility messages.

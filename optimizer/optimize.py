@@ -28,7 +28,7 @@ from simulation.replication import DAILY_METRICS
 from simulation.results import SimulationResult, mean_ci
 
 __all__ = ["OptimizationResult", "constraints_for", "policy_from_solution", "optimize", "baseline_values",
-           "validation_seed", "weekly_load"]
+           "validation_seed", "weekly_load", "policy_json"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -183,11 +183,8 @@ class OptimizationResult:
                 "expected_give_per_debtor": float(np.dot(w, rows["give"].to_list())) if w.size else None,
                 "expected_cost_per_debtor": float(np.dot(w, rows["cost"].to_list())) if w.size else None,
             }
-        policy = {
-            "offers": [_offer_dict(o) for o in self.policy.offers],
-            "segments": {name: {"offers": [_offer_dict(o) for o in sp.offers]} for name, sp in self.policy.segments.items()},
-        }
-        return {"scenario": sc.name, "status": self.solution.status.name, "policy": policy, "segments": detail}
+        return {"scenario": sc.name, "status": self.solution.status.name, "policy": policy_json(self.policy),
+                "segments": detail}
 
     def solution_dict(self) -> dict:
         """``solution.json``: the LP solution, its constraints and the out-of-sample validation."""
@@ -241,6 +238,12 @@ def _precision(coef: pl.DataFrame) -> list[dict]:
 def _offer_dict(o: OfferShare) -> dict:
     return {"discount": o.discount, "installments": o.installments, "share": o.share,
             "down_payment_share": o.down_payment_share}
+
+
+def policy_json(policy: Policy) -> dict:
+    """A policy in the format of ``policy.json``'s ``policy`` (loadable with ``--policy``)."""
+    return {"offers": [_offer_dict(o) for o in policy.offers],
+            "segments": {name: {"offers": [_offer_dict(o) for o in sp.offers]} for name, sp in policy.segments.items()}}
 
 
 def _ci(values: np.ndarray) -> dict:
