@@ -34,7 +34,7 @@ from simulation.day import at
 from simulation.draws import Streams, id_hash, normal, uniform, uniform_hashed
 from simulation.engine_agreements import AgreementsMixin
 from simulation.engine_books import CALL, LETTER, OUTCOME, BooksMixin, plan_installments, price_installment
-from simulation.engine_calls import CallsMixin
+from simulation.engine_calls import CallsMixin, queue_order
 from simulation.engine_contacts import ContactsMixin
 from simulation.engine_cure import CureMixin
 from simulation.engine_cycles import AGENCY, AGREEMENT, OPEN, CyclesMixin
@@ -89,7 +89,7 @@ class _Engine(CallsMixin, ContactsMixin, AgreementsMixin, EscalationMixin, CureM
         self.call_weight = model.call_weight
         # the call queue lives in priority order: pending[CALL] is indexed by rank (a stable
         # sort: ties by row)
-        self.by_rank = np.argsort(-self.priority, kind="stable")
+        self.by_rank = queue_order(self.priority)
         self.rank = np.empty(N, np.int64)
         self.rank[self.by_rank] = np.arange(N)
         # state
@@ -141,6 +141,7 @@ class _Engine(CallsMixin, ContactsMixin, AgreementsMixin, EscalationMixin, CureM
         self.channel_cost = np.array([ch.sms.cost, ch.email.cost, ch.whatsapp.cost, ch.call.cost, ch.letter.cost])
         self.cost_per_minute = sc.agents.cost_per_hour / 60.0
         self._init_cycles(model, plan, streams)
+        self._init_cure_classes()
         self.env = simpy.Environment()
         self.buckets: dict[tuple[str, int], list[np.ndarray]] = defaultdict(list)
 

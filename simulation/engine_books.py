@@ -118,14 +118,12 @@ class BooksMixin:
     def _leave_open(self, rows: np.ndarray, status: int) -> None:
         """``rows`` leave OPEN for ``status``: no more self-cure, out of the call queue."""
         self.status[rows] = status
-        if self._cure_count is not None:  # keep it an upper bound of the rows that can cure
-            self._cure_count -= int(np.count_nonzero(self.a_eff[rows]))
+        self._cure_leave(rows)
         self.a_eff[rows] = 0.0
-        self._cure_stale += rows.size
         # the call queue holds OPEN rows only (the walk reads a prefix of it); the other
         # channels drop rows that are no longer OPEN when they next read their pending rows
         slots = self.rank[rows]
-        had = slots[self.pending[CALL, slots]]
+        had = slots[self.pending[CALL][slots]]
         if had.size:
-            self.pending[CALL, had] = False
+            self.pending[CALL][had] = False
             self.n_pending[CALL] -= had.size

@@ -47,8 +47,8 @@ class ContactsMixin:
     def _mark(self, rows: np.ndarray, c: int) -> None:
         """``rows`` have a pending attempt on ``c`` (once: a second mark changes nothing)."""
         slots = self._slots(c, rows)
-        new = slots[~self.pending[c, slots]]
-        self.pending[c, new] = True
+        new = slots[~self.pending[c][slots]]
+        self.pending[c][new] = True
         self.n_pending[c] += new.size
 
     def _letter_notice(self, t: int) -> None:
@@ -63,7 +63,7 @@ class ContactsMixin:
 
     def _drop_slots(self, c: int, slots: np.ndarray) -> None:
         """The pending attempts at positions ``slots`` of ``pending[c]`` are gone."""
-        self.pending[c, slots] = False
+        self.pending[c][slots] = False
         self.n_pending[c] -= slots.size
 
     def _pending_rows(self, c: int) -> np.ndarray:

@@ -36,6 +36,7 @@ class EscalationMixin:
         up = self.m.params["uplift_negativado"][self.seg[rows]]
         self.a_cure[rows] *= up
         self.a_eff[rows] *= up
+        self._cure_list(rows, up)
         self._charge(rows, self.sc.escalation.negativacao_cost, t, "negativacao_cost")
 
     def _agency(self, t: int, cohort: np.ndarray | None = None, e: int = 0) -> None:
@@ -62,7 +63,7 @@ class EscalationMixin:
     def _drop_all_pending(self, rows: np.ndarray) -> None:
         """``rows`` leave the pending attempts of every channel."""
         for c in range(len(CHANNELS)):
-            had = rows[self.pending[c, self._slots(c, rows)]]
+            had = rows[self.pending[c][self._slots(c, rows)]]
             self._drop(c, had)
 
     def _agency_collect(self, t: int, rows: np.ndarray) -> None:
