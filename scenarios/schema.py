@@ -366,6 +366,7 @@ class OfferShare:
                                            doc="Days of the cycle from which the discount escalates (increasing).", lo=1, hi=1094)
     escalate_discounts: tuple[float, ...] = param(default_factory=tuple, unit="share of balance",
                                                   doc="The discount from each of escalate_days on.", lo=0.0, hi=0.99)
+    calls: bool = param(True, "", "Whether the dialler calls this share (false: digital channels and letters only).")
 
 
 @dataclass(frozen=True)

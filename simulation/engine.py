@@ -440,6 +440,8 @@ class _Engine(CyclesMixin):
         return self.rank[rows] if c == CALL else rows
 
     def _mark(self, rows: np.ndarray, c: int) -> None:
+        if c == CALL and self.plan.no_calls is not None and rows.size:  # not-called share: never queued
+            rows = rows[~self.plan.uncalled(rows, self.seg[rows], self.offer_j[rows])]
         slots = self._slots(c, rows)
         new = slots[~self.pending[c, slots]]
         self.pending[c, new] = True
