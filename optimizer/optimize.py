@@ -231,7 +231,7 @@ class OptimizationResult:
             planned = sum(w["planned"] for w in held)
             made = sum(w["used"] for w in held)
             lines.append(f"agent capacity by week: {len(cap['bottleneck_weeks'])} bottleneck weeks "
-                         f"({', '.join(str(w) for w in cap['bottleneck_weeks'][:8]) or 'none'}); one more agent is worth "
+                         f"({', '.join(f'w{w:02d}' for w in cap['bottleneck_weeks'][:8]) or 'none'}); one more agent is worth "
                          f"R$ {cap['by_duals']:,.0f} by the weekly duals"
                          + ("" if cap["within_ranging"] else " (outside the duals' range)")
                          + (f", R$ {cap['resolved']:,.0f} re-solving the LP" if cap["resolved"] is not None else "")
