@@ -76,9 +76,11 @@ def capacity_value(coef: pl.DataFrame, constraints: Constraints, solution: Polic
     Returns
     -------
     dict
-        ``weeks``: per week ``week, capacity, planned, utilisation, dual, dual_up,
-        dual_down, range_low, range_high, binding, agent_minutes`` (the minutes one agent
-        adds); ``one_more_agent``: ``by_duals`` (R$, ``sum dual_up x m``), ``one_fewer_by_duals``
+        ``weeks``: per week ``week, capacity, demanded`` (minutes the called shares'
+        cadence asks for that week), ``planned`` (minutes the dialler makes, with the queue
+        carried), ``queued`` (minutes waiting at the week's end), ``utilisation, dual,
+        dual_up, dual_down, range_low, range_high, binding, agent_minutes`` (the minutes one
+        agent adds); ``one_more_agent``: ``by_duals`` (R$, ``sum dual_up x m``), ``one_fewer_by_duals``
         (R$ lost with one agent fewer, ``sum dual_down x m``), ``within_ranging`` (every
         week's rhs + m inside its range), ``resolved`` (R$, the LP re-solved with one more
         agent, without the tie-break on both sides), ``bottleneck_weeks``. Empty without
@@ -90,8 +92,9 @@ def capacity_value(coef: pl.DataFrame, constraints: Constraints, solution: Polic
     agents = float(model.scenario.agents.count)
     cap = week_capacity(model)
     per_agent = cap / agents if agents > 0 else np.zeros_like(cap)
+    demanded, made, queued = _queue(solution, rows, constraints.agent_queue)
     weeks, by_duals, fewer, inside = [], 0.0, 0.0, True
-    for r in rows.iter_rows(named=True):
+    for i, r in enumerate(rows.iter_rows(named=True)):
         k = int(r["name"].split("[w", 1)[1].rstrip("]"))
         m = float(per_agent[k]) if k < per_agent.size else 0.0
         up = r["dual_up"] if r["dual_up"] is not None and math.isfinite(r["dual_up"]) else r["dual"]
@@ -103,8 +106,8 @@ def capacity_value(coef: pl.DataFrame, constraints: Constraints, solution: Polic
         if hi is not None and math.isfinite(hi) and r["rhs"] + m > hi + 1e-9:
             inside = False
         rhs = float(r["rhs"])
-        weeks.append({"week": k, "capacity": rhs, "planned": float(r["activity"]),
-                      "utilisation": float(r["activity"]) / rhs if rhs > 0 else None,
+        weeks.append({"week": k, "capacity": rhs, "demanded": demanded[i], "planned": made[i], "queued": queued[i],
+                      "utilisation": made[i] / rhs if rhs > 0 else None,
                       "dual": _num(r["dual"]), "dual_up": up, "dual_down": down,
                       "range_low": _num(r["range_low"]), "range_high": _num(hi), "binding": bool(r["binding"]),
                       "agent_minutes": m})
@@ -121,6 +124,27 @@ def capacity_value(coef: pl.DataFrame, constraints: Constraints, solution: Polic
             "one_more_agent": {"by_duals": by_duals, "one_fewer_by_duals": fewer, "within_ranging": inside,
                                "resolved": resolved, "agents": agents,
                                "bottleneck_weeks": [w["week"] for w in weeks if w["binding"] and w["dual_up"] > 1e-9]}}
+
+
+def _queue(solution: PolicySolution, rows: pl.DataFrame, carried: bool) -> tuple[list[float], list[float], list[float]]:
+    """Per weekly row: minutes demanded at the published shares, made, and queued at the week's end.
+
+    The queue is the dialler's: ``made = min(capacity, demanded + queued before)`` (the LP's
+    own queue variables are not unique where the pool is not short, so they are not read).
+    """
+    shares = solution.shares
+    w = (shares["share"] * shares["n_debtors"]).to_numpy()
+    demanded, made, queued, q = [], [], [], 0.0
+    for r in rows.iter_rows(named=True):
+        column = "minutes_w" + r["name"].split("[w", 1)[1].rstrip("]")
+        d = float(w @ shares[column].to_numpy()) if column in shares.columns else float(r["activity"])
+        total = d + (q if carried else 0.0)
+        done = min(float(r["rhs"]), total)
+        q = total - done
+        demanded.append(d)
+        made.append(done)
+        queued.append(q)
+    return demanded, made, queued
 
 
 def _num(value) -> float | None:

@@ -94,6 +94,10 @@ def test_the_queue_carries_week_0_calls_into_week_1(solver):
     assert agent["by_duals"] == pytest.approx(100) and agent["resolved"] == pytest.approx(100)
     assert agent["within_ranging"] and agent["bottleneck_weeks"] == [0, 1]
     assert [w["agent_minutes"] for w in value["weeks"]] == pytest.approx([10, 15])
+    # the dialler's queue at the published shares: 150 minutes demanded in week 0, 100 made, 50 wait
+    assert [w["demanded"] for w in value["weeks"]] == pytest.approx([150, 100])
+    assert [w["planned"] for w in value["weeks"]] == pytest.approx([100, 150])
+    assert [w["queued"] for w in value["weeks"]] == pytest.approx([50, 0])
 
 
 def test_an_ample_pool_calls_everyone_at_zero_duals():
