@@ -50,6 +50,9 @@ __all__ = ["NOT_CALLED_OFFERS", "allocates", "capacity_by_week", "capacity_value
 
 #: Offers per segment (the best by objective) that also get a not-called row.
 NOT_CALLED_OFFERS = 4
+#: A week is a bottleneck when one more minute in it is worth more than this (R$; the queue's
+#: charge, :data:`optimizer.build.QUEUE_CHARGE`, is 1e-4 R$ a minute).
+BOTTLENECK_DUAL = 0.01
 
 
 def allocates(coef: pl.DataFrame) -> bool:
@@ -123,7 +126,7 @@ def capacity_value(coef: pl.DataFrame, constraints: Constraints, solution: Polic
     return {"weeks": weeks,
             "one_more_agent": {"by_duals": by_duals, "one_fewer_by_duals": fewer, "within_ranging": inside,
                                "resolved": resolved, "agents": agents,
-                               "bottleneck_weeks": [w["week"] for w in weeks if w["binding"] and w["dual_up"] > 1e-9]}}
+                               "bottleneck_weeks": [w["week"] for w in weeks if w["binding"] and w["dual_up"] > BOTTLENECK_DUAL]}}
 
 
 def _queue(solution: PolicySolution, rows: pl.DataFrame, carried: bool) -> tuple[list[float], list[float], list[float]]:
