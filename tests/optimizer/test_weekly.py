@@ -27,11 +27,13 @@ import pytest
 
 from acordo.pipeline import prepare
 from optimizer.coefficients import estimate_coefficients
+from optimizer.assignment import assign_offers
 from optimizer.build import QUEUE_CHARGE as Q
 from optimizer.lp import Constraints, solve_policy
 from optimizer.occupied import occupied, without_empty
 from optimizer.optimize import constraints_for, policy_from_solution
 from optimizer.weekly import NOT_CALLED_OFFERS, allocates, capacity_value
+from scenarios.schema import OfferShare, Policy, SegmentPolicy
 from simulation.model import OfferPlan
 
 from ._tables import SOLVERS
@@ -156,3 +158,17 @@ def test_an_ample_pool_calls_every_segment_whose_calls_pay(tight):
         best_called = rows.filter(pl.col("calls"))["v"].max()
         best_uncalled = rows.filter(~pl.col("calls"))["v"].max()
         assert best_uncalled >= best_called - 2 * rows["net_diff_se"].max()
+
+
+def test_the_treatment_carries_the_not_called_share(tight):
+    book = tight[0]
+    sc = book.scenario
+    seg = sc.segment_names[0]
+    mix = SegmentPolicy((OfferShare(0.1, 1, 0.25), OfferShare(0.1, 1, 0.75, calls=False)))
+    policy = Policy(offers=sc.baseline.offers, segments={seg: mix})
+    ids = book.inputs.portfolio.frame["debtor_id"]
+    arm = np.ones(book.model.n, np.int32)
+    offers = assign_offers(ids, book.model.seg, arm, sc, (sc.baseline, policy), key=b"test")
+    mine = book.model.seg == 0
+    assert offers.calls[~mine].all()
+    assert abs((~offers.calls[mine]).mean() - 0.75) <= 1.0 / mine.sum()
