@@ -276,7 +276,9 @@ def simulate_test(run_dir: str | Path, out: str | Path, *, seed: int | None = No
     if t.height != ids.len() or not t["debtor_id"].equals(ids):
         raise InputError([Problem(str(portfolio or source), "debtor_id", "not the run's portfolio",
                                   f"{ids.len()} debtors", "the debtors of the run's treatment file, in its order")])
-    plan = OfferPlan(fixed=(t["discount"].to_numpy(), t["installments"].to_numpy(), t["down_payment_share"].to_numpy()))
+    no_calls = ~t["calls"].to_numpy().astype(bool) if "calls" in t.columns else None
+    plan = OfferPlan(fixed=(t["discount"].to_numpy(), t["installments"].to_numpy(), t["down_payment_share"].to_numpy()),
+                     no_calls=no_calls if no_calls is not None and no_calls.any() else None)
     recorder = HistoryRecorder(prepared.model.n)
     run_monte_carlo(prepared.model, plan, seed=np.random.SeedSequence(
         prepared.scenario.monte_carlo.seed if seed is None else seed, spawn_key=(13,)), replications=1,

@@ -48,7 +48,8 @@ def treatment_table(prepared, challenger: Policy, champion: Policy,
     polars.DataFrame
         ``debtor_id, segment, arm, discount, installments, down_payment_share, balance,
         discounted_amount, down_payment, installment_value, payments, cadence,
-        call_priority, call_rank``.
+        call_priority, call_rank, calls`` (``calls`` False: the not-called share, which the
+        dialler must not queue).
     """
     sc, model = prepared.scenario, prepared.model
     ids = prepared.inputs.portfolio.frame.get_column("debtor_id")
@@ -76,6 +77,7 @@ def treatment_table(prepared, challenger: Policy, champion: Policy,
         "cadence": pl.Series([cadence[s] for s in model.seg], dtype=pl.String),
         "call_priority": priority,
         "call_rank": rank,
+        "calls": offers.calls if offers.calls is not None else np.ones(model.n, bool),
     })
 
 

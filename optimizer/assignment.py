@@ -87,12 +87,14 @@ def split_arms(ids: pl.Series, seg: np.ndarray, challenger_share: Mapping[int, f
 
 @dataclass(frozen=True)
 class ArmOffers:
-    """The offer of every debtor: discount, installments, down payment share and its index in its mix."""
+    """The offer of every debtor: discount, installments, down payment share, its index in its mix,
+    and whether the dialler calls it (False: the not-called share, digital channels and letters only)."""
 
     discount: np.ndarray
     installments: np.ndarray
     down_payment_share: np.ndarray
     index: np.ndarray
+    calls: np.ndarray | None = None
 
 
 def segment_mix(policy: Policy, scenario: Scenario, segment: str) -> list[tuple[float, int, float, float]]:
@@ -112,11 +114,14 @@ def assign_offers(ids: pl.Series, seg: np.ndarray, arm: np.ndarray, scenario: Sc
              for g in np.unique(groups)}
     part = ranked_split(rank, groups, {g: np.array([o[3] for o in m]) for g, m in mixes.items()})
     d, n, dp = np.zeros(N), np.ones(N, np.int64), np.zeros(N)
+    calls = np.ones(N, bool)
     for g, m in mixes.items():
         rows = np.flatnonzero(groups == g)
         table = np.array([o[:3] for o in m], dtype=np.float64)
         d[rows], n[rows], dp[rows] = table[part[rows], 0], table[part[rows], 1].astype(np.int64), table[part[rows], 2]
-    return ArmOffers(d, n, dp, part)
+        flags = np.array([o.calls for o in policies[int(g) % 2].offers_for(scenario.segment_names[int(g) // 2])], bool)
+        calls[rows] = flags[part[rows]]
+    return ArmOffers(d, n, dp, part, calls)
 
 
 def call_priority(model: SimModel, discount: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@
          budget             sum N x give <= budget - margin                   (optional)
          budget_share       sum N x (give - share * npv) <= 0 - margin        (optional)
          agent_minutes      sum N x minutes <= agent minutes of the horizon   (optional)
-         agent_minutes[wk]  sum N x minutes_wk <= capacity of week k          (optional, by week)
+         agent_minutes[wk]  sum N x minutes_wk (+ q[k-1] - q[k]) <= capacity of week k   (optional, by week)
          liquidity          sum N x cash30 >= liquidity_target + margin       (optional)
          chronic_cap[s]     sum_o x[s,o] discount <= chronic_max_discount     (chronic s)
          chronic_vs[s >= d] sum_{o: d_o >= d} x[s,o] <= P_band(d)             (chronic s, each level d > 0)
@@ -22,8 +22,19 @@ that week. Weekly rows are right only for coefficients measured with the minutes
 cadence *demands* (e.g. ``estimate_coefficients(..., unlimited_agents=True)``); on
 coefficients simulated under the agent pool the calls are already rationed, and weekly
 rows would ration the same minutes twice, so :func:`optimizer.optimize.constraints_for`
-does not ask for them (the weekly load is reported instead, see
-:func:`optimizer.optimize.weekly_load`).
+does not ask for them unless ``optimizer.capacity_by_week`` measures the coefficients at
+demanded minutes with not-called offers (:mod:`optimizer.weekly`).
+
+With :attr:`Constraints.agent_queue` the weekly rows carry the dialler's queue: ``q[k] >= 0``
+are the minutes of calls demanded up to week ``k`` and made after it (a call the pool cannot
+make waits in the queue, it is not lost), so week ``k``'s row reads *minutes demanded in
+week k plus those queued from week k-1, less those queued on to week k+1, at most the
+capacity*, and nothing is left queued after the last week. The row's activity is the minutes
+the dialler makes that week. A week binds when the calls demanded from it to the end exceed
+the pool's minutes left, not when one week's demand peaks. Each queued minute is charged
+:data:`QUEUE_CHARGE` (1e-4 R$) in the objective, so the queue is the least the capacity
+forces, the dialler's, and a week's row binds only when the pool is full that week (with a
+dual of about that charge when the queue drains later at no cost).
 
 "Chronic never better" is enforced offer by offer: for every discount level ``d > 0`` of a
 chronic segment's catalogue, the share of the segment offered ``d`` or more is at most the
@@ -52,7 +63,12 @@ import pulp
 from optimizer.constraints import Constraints, prepare_coefficients, week_columns
 from optimizer.model import LPModel, Row
 
-__all__ = ["build_model"]
+__all__ = ["build_model", "QUEUE_CHARGE"]
+
+#: R$ charged in the objective per minute left in the queue from one week to the next, so that
+#: the LP's queue is the dialler's (the least that the capacity forces) and a week's row binds
+#: only when its minutes are all used; at most a few R$ over a horizon.
+QUEUE_CHARGE = 1e-4
 
 _SAFE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -176,13 +192,23 @@ def build_model(coef: pl.DataFrame, constraints: Constraints | None = None, inte
     if cons.agent_minutes is not None:
         add("agent_minutes", "agent_minutes", "<=", every, n_debtors * minutes, cons.agent_minutes)
     weeks = week_columns(table.columns)
+    queue_vars: list[int] = []
     if cons.agent_minutes_by_week is not None and weeks:
         capacity = list(cons.agent_minutes_by_week)
-        for k, column in enumerate(weeks):
-            if k >= len(capacity):
-                break
-            add(f"agent_minutes[w{k:02d}]", "agent_minutes", "<=", every, n_debtors * table[column].to_numpy(),
-                capacity[k])
+        n_rows = min(len(weeks), len(capacity))
+        carried = None  # position of q[w-1], the calls (minutes) queued from the week before
+        for k, column in enumerate(weeks[:n_rows]):
+            idx, val = every, n_debtors * table[column].to_numpy()
+            if cons.agent_queue:
+                if carried is not None:
+                    idx, val = np.append(idx, carried), np.append(val, 1.0)
+                if k < n_rows - 1:  # q[w] >= 0 carries to week w + 1; nothing is left after the last week
+                    variables.append(add_variable(_safe(f"q_w{k:02d}", var_taken), 0, None, pulp.LpContinuous))
+                    carried = len(variables) - 1
+                    queue_vars.append(carried)
+                    idx, val = np.append(idx, carried), np.append(val, -1.0)
+            add(f"agent_minutes[w{k:02d}]", "agent_minutes", "<=", idx, val, capacity[k],
+                x_expr=(every, n_debtors * table[column].to_numpy()) if cons.agent_queue else None)
     if cons.liquidity_target is not None:
         add("liquidity", "liquidity", ">=", every, n_debtors * cash30, cons.liquidity_target)
 
@@ -238,7 +264,9 @@ def build_model(coef: pl.DataFrame, constraints: Constraints | None = None, inte
                 add(f"min_recovery[{s}]", "min_recovery", ">=", idx, npv[idx], float(cons.min_recovery[s]), s)
 
     full_objective = np.concatenate([objective, np.zeros(len(variables) - n_x)])
-    problem.setObjective(pulp.LpAffineExpression(list(zip(variables[:n_x], objective.tolist()))))
+    full_objective[queue_vars] = -QUEUE_CHARGE
+    terms = list(zip(variables[:n_x], objective.tolist())) + [(variables[j], -QUEUE_CHARGE) for j in queue_vars]
+    problem.setObjective(pulp.LpAffineExpression(terms))
     pulp_names = {name: row.pulp_name for name, row in rows.items()}
     return LPModel(
         problem=problem,

@@ -180,7 +180,8 @@ def _decide(stats: _Stats, members: list[list[int]], seg_n: np.ndarray) -> tuple
 def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence, sample: int | None = None,
                           replications: int | None = None, extra_policies=(), cache_dir=None,
                           unlimited_agents: bool = False, workers: int = 1,
-                          progress: Callable[[int, int], None] | None = None) -> pl.DataFrame:
+                          progress: Callable[[int, int], None] | None = None,
+                          not_called: int = 0) -> pl.DataFrame:
     """The LP's coefficient table, one row per (segment, offer); see the module docstring.
 
     Parameters
@@ -204,6 +205,14 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
         Processes the chunks run on; the table does not depend on it.
     progress : callable(done, total) or None
         Called after every chunk (``total`` is the work budget's estimate).
+    not_called : int
+        When > 0, the ``not_called`` best offers of every segment also get a *not-called*
+        row (``calls`` False, offer id ``<offer>_nc``): the same offer with no calls (the
+        dialler skips the debtor, :attr:`simulation.model.OfferPlan.no_calls`), simulated
+        on the same debtors and streams as every round (common random numbers), so its
+        difference with the called row is paired. Meant with ``unlimited_agents=True``:
+        the called rows' minutes are then the minutes the cadence demands, which weekly
+        capacity rows can allocate (:mod:`optimizer.weekly`).
     """
     sc = model.scenario
     sample = int(sample or sc.optimizer.sample_per_segment)
@@ -212,7 +221,8 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     seed_key = f"{root.entropy}:{root.spawn_key}"
     cache = None
     if cache_dir is not None:
-        key = fingerprint(model, offers, f"{sample}|{seed_key}|{unlimited_agents}|{replications}")
+        key = fingerprint(model, offers, f"{sample}|{seed_key}|{unlimited_agents}|{replications}"
+                          + (f"|nc{int(not_called)}" if not_called else ""))
         cache = cache_path(cache_dir, key)
         cached = read_cached(cache)
         if cached is not None:
@@ -228,7 +238,10 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     mh = np.where(chronic, float(sc.optimizer.moral_hazard_cost), 0.0)
     n_weeks = -(-model.calendar.horizon // 7)
     stats = _Stats(K, n_weeks, mh)
-    offer_arr = np.array([[o.discount, o.installments, o.down] for o in offers], dtype=float)
+    offer_arr = np.array([[o.discount, o.installments, o.down, 0.0] for o in offers], dtype=float)
+    if not_called:  # offer K + k: offer k with no calls
+        offer_arr = np.vstack([offer_arr, offer_arr * np.array([1.0, 1.0, 1.0, 0.0]) + np.array([0, 0, 0, 1.0])])
+    history: list[tuple[int, list[np.ndarray], list[np.ndarray]]] = []
     fixed = replications is not None
     rounds_max = int(replications) if fixed else _MAX_ROUNDS
     per_round = sample if fixed else max(1, sample // 2)
@@ -266,6 +279,7 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
             for res in run_chunks(runner, chunks, tick):
                 for (s, k), values, weeks in zip(res.blocks, res.values, res.weeks):
                     stats.add(r, s, k, values, weeks, weights[s])
+            history.append((r, rows_by_seg, weights))
             used += cost
             rounds_of += np.array([status[s] == "open" for s in range(S)])
             if fixed:
@@ -273,11 +287,55 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
             status, _ = _decide(stats, members, seg_counts.astype(float))
             if "open" not in status:
                 break
+        decided, diff_se = _decide(stats, members, seg_counts.astype(float))
+        final = [("budget" if st == "open" else st) for st in decided]
+        table = _table(model, offers, stats, diff_se, final, rounds_of, seg_counts, None)
+        if not_called:
+            table = pl.concat([table.with_columns(calls=pl.lit(True)),
+                               _not_called(model, offers, stats, members, history, runner, int(not_called), mh,
+                                           n_weeks, final, rounds_of, seg_counts)], how="vertical")
     finally:
         runner.close()
-    decided, diff_se = _decide(stats, members, seg_counts.astype(float))
-    final = [("budget" if st == "open" else st) for st in decided]
-    return _table(model, offers, stats, diff_se, final, rounds_of, seg_counts, cache)
+    if cache is not None:
+        write_cached(cache, table)
+    return table
+
+
+def _not_called(model: SimModel, offers, stats: _Stats, members: list[list[int]], history, runner: ChunkRunner,
+                M: int, mh: np.ndarray, n_weeks: int, precision: list[str], rounds_of: np.ndarray,
+                seg_counts: np.ndarray) -> pl.DataFrame:
+    """The not-called rows of every segment's ``M`` best catalogue offers, re-run on every round's debtors.
+
+    Round ``r``'s chunks use round ``r``'s streams and the same debtors, so a not-called
+    row and the called rows of its segment share their draws; with unlimited agents a copy's
+    outcome does not depend on the other copies of its chunk.
+    """
+    K = len(offers)
+    picked: list[list[int]] = []
+    for s, ks in enumerate(members):
+        # an offer whose calls take no minutes (no call in the cadence) needs no not-called twin
+        cat = [k for k in ks if offers[k].in_catalogue and (s, k) in stats.objective and stats.sum[3, k] > 0]
+        mu = {k: float(np.concatenate(stats.objective[(s, k)]).mean()) for k in cat}
+        picked.append(sorted(cat, key=lambda k: (-mu[k], k))[:M])
+    flat = [k for ks in picked for k in ks]
+    pos = {k: i for i, k in enumerate(flat)}
+    nc = _Stats(len(flat), n_weeks, mh[flat])
+    for r, rows_by_seg, weights in history:
+        chunks = plan_chunks(r, rows_by_seg, [[K + k for k in ks] for ks in picked], seg_counts)
+        for res in run_chunks(runner, chunks):
+            for (s, k), values, weeks in zip(res.blocks, res.values, res.weeks):
+                nc.add(r, s, pos[k - K], values, weeks, weights[s])
+    diff_se = np.zeros(len(flat))
+    for s, ks in enumerate(picked):
+        if not ks:
+            continue
+        best = ks[0]
+        ref = np.concatenate(stats.objective[(s, best)])
+        for k in ks:
+            d = ref - np.concatenate(nc.objective[(s, pos[k])])
+            diff_se[pos[k]] = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else math.inf
+    table = _table(model, [offers[k] for k in flat], nc, diff_se, precision, rounds_of, seg_counts, None)
+    return table.with_columns(offer=pl.col("offer") + "_nc", calls=pl.lit(False))
 
 
 def _table(model: SimModel, offers, stats: _Stats, diff_se: np.ndarray, precision: list[str],
@@ -318,7 +376,5 @@ def _table(model: SimModel, offers, stats: _Stats, diff_se: np.ndarray, precisio
         **weekly,
         **boots,
     })
-    if cache is not None:
-        write_cached(cache, table)
     return table
 

@@ -96,6 +96,10 @@ class Constraints:
     tie_break : bool
         Break ties within noise toward less give-away, then fewer installments (a
         second-stage LP, see :mod:`optimizer.solve`).
+    agent_queue : bool
+        The weekly rows carry the dialler's queue: minutes demanded in a week and not made
+        in it are made in a later week (one variable ``q[w] >= 0`` per week, see
+        :mod:`optimizer.build`); False: each week's demand must fit in that week.
 
     Raises
     ------
@@ -114,6 +118,7 @@ class Constraints:
     agent_minutes_by_week: Sequence[float] | None = None
     confidence: float = 0.5
     tie_break: bool = True
+    agent_queue: bool = False
 
     def __post_init__(self) -> None:
         _finite_nonneg("budget", self.budget)
@@ -137,6 +142,8 @@ class Constraints:
             raise _bad("confidence", "a probability in [0.5, 1)", conf)
         if not isinstance(self.tie_break, (bool, np.bool_)):
             raise _bad("tie_break", "True or False", self.tie_break)
+        if not isinstance(self.agent_queue, (bool, np.bool_)):
+            raise _bad("agent_queue", "True or False", self.agent_queue)
         if not isinstance(self.chronic_not_better, (bool, np.bool_)):
             raise _bad("chronic_not_better", "True or False", self.chronic_not_better)
         if self.min_recovery is not None:
@@ -162,6 +169,7 @@ class Constraints:
             else [float(v) for v in self.agent_minutes_by_week],
             "confidence": float(self.confidence),
             "tie_break": bool(self.tie_break),
+            "agent_queue": bool(self.agent_queue),
         }
 
 

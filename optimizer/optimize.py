@@ -21,6 +21,7 @@ from optimizer.sampling import week_capacity
 from optimizer.solution import PolicySolution
 from optimizer.solve import solve_policy
 from optimizer.stability import stability as policy_stability
+from optimizer.weekly import NOT_CALLED_OFFERS, allocates, capacity_by_week, capacity_value, weekly_held
 from scenarios.schema import OfferShare, Policy, SegmentPolicy
 from simulation.model import OfferPlan, SimModel
 from simulation.montecarlo import run_monte_carlo
@@ -37,6 +38,8 @@ def baseline_values(coef: pl.DataFrame, model: SimModel, policy: Policy, column:
     """Per segment, the expected ``column`` per debtor of ``policy``'s mix, from the coefficients."""
     sc = model.scenario
     down = sc.offers.down_payment_share
+    if "calls" in coef.columns:  # the called rows (policy offers are called unless they say otherwise)
+        coef = coef.filter(pl.col("calls"))
     out = {}
     for seg in sc.segments:
         rows = coef.filter(pl.col("segment") == seg.name)
@@ -60,6 +63,9 @@ def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None
     if budget is None and opt.budget >= 0:
         budget = opt.budget
     minutes = sc.agents.count * float(model.calendar.agent_minutes.sum()) if opt.agent_capacity else None
+    by_week = None
+    if opt.agent_capacity and allocates(coef):  # demanded minutes, called / not-called rows: one row per week
+        minutes, by_week = None, capacity_by_week(model)
     min_recovery = None
     if opt.min_recovery_share > 0:
         base = baseline_values(coef, model, sc.baseline, "npv")
@@ -70,7 +76,8 @@ def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None
             opt.liquidity_target if opt.liquidity_target > 0 else None),
         chronic_max_discount=opt.chronic_max_discount, chronic_not_better=opt.chronic_not_better,
         min_recovery=min_recovery, moral_hazard_cost=opt.moral_hazard_cost,
-        confidence=float(getattr(opt, "confidence", 0.95)),
+        confidence=float(getattr(opt, "confidence", 0.95)), agent_minutes_by_week=by_week,
+        agent_queue=by_week is not None,
     )
 
 
@@ -78,11 +85,11 @@ def weekly_load(coef: pl.DataFrame, solution: PolicySolution, model: SimModel) -
     """Per week of the horizon: the pool's agent minutes and those the chosen shares use.
 
     Columns ``week, capacity, planned, utilisation``. ``planned`` is ``sum N x minutes_w`` at
-    the published shares, from coefficients simulated under the agent pool: calls the pool
-    could not make are already left out, so ``planned`` never needs a row of its own (a
-    weekly row would ration the same minutes twice). A week near 100% is one in which the
-    dialler queues calls; what one more agent is worth is measured by the paired simulation
-    (``marginal.json``), not by a dual.
+    the published shares. With coefficients measured at demanded minutes (called and
+    not-called rows, :mod:`optimizer.weekly`) it is the activity of the weekly rows, at most
+    the capacity. With coefficients simulated under the agent pool the calls the pool could
+    not make are already left out, so no weekly row is built (it would ration the same
+    minutes twice) and a week near 100% is one in which the dialler queues calls.
     """
     weeks = week_columns(coef.columns)
     schema = {"week": pl.Int64, "capacity": pl.Float64, "planned": pl.Float64, "utilisation": pl.Float64}
@@ -110,8 +117,9 @@ def policy_from_solution(solution: PolicySolution, model: SimModel) -> Policy:
         shares = np.array(rows["share"].to_list())
         shares = np.round(shares / shares.sum(), 6)
         shares[-1] = round(1.0 - shares[:-1].sum(), 6)
-        offers = tuple(OfferShare(float(d), int(n), float(s), float(dp)) for d, n, s, dp in
-                       zip(rows["discount"], rows["installments"], shares, rows["down_payment_share"]))
+        calls = rows["calls"].to_list() if "calls" in rows.columns else [True] * rows.height
+        offers = tuple(OfferShare(float(d), int(n), float(s), float(dp), calls=bool(c)) for d, n, s, dp, c in
+                       zip(rows["discount"], rows["installments"], shares, rows["down_payment_share"], calls))
         segments[seg] = SegmentPolicy(offers)
     return Policy(offers=model.scenario.baseline.offers, segments=segments)
 
@@ -144,6 +152,10 @@ class OptimizationResult:
         joined to ``solution.discount_limits``.
     weekly : pl.DataFrame
         Agent minutes by week: the pool's and the chosen policy's (:func:`weekly_load`).
+    capacity : dict
+        With weekly capacity rows (:mod:`optimizer.weekly`): the weekly duals, what one more
+        agent is worth by the LP (``one_more_agent``) and, per week, whether the plan held in
+        the re-simulation (``held``). Empty otherwise.
     """
 
     coefficients: pl.DataFrame
@@ -157,6 +169,7 @@ class OptimizationResult:
     timings: dict[str, float] = field(default_factory=dict)
     stability: pl.DataFrame = field(default_factory=pl.DataFrame)
     weekly: pl.DataFrame = field(default_factory=pl.DataFrame)
+    capacity: dict = field(default_factory=dict)
 
     def policy_dict(self, model: SimModel) -> dict:
         """``policy.json``: the policy (loadable with ``--policy``) and per-segment details."""
@@ -195,6 +208,7 @@ class OptimizationResult:
                              for r in self.stability.iter_rows(named=True)] if self.stability.height else []
         data["coefficient_precision"] = _precision(self.coefficients)
         data["weekly_minutes"] = self.weekly.to_dicts() if self.weekly.height else []
+        data["capacity_by_week"] = self.capacity
         return data
 
     def summary(self) -> str:
@@ -211,7 +225,21 @@ class OptimizationResult:
             for c in v["constraints"]:
                 lines.append(f"  {c['name']:<16} {c['sense']} {c['limit']:>16,.2f}  simulated {c['simulated']:>16,.2f}  "
                              f"{'holds' if c['holds'] else 'VIOLATED'} on average, in {c['held_share']:.0%} of replications")
-        if self.weekly.height:
+        cap = self.capacity.get("one_more_agent") if self.capacity else None
+        if cap is not None:
+            held = self.capacity.get("held") or []
+            planned = sum(w["planned"] for w in held)
+            made = sum(w["used"] for w in held)
+            lines.append(f"agent capacity by week: {len(cap['bottleneck_weeks'])} bottleneck weeks "
+                         f"({', '.join(f'w{w:02d}' for w in cap['bottleneck_weeks'][:8]) or 'none'}); one more agent is worth "
+                         f"R$ {cap['by_duals']:,.0f} by the weekly duals"
+                         + ("" if cap["within_ranging"] else " (outside the duals' range)")
+                         + (f", R$ {cap['resolved']:,.0f} re-solving the LP" if cap["resolved"] is not None else "")
+                         + "; the paired simulation of one more agent (acordo run, marginal.json) is the check")
+            if held and planned > 0:
+                lines.append(f"  the weekly plan in the re-simulation: {made / planned:.1%} of the planned agent minutes "
+                             "used (limited pool)")
+        elif self.weekly.height:
             peak = self.weekly.sort("utilisation", descending=True).row(0, named=True)
             busy = int((self.weekly["utilisation"] >= 0.95).sum())
             lines.append(f"agent minutes by week: {busy} of {self.weekly.height} weeks at 95% of the pool or more "
@@ -236,8 +264,11 @@ def _precision(coef: pl.DataFrame) -> list[dict]:
 
 
 def _offer_dict(o: OfferShare) -> dict:
-    return {"discount": o.discount, "installments": o.installments, "share": o.share,
-            "down_payment_share": o.down_payment_share}
+    out = {"discount": o.discount, "installments": o.installments, "share": o.share,
+           "down_payment_share": o.down_payment_share}
+    if not o.calls:  # the not-called share (weekly capacity allocation)
+        out["calls"] = False
+    return out
 
 
 def policy_json(policy: Policy) -> dict:
@@ -326,8 +357,12 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
     timings: dict[str, float] = {}
     coef_seq, valid_seq = _seeds(seed)
     t0 = time.perf_counter()
+    # with the agent pool as a constraint the LP allocates it by week: coefficients at demanded
+    # minutes (unlimited pool) with not-called rows (optimizer.weekly)
+    weekly_rows = bool(sc.optimizer.agent_capacity and sc.optimizer.capacity_by_week)
     coef = estimate_coefficients(model, seed=coef_seq, extra_policies=(sc.baseline,), cache_dir=cache_dir,
-                                 workers=workers,
+                                 workers=workers, unlimited_agents=weekly_rows,
+                                 not_called=NOT_CALLED_OFFERS if weekly_rows else 0,
                                  progress=(lambda k, n: progress("coefficients", k, n)) if progress else None)
     timings["coefficients"] = round(time.perf_counter() - t0, 3)
     from optimizer.occupied import occupied, without_empty  # empty segments get no LP row
@@ -354,6 +389,10 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
         return OptimizationResult(coef, constraints, solution, front, Policy(segments={}), None, None, {}, timings, stab)
     policy = policy_from_solution(solution, model)
     weekly = weekly_load(lp_coef, solution, model)
+    t0 = time.perf_counter()
+    capacity = capacity_value(lp_coef, constraints, solution, model, solver=sc.optimizer.solver, integer=integer) \
+        if constraints.agent_minutes_by_week is not None else {}
+    timings["capacity"] = round(time.perf_counter() - t0, 3)
     opt_sim = base_sim = None
     validation: dict = {}
     if validate:
@@ -366,8 +405,10 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
             model, OfferPlan.from_policy(sc.baseline, sc), seed=valid_seq, replications=R, workers=workers,
             policy_name="baseline", progress=tick("re-simulating baseline"))
         validation = _validation(solution, constraints, opt_sim, base_sim, model)
+        if capacity:
+            capacity["held"] = weekly_held(capacity, opt_sim)
         timings["validation"] = round(time.perf_counter() - t0, 3)
     return OptimizationResult(coef, constraints, solution, front, policy, opt_sim, base_sim, validation, timings, stab,
-                              weekly)
+                              weekly, capacity)
 
 

@@ -103,7 +103,9 @@ def _run(model: SimModel, offers: np.ndarray, sim_seq: np.random.SeedSequence, c
     weight = np.repeat(np.asarray(chunk.weights), sizes)
     k = np.repeat(np.array([b.offer for b in chunk.blocks]), sizes)
     batch = dataclasses.replace(model.take(rows), call_weight=weight)
-    plan = OfferPlan(fixed=(offers[k, 0], offers[k, 1].astype(np.int64), offers[k, 2]))
+    # a 4th column flags not-called offers (optimizer.coefficients' not_called rows)
+    no_calls = offers[k, 3] > 0 if offers.shape[1] > 3 and (offers[k, 3] > 0).any() else None
+    plan = OfferPlan(fixed=(offers[k, 0], offers[k, 1].astype(np.int64), offers[k, 2]), no_calls=no_calls)
     seq = np.random.SeedSequence(sim_seq.entropy, spawn_key=tuple(sim_seq.spawn_key) + (chunk.round,))
     streams = replication_streams(seq, 1)[0]
     res = simulate_replication(batch, plan, streams, unlimited_agents=unlimited, queue_by_offer=False,

@@ -578,6 +578,19 @@ LABELS.update({
     "longrun_same_policy": {"en": "same policy", "pt-BR": "mesma política"},
 })
 
+# branch weekly: capacity by week on the constraints page (reports.page_constraints)
+LABELS.update({
+    "agent_lp_weekly_detail": {
+        "en": "the LP's weekly capacity rows value it at {v} (re-solved: {resolved}); bottleneck weeks: {weeks}; "
+              "in the re-simulation the dialler made {made} of the agent minutes the LP planned",
+        "pt-BR": "as restrições semanais de capacidade do PL o valem {v} (resolvendo de novo: {resolved}); semanas "
+                 "gargalo: {weeks}; na re-simulação o discador fez {made} dos minutos de agente que o PL planejou"},
+    "agent_lp_weekly_sentence": {"en": "One more agent → {v} by the LP's weekly capacity rows",
+                                 "pt-BR": "Um agente a mais → {v} pelas restrições semanais de capacidade do PL"},
+    "agent_no_bottleneck": {"en": "none", "pt-BR": "nenhuma"},
+    "agent_not_resimulated": {"en": "not re-simulated", "pt-BR": "sem re-simulação"},
+})
+
 #: The calibration report's labels (``reports/calibration.py``), ``calib_`` keys of :data:`LABELS`.
 _CALIBRATION_LABELS: dict[str, dict[str, str]] = {
     "calib_title": {"en": "Calibration from the team's history", "pt-BR": "Calibração pelo histórico da equipe"},

@@ -30,6 +30,24 @@ def _limit_text(name: str, c: dict, lang: str, key: str = "rhs") -> str:
     return sense + i18n.money(value, lang, 0)
 
 
+def _weekly_detail(sol: dict, lang: str) -> tuple[str, str] | None:
+    """With weekly capacity rows: (headline, detail) of what one more agent is worth by the LP."""
+    cap = sol.get("capacity_by_week") or {}
+    agent = cap.get("one_more_agent")
+    if not agent:
+        return None
+    mv = lambda v: _money_auto(v, lang)  # noqa: E731
+    held = cap.get("held") or []
+    planned = sum(float(w["planned"]) for w in held)
+    made = (i18n.percent(sum(float(w["used"]) for w in held) / planned, lang, 0) if planned > 0
+            else t("agent_not_resimulated", lang))
+    weeks = ", ".join(str(int(w) + 1) for w in agent.get("bottleneck_weeks", [])[:8]) or t("agent_no_bottleneck", lang)
+    resolved = agent.get("resolved")
+    detail = t("agent_lp_weekly_detail", lang, v=mv(float(agent["by_duals"])),
+               resolved=mv(float(resolved)) if resolved is not None else "–", weeks=weeks, made=made)
+    return t("agent_lp_weekly_sentence", lang, v=mv(float(agent["by_duals"]))), detail
+
+
 def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
     W, H = PAGE_SIZE
     page = _page(t("constraints_title", lang), data, lang, t("constraints_note", lang))
@@ -54,6 +72,7 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
     agent = next((p for p in prices if p["kind"] == "agent"), None)
     agents, minutes = F._agents_per_count(data)
     simulated = (data.marginal or {}).get("one_more_agent")
+    weekly = _weekly_detail(sol, lang)
     if simulated is not None:
         lo, hi = simulated["ci95"]
         detail = t("agent_simulated_detail", lang, lo=mv(as_float(lo)), hi=mv(as_float(hi)),
@@ -62,9 +81,13 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
         verdict = ("no_interval_verdict" if not (np.isfinite(lo) and np.isfinite(hi))
                    else "significant" if lo > 0 or hi < 0 else "not_significant")
         detail += ", " + t(verdict, lang)
-        if agent is not None:
+        if weekly is not None:
+            detail += "; " + weekly[1]
+        elif agent is not None:
             detail += "; " + t("agent_lp_detail", lang, v=mv(float(agent["value"])))
         bullets.append((t("agent_sentence", lang, v=mv(float(simulated["mean"]))), detail))
+    elif weekly is not None:
+        bullets.append(weekly)
     elif agent is not None:
         c = agent["constraint"]
         detail = t("agent_hour_sentence", lang, v=mv(60.0 * float(agent["unit_value"])))

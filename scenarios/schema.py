@@ -337,6 +337,7 @@ class OptimizerSettings:
     budget_share: float = param(0.33, "share of recovered NPV", "Give-away at most this share of what is recovered (-1 = none).",
                                 lo=-1.0, hi=10.0, source="settlement write-downs average 33% (Dobbie et al. 2020)")
     agent_capacity: bool = param(True, "", "Limit agent minutes to the pool's minutes over the horizon.", source="docs/optimizer.md")
+    capacity_by_week: bool = param(False, "", "With agent_capacity: one capacity row per week, on coefficients at demanded minutes with not-called offers (the LP allocates the calls).", source="docs/optimizer.md")
     liquidity_target: float = param(0.0, "R$", "Cash to collect in the first 30 days (0 = none).", lo=0.0, hi=1e13,
                                     source="judgement")
     chronic_max_discount: float = param(0.20, "share of balance", "Mean discount cap of chronic segments.", lo=0.0, hi=0.99,
@@ -366,6 +367,7 @@ class OfferShare:
                                            doc="Days of the cycle from which the discount escalates (increasing).", lo=1, hi=1094)
     escalate_discounts: tuple[float, ...] = param(default_factory=tuple, unit="share of balance",
                                                   doc="The discount from each of escalate_days on.", lo=0.0, hi=0.99)
+    calls: bool = param(True, "", "Whether the dialler calls this share (false: digital channels and letters only).")
 
 
 @dataclass(frozen=True)

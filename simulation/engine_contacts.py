@@ -46,6 +46,8 @@ class ContactsMixin:
 
     def _mark(self, rows: np.ndarray, c: int) -> None:
         """``rows`` have a pending attempt on ``c`` (once: a second mark changes nothing)."""
+        if c == CALL and self.plan.no_calls is not None and rows.size:  # not-called share: never queued
+            rows = rows[~self.plan.uncalled(rows, self.seg[rows], self.offer_j[rows])]
         slots = self._slots(c, rows)
         new = slots[~self.pending[c][slots]]
         self.pending[c][new] = True

@@ -27,7 +27,7 @@ __all__ = ["simulation_digest", "UNREAD"]
 UNREAD: dict[str, tuple[str, ...]] = {
     "": ("name", "description", "source", "digest"),
     "offers": ("max_discount", "max_installments", "discounts", "installments"),
-    "optimizer": ("budget", "budget_share", "agent_capacity", "liquidity_target", "chronic_max_discount",
+    "optimizer": ("budget", "budget_share", "agent_capacity", "capacity_by_week", "liquidity_target", "chronic_max_discount",
                   "chronic_not_better", "min_recovery_share", "sample_per_segment", "solver"),
     "monte_carlo": ("replications", "seed", "sensitivity_precision"),
 }

@@ -164,6 +164,10 @@ class OfferPlan:
     fixed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     #: Per segment and offer of ``mix``: the escalation steps ((day in cycle, discount), ...).
     escalation: tuple[tuple[tuple[tuple[int, float], ...], ...], ...] | None = None
+    #: Debtors the dialler never queues (digital channels and letters only): with ``mix``, per
+    #: segment and offer of the mix (True: that share is not called); with ``fixed``, one flag
+    #: per debtor. None: everyone with a phone is called as the cadence says.
+    no_calls: tuple[tuple[bool, ...], ...] | np.ndarray | None = None
 
     @classmethod
     def from_policy(cls, policy: Policy, scenario: Scenario) -> "OfferPlan":
@@ -176,7 +180,26 @@ class OfferPlan:
                               else o.down_payment_share, o.share) for o in offers))
             steps.append(tuple(tuple(zip(o.escalate_days, o.escalate_discounts)) for o in offers))
         escalates = any(st for seg in steps for st in seg)
-        return cls(mix=tuple(mix), escalation=tuple(steps) if escalates else None)
+        flags = tuple(tuple(not getattr(o, "calls", True) for o in policy.offers_for(s.name)) for s in scenario.segments)
+        return cls(mix=tuple(mix), escalation=tuple(steps) if escalates else None,
+                   no_calls=flags if any(f for seg in flags for f in seg) else None)
+
+    def uncalled(self, rows: np.ndarray, seg: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Per row: True when the dialler must not queue it (:attr:`no_calls`).
+
+        ``seg`` and ``j`` are the rows' segments and offer indices in their mix (they can
+        change between cycles, and the flag follows the offer).
+        """
+        rows = np.asarray(rows)
+        if self.no_calls is None:
+            return np.zeros(rows.size, bool)
+        if self.fixed is not None or isinstance(self.no_calls, np.ndarray):
+            return np.asarray(self.no_calls, dtype=bool)[rows]
+        width = max(len(f) for f in self.no_calls)
+        table = np.zeros((len(self.no_calls), max(width, 1)), bool)
+        for s, f in enumerate(self.no_calls):
+            table[s, :len(f)] = f
+        return table[np.asarray(seg), np.asarray(j)]
 
     def assign(self, model: SimModel, streams: Streams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per debtor: discount, installments, down payment share and the offer's index in its mix."""

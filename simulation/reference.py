@@ -407,6 +407,9 @@ class _Reference:
             dbt.pending.clear()
             return
         for c in self.cadence[dbt.seg].get(t - dbt.entry, ()):
+            if c == CALL and self.plan.no_calls is not None and bool(
+                    self.plan.uncalled(np.array([dbt.row]), np.array([dbt.seg]), np.array([dbt.offer_j]))[0]):
+                continue                     # the not-called share: the dialler never queues it
             if dbt.available[c]:
                 dbt.pending.add(c)
         letter_day = self.sc.escalation.letter_day
