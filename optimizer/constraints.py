@@ -96,6 +96,11 @@ class Constraints:
     tie_break : bool
         Break ties within noise toward less give-away, then fewer installments (a
         second-stage LP, see :mod:`optimizer.solve`).
+    indifference : float
+        The tie-break's indifference zone, a share of each segment's best objective per
+        debtor: offers whose estimate is within it of the best are treated as equal and the
+        smallest discount, then the fewest installments, among them is taken
+        (:mod:`optimizer.indifference`). 0: the older rule (ties within the standard errors).
 
     Raises
     ------
@@ -114,6 +119,7 @@ class Constraints:
     agent_minutes_by_week: Sequence[float] | None = None
     confidence: float = 0.5
     tie_break: bool = True
+    indifference: float = 0.0
 
     def __post_init__(self) -> None:
         _finite_nonneg("budget", self.budget)
@@ -137,6 +143,9 @@ class Constraints:
             raise _bad("confidence", "a probability in [0.5, 1)", conf)
         if not isinstance(self.tie_break, (bool, np.bool_)):
             raise _bad("tie_break", "True or False", self.tie_break)
+        ind = self.indifference
+        if isinstance(ind, bool) or not isinstance(ind, (int, float, np.floating)) or not 0 <= float(ind) < 1:
+            raise _bad("indifference", "a share in [0, 1)", ind)
         if not isinstance(self.chronic_not_better, (bool, np.bool_)):
             raise _bad("chronic_not_better", "True or False", self.chronic_not_better)
         if self.min_recovery is not None:
@@ -162,6 +171,7 @@ class Constraints:
             else [float(v) for v in self.agent_minutes_by_week],
             "confidence": float(self.confidence),
             "tie_break": bool(self.tie_break),
+            "indifference": float(self.indifference),
         }
 
 
