@@ -42,7 +42,8 @@ from optimizer.coefficients import TIE_SHARE
 from optimizer.model import LPModel
 from optimizer.solver import SolveStatus, make_solver, solve_problem
 
-__all__ = ["tie_z", "tie_tolerance", "indifference_zone", "zone_tie_break", "noise_tie_break", "tied_offers", "TIE_FLOOR_Z"]
+__all__ = ["tie_z", "tie_tolerance", "indifference_zone", "zone_tie_break", "noise_tie_break", "tied_offers",
+           "TIE_FLOOR_Z"]
 
 
 def tie_z(offers: int) -> float:
@@ -185,16 +186,15 @@ def noise_tie_break(model: LPModel, solver_name: str, time_limit: float | None, 
             "tied_segments": int(len(set(model.segment_index[tied].tolist()))), "tied_bound": tied_bound}
 
 
-
 def indifference_zone(model: LPModel, share: float) -> tuple[np.ndarray, np.ndarray, float]:
     """Per offer: in its segment's indifference zone, and the objective the zone rule solves on.
 
     Returns ``(zone, objective, bound)``: ``zone[k]`` when ``c_best,s - c_k <= delta_s``
     (``c`` the objective per debtor, ``delta_s = max(share x |c_best,s|, TIE_SHARE x |Z| / N_s)``,
     ``Z = sum_s N_s c_best,s``: a segment's choice is also indifferent within 0.1% of the
-    portfolio's objective, the stake below which the sequential sampling calls it tied), the LP objective with
-    every zone offer valued at ``N_s c_best,s``, and ``sum_s N_s delta_s``, the most the rule
-    can give up (R$).
+    portfolio's objective, the stake below which the sequential sampling calls it tied),
+    the LP objective with every zone offer valued at ``N_s c_best,s``, and
+    ``sum_s N_s delta_s``, the most the rule can give up (R$).
     """
     N = model.coef["n_debtors"].to_numpy().astype(float)
     obj = model.objective[: model.n_x]
