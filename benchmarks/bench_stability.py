@@ -25,15 +25,22 @@ SCENARIOS = ("base", "crediario", "cartao", "telecom")
 SEEDS = (11, 12)
 
 
-def _decisions(name: str, seed: int) -> tuple[dict, dict, dict, float]:
+def _decisions(name: str, seed: int) -> tuple[dict, dict, dict, float, list[float]]:
+    import os
+
     import polars as pl
 
     from acordo.pipeline import prepare
     from optimizer.optimize import optimize
-    prepared = prepare(f"scenarios/{name}.toml")
+    settings = {}
+    if os.environ.get("ACORDO_INDIFFERENCE"):
+        settings["optimizer.indifference"] = float(os.environ["ACORDO_INDIFFERENCE"])
+    prepared = prepare(f"scenarios/{name}.toml", settings=settings or None)
     t0 = time.perf_counter()
-    res = optimize(prepared.model, seed=seed, validate=False, frontier_points=0, cache_dir=None, workers=2)
+    res = optimize(prepared.model, seed=seed, validate=True, frontier_points=0, cache_dir=None, workers=2)
     elapsed = time.perf_counter() - t0
+    d = res.validation["difference"]
+    gain = [round(d["mean"]), round(d["ci95"][0]), round(d["ci95"][1])]
     shares = res.solution.shares
     chosen = {}
     for seg in dict.fromkeys(shares["segment"].to_list()):
@@ -44,13 +51,13 @@ def _decisions(name: str, seed: int) -> tuple[dict, dict, dict, float]:
         limits[r["segment"]] = r["discount_limit"]
         if "limit_low" in r and "limit_high" in r:
             intervals[r["segment"]] = (r["limit_low"], r["limit_high"])
-    return chosen, limits, intervals, elapsed
+    return chosen, limits, intervals, elapsed, gain
 
 
 def measure(name: str) -> dict:
     """Run both seeds on scenario ``name`` in this process; the agreement record."""
     import resource
-    (c1, l1, i1, t1), (c2, l2, i2, t2) = (_decisions(name, s) for s in SEEDS)
+    (c1, l1, i1, t1, g1), (c2, l2, i2, t2, g2) = (_decisions(name, s) for s in SEEDS)
     segments = list(c1)
     agree = sum(c1[s] == c2.get(s) for s in segments)
     common = [s for s in l1 if s in l2]
@@ -60,6 +67,7 @@ def measure(name: str) -> dict:
         "limits_equal": sum(m < 1e-9 for m in moves), "limits_published": len(common),
         "max_limit_move_pp": round(100 * max(moves, default=0.0), 1),
         "seconds_per_seed": [round(t1, 1), round(t2, 1)],
+        "oos_gain_per_seed": [g1, g2],
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2),
         "chosen": {s: [c1[s], c2.get(s)] for s in segments},
         "limits": {s: [l1[s], l2[s]] for s in common},

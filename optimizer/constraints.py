@@ -100,6 +100,11 @@ class Constraints:
         The weekly rows carry the dialler's queue: minutes demanded in a week and not made
         in it are made in a later week (one variable ``q[w] >= 0`` per week, see
         :mod:`optimizer.build`); False: each week's demand must fit in that week.
+    indifference : float
+        The tie-break's indifference zone, a share of each segment's best objective per
+        debtor: offers whose estimate is within it of the best are treated as equal and the
+        smallest discount, then the fewest installments, among them is taken
+        (:mod:`optimizer.indifference`). 0: the older rule (ties within the standard errors).
 
     Raises
     ------
@@ -119,6 +124,7 @@ class Constraints:
     confidence: float = 0.5
     tie_break: bool = True
     agent_queue: bool = False
+    indifference: float = 0.0
 
     def __post_init__(self) -> None:
         _finite_nonneg("budget", self.budget)
@@ -144,6 +150,9 @@ class Constraints:
             raise _bad("tie_break", "True or False", self.tie_break)
         if not isinstance(self.agent_queue, (bool, np.bool_)):
             raise _bad("agent_queue", "True or False", self.agent_queue)
+        ind = self.indifference
+        if isinstance(ind, bool) or not isinstance(ind, (int, float, np.floating)) or not 0 <= float(ind) < 1:
+            raise _bad("indifference", "a share in [0, 1)", ind)
         if not isinstance(self.chronic_not_better, (bool, np.bool_)):
             raise _bad("chronic_not_better", "True or False", self.chronic_not_better)
         if self.min_recovery is not None:
@@ -170,6 +179,7 @@ class Constraints:
             "confidence": float(self.confidence),
             "tie_break": bool(self.tie_break),
             "agent_queue": bool(self.agent_queue),
+            "indifference": float(self.indifference),
         }
 
 

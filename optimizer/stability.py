@@ -8,9 +8,10 @@ constraints and tie-break; for every segment this gives
 
 * ``win_share``: the share of replicates in which the published chosen offer (the offer
   with the largest share) is chosen again;
-* ``limit_low`` / ``limit_high``: the discount limit as an interval: the union of the
-  replicates' range (with 30 replicates about a 94% interval) and its reflection about the
-  published limit (the basic bootstrap interval), clipped to the segment's catalogue.
+* ``limit_low`` / ``limit_high``: the discount limit as a 95% *prediction* interval for
+  another estimate of the same book (another seed): the published limit plus or minus the
+  95% quantile of the distance between two replicates' limits, joined with the replicates'
+  range, clipped to the segment's catalogue (:func:`prediction_interval`).
 """
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ import polars as pl
 from optimizer.constraints import DEFAULT_SOLVER, Constraints
 from optimizer.solution import PolicySolution
 
-__all__ = ["BOOT_COLUMNS", "stability", "chosen_offers"]
+__all__ = ["BOOT_COLUMNS", "PREDICTION_LEVEL", "stability", "chosen_offers", "prediction_interval"]
+
+#: Probability with which the published limit interval holds another estimate's limit.
+PREDICTION_LEVEL = 0.95
 
 #: Replicate columns and the mean each one replaces.
 BOOT_COLUMNS = {"npv_boot": "npv", "cost_boot": "cost", "give_boot": "give", "cash30_boot": "cash30"}
@@ -31,6 +35,23 @@ def chosen_offers(solution: PolicySolution) -> dict[str, str]:
     top = (solution.shares.sort(["segment", "share"], descending=[False, True], maintain_order=True)
            .group_by("segment", maintain_order=True).first())
     return dict(zip(top["segment"].to_list(), top["offer"].to_list()))
+
+
+def prediction_interval(point: float, replicates: np.ndarray, top: float, level: float = PREDICTION_LEVEL
+                        ) -> tuple[float, float]:
+    """Where another estimate of the same book puts a limit: ``point -/+ w``, joined with the replicates' range.
+
+    Two independent estimates differ as two independent draws of the estimate do, so ``w``
+    is the ``level`` quantile of ``|L_i - L_j|`` over the pairs of bootstrap replicates
+    ``i != j``; a confidence interval for the true limit would be about ``sqrt(2)`` narrower.
+    Clipped to ``[0, top]`` (the segment's largest catalogue discount).
+    """
+    vals = np.asarray(replicates, dtype=float)
+    if vals.size < 2:
+        return point, point
+    diffs = np.abs(vals[:, None] - vals[None, :])[~np.eye(vals.size, dtype=bool)]
+    w = float(np.quantile(diffs, level))
+    return max(0.0, min(point - w, float(vals.min()))), min(top, max(point + w, float(vals.max())))
 
 
 def stability(coef: pl.DataFrame, constraints: Constraints, solution: PolicySolution, *,
@@ -68,13 +89,7 @@ def stability(coef: pl.DataFrame, constraints: Constraints, solution: PolicySolu
         point = limits.get(s, np.nan)
         vals = np.array(boot_limits[s], dtype=float)
         if vals.size and np.isfinite(point):
-            q_lo, q_hi = float(vals.min()), float(vals.max())
-            # union of the percentile and the basic (reflected) bootstrap intervals: the
-            # replicates see the debtors' noise around this estimate, not the whole spread
-            # of another estimate, and may sit on one side of it
-            top = float(coef.filter(pl.col("segment") == s)["discount"].max())
-            lo = max(0.0, min(q_lo, 2 * point - q_hi, point))
-            hi = min(top, max(q_hi, 2 * point - q_lo, point))
+            lo, hi = prediction_interval(point, vals, float(coef.filter(pl.col("segment") == s)["discount"].max()))
         else:
             lo = hi = point
         rows.append({"segment": s, "chosen_offer": chosen[s], "win_share": wins[s] / used if used else np.nan,

@@ -350,6 +350,9 @@ class OptimizerSettings:
                                       lo=0.0, hi=1.0, source="judgement")
     confidence: float = param(0.95, "probability", "Budget, budget-share and liquidity rows hold with this probability in a run of the book (0.5 = on average).",
                               lo=0.5, hi=0.999, source="judgement: a 1-in-20 miss")
+    indifference: float = param(0.01, "share of the segment's best net per debtor",
+                                "Offers within this share of a segment's best estimate are treated as equal; the smallest discount, then the fewest installments, among them is chosen (0 = ties within the standard errors only).",
+                                lo=0.0, hi=0.5, source="judgement: 1% of a segment's net is below what a strategy lead tells apart; measured, docs/optimizer.md")
     sample_per_segment: int = param(5000, "debtors", "Debtors sampled per segment to estimate the LP coefficients.",
                                     lo=50, hi=1_000_000, source="judgement: standard errors below 2% of the mean")
     solver: str = param("highs", "", "LP solver.", choices=("highs", "cbc"), source="measured, see docs/optimizer.md")

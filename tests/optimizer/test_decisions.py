@@ -156,3 +156,50 @@ def test_stability_of_a_clear_choice_and_of_a_coin_flip():
     assert st["T"]["win_share"] == 1.0 and st["T"]["limit_low"] == st["T"]["limit_high"] == pytest.approx(0.2)
     assert 0.2 < st["U"]["win_share"] < 0.8
     assert st["U"]["limit_low"] == pytest.approx(0.0) and st["U"]["limit_high"] >= 0.3 - 1e-9
+
+
+# Indifference zone: segment Z, 100 debtors, objectives per debtor (npv - cost) a0 96
+# (0%, 1 payment), z6 99.5 (0%, 6 payments), a1 100 (10%), a2 60 (20%). Z = 100 x 100, so
+# the 0.1%-of-the-portfolio stake is 0.1 per debtor and delta = max(share x 100, 0.1).
+def zone_table(best: float = 100.0) -> pl.DataFrame:
+    rows = [("Z", "a0", 0.0, 1, 100, 97.0, 1.0, 0.0, 1.0, 2.0, False, "X"),
+            ("Z", "z6", 0.0, 6, 100, 100.5, 1.0, 0.0, 1.0, 2.0, False, "X"),
+            ("Z", "a1", 0.1, 1, 100, best + 1.0, 1.0, 5.0, 1.0, 2.0, False, "X"),
+            ("Z", "a2", 0.2, 1, 100, 61.0, 1.0, 9.0, 1.0, 2.0, False, "X")]
+    return table(rows)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_indifference_zone_takes_the_smallest_discount_then_the_fewest_installments(solver):
+    # 1%: delta 1, zone {a1, z6}: the smallest discount is 0%, z6; it gives up 0.5 x 100.
+    one = solve_policy(zone_table(), Constraints(indifference=0.01), solver=solver)
+    assert share(one, "Z", "z6") == pytest.approx(1.0)
+    assert one.objective == pytest.approx(9950.0)
+    assert one.tie_break["rule"] == "indifference" and one.tie_break["tolerance"] == pytest.approx(100.0)
+    # 5%: delta 5, zone {a1, z6, a0}: 0%, and one payment before six
+    five = solve_policy(zone_table(), Constraints(indifference=0.05), solver=solver)
+    assert share(five, "Z", "a0") == pytest.approx(1.0)
+    # a clearly better offer (a1 at 110, delta 1.1) wins alone
+    clear = solve_policy(zone_table(110.0), Constraints(indifference=0.01), solver=solver)
+    assert share(clear, "Z", "a1") == pytest.approx(1.0)
+
+
+def test_indifference_zone_keeps_every_row():
+    # a budget of 300 R$ (give 5 per debtor for a1) allows 60% on a1; the zone offers are worth
+    # the same, so the LP needs no discount at all there: z6 for the whole segment, budget slack.
+    sol = solve_policy(zone_table(), Constraints(indifference=0.01, budget=300.0))
+    assert share(sol, "Z", "z6") == pytest.approx(1.0)
+    assert sol.give_away == pytest.approx(0.0, abs=1e-3)
+    with pytest.raises(ValueError, match="indifference"):
+        Constraints(indifference=1.5)
+
+
+def test_the_limit_interval_is_a_prediction_interval_for_another_estimate():
+    from optimizer.stability import prediction_interval
+    # replicates at 0.30 except three at 0.35 and one at 0.25: |L_i - L_j| is 0.05 or 0.10 in
+    # 2 x (3 x 26 + 26 + 3) / 870 = 24.6% of the ordered pairs, 0.10 in 6/870: the 95% quantile is 0.05
+    reps = np.array([0.30] * 26 + [0.35] * 3 + [0.25])
+    assert prediction_interval(0.30, reps, 0.6) == pytest.approx((0.25, 0.35))
+    # all replicates equal: the point, unless the replicates themselves sit elsewhere
+    assert prediction_interval(0.30, np.full(30, 0.30), 0.6) == pytest.approx((0.30, 0.30))
+    assert prediction_interval(0.0, np.array([0.0] * 20 + [0.60] * 10), 0.6) == pytest.approx((0.0, 0.6))

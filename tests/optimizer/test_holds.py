@@ -37,8 +37,10 @@ def two_seeds(book, cache):
             for s in (101, 202)]
 
 
-@pytest.mark.xfail(reason="not met yet: on this 5,000-debtor base the two seeds choose the same offer (of 91) "
-                          "in fewer than 10 of 12 segments; see docs/optimizer.md, 'Stability'", strict=False)
+@pytest.mark.xfail(reason="not met: the coefficients' noise makes the choice among 91 offers a coin flip between "
+                          "near-equal offers in most segments; a rule stable enough for 10 of 12 gives the gain away, "
+                          "and the precision that would make it hold needs 30-100x the copies; see docs/optimizer.md, "
+                          "'Stability'", strict=False)
 def test_two_seeds_agree_on_the_chosen_offers(two_seeds):
     a, b = two_seeds
     ca, cb = chosen_offers(a.solution), chosen_offers(b.solution)
@@ -47,8 +49,6 @@ def test_two_seeds_agree_on_the_chosen_offers(two_seeds):
     assert agree >= 10, {s: (ca[s], cb[s]) for s in ca}
 
 
-@pytest.mark.xfail(reason="not met yet: the bootstrap limit intervals of this 5,000-debtor base miss the other "
-                          "seed's limit in a few segments; see docs/optimizer.md, 'Stability'", strict=False)
 def test_each_published_limit_interval_contains_the_other_seeds_limit(two_seeds):
     a, b = two_seeds
     la = {r["segment"]: r for r in a.solution.discount_limits.iter_rows(named=True)}
@@ -59,6 +59,11 @@ def test_each_published_limit_interval_contains_the_other_seeds_limit(two_seeds)
                if not (la[s]["limit_low"] - 1e-9 <= lb[s]["discount_limit"] <= la[s]["limit_high"] + 1e-9
                        and lb[s]["limit_low"] - 1e-9 <= la[s]["discount_limit"] <= lb[s]["limit_high"] + 1e-9)]
     assert not outside, outside
+    # contained because they say how far another estimate moves, not because they span the catalogue
+    top = a.coefficients.group_by("segment").agg(pl.col("discount").max().alias("top"))
+    width = {r["segment"]: r["limit_high"] - r["limit_low"] for r in a.solution.discount_limits.iter_rows(named=True)}
+    full = sum(width[s] >= t - 1e-9 for s, t in top.iter_rows())
+    assert full <= 6, (full, width)
 
 
 def test_a_binding_budget_holds_out_of_sample(book, cache, two_seeds):
