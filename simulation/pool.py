@@ -49,7 +49,8 @@ from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
-__all__ = ["WorkerPool", "parallel_map", "default_workers", "resolve_workers", "worker_shared", "WATCHDOG_SECONDS"]
+__all__ = ["WorkerPool", "parallel_map", "default_workers", "resolve_workers", "worker_shared", "job_pool",
+           "WATCHDOG_SECONDS"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -182,8 +183,13 @@ class WorkerPool:
         self._dir: str | None = None  # the pool's own temporary directory (the shared state's files)
         self._shared_path: str | None = None
         self._stashes = itertools.count()
+        self._borrowed: WorkerPool | None = None  # the job pool whose workers run this pool's tasks
 
     def _executor(self) -> ProcessPoolExecutor:
+        lender = _JOB_POOL[-1] if _JOB_POOL else None
+        if self._pool is None and lender is not None and lender is not self and lender.workers > 1:
+            self._borrowed = lender  # the job's workers (job_pool): not started, not stopped here
+            return lender._executor()
         if self._pool is None:
             with _sigint_held():
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
@@ -268,9 +274,14 @@ class WorkerPool:
             shutil.rmtree(folder, ignore_errors=True)  # created by this pool, holds only its files
 
     def terminate(self) -> None:
-        """Stop at once: cancel queued tasks and kill the workers (idempotent)."""
+        """Stop at once: cancel queued tasks and kill the workers (idempotent; a borrowed job
+        pool's workers too, since they may be running this pool's tasks)."""
+        lender, self._borrowed = self._borrowed, None
+        if lender is not None:
+            lender.terminate()
         pool, self._pool = self._pool, None
         if pool is None:
+            self._remove_dir()
             return
         procs = list(getattr(pool, "_processes", {}).values())
         for p in procs:
@@ -290,7 +301,8 @@ class WorkerPool:
         self._remove_dir()
 
     def close(self) -> None:
-        """Let the workers finish and stop them (idempotent)."""
+        """Let the workers finish and stop them (idempotent); a job pool's workers stay for the next stage."""
+        self._borrowed = None
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -308,6 +320,31 @@ class WorkerPool:
     def describe(self) -> dict[str, Any]:
         """For manifests: ``{"backend": "processes" or "in-process", "workers": n}``."""
         return {"backend": "processes" if self.workers > 1 else "in-process", "workers": self.workers}
+
+
+_JOB_POOL: list[WorkerPool] = []
+
+
+@contextmanager
+def job_pool(workers: int | None) -> Iterator[WorkerPool]:
+    """One set of worker processes for every :class:`WorkerPool` used inside the block.
+
+    A job of several stages (``acordo run``: baseline, coefficients, validation, sensitivity,
+    report) starts its workers once: inside the block, a pool of more than one worker runs
+    its tasks on these processes instead of spawning its own (each spawn costs about a
+    second of imports per worker), and closing it leaves them running. Each pool still
+    ships its own ``shared`` state (a worker keeps only the last one it read). The workers
+    stop at the end of the block, and are killed when an exception leaves it or when a
+    borrowing pool is terminated. With one worker nothing is started. Results do not change:
+    tasks are pure functions of ``(shared, task)``.
+    """
+    pool = WorkerPool(workers)
+    _JOB_POOL.append(pool)
+    try:
+        with pool:
+            yield pool
+    finally:
+        _JOB_POOL.remove(pool)
 
 
 def parallel_map(fn: Callable[[Any, T], R], tasks: Sequence[T], *, workers: int | None = None, shared: Any = None,
