@@ -141,8 +141,29 @@ def _init_worker(parent: int, shared: Any) -> None:
     _SHARED["shared"] = shared
 
 
+_LIBC: list = []
+
+
+def _release_memory() -> None:
+    """Give the heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    A worker serves every stage of a job (:func:`job_pool`): without this, the memory a
+    large task freed would stay resident in it through the stages that follow.
+    """
+    if not _LIBC:
+        try:
+            _LIBC.append(ctypes.CDLL("libc.so.6").malloc_trim if sys.platform.startswith("linux") else None)
+        except (OSError, AttributeError):
+            _LIBC.append(None)
+    if _LIBC[0] is not None:
+        _LIBC[0](0)
+
+
 def _call(fn: Callable[[Any, T], R], task: T) -> R:
-    return fn(_SHARED.get("shared"), task)
+    try:
+        return fn(_SHARED.get("shared"), task)
+    finally:
+        _release_memory()
 
 
 def _call_stashed(path: str, fn: Callable[[Any, T], R], task: T) -> R:
@@ -150,10 +171,15 @@ def _call_stashed(path: str, fn: Callable[[Any, T], R], task: T) -> R:
     held = _SHARED.get("stash")
     if held is None or held[0] != path:
         _SHARED.pop("stash", None)  # let the previous one go before reading the next
+        held = None
+        _release_memory()
         with open(path, "rb") as fh:
             held = (path, pickle.load(fh))
         _SHARED["stash"] = held
-    return fn(held[1], task)
+    try:
+        return fn(held[1], task)
+    finally:
+        _release_memory()
 
 
 _POOL_SHARED: Any = object()
