@@ -323,65 +323,74 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
     from optimizer.optimize import optimize, validation_seed
     from reports.document import write_report
     from scenarios.assumptions import assumptions_table
+    from simulation.pool import job_pool
     check_target(out, force)
     watch = Stopwatch()
     with watch.stage("load"):
         prepared = prepare(scenario_path, portfolio)
-    sc = prepared.scenario
-    seed = sc.monte_carlo.seed if seed is None else seed
-    R = replications or sc.monte_carlo.replications
-    with watch.stage("baseline"):
-        baseline = simulate_job(prepared, sc.baseline, "baseline", seed=validation_seed(seed), replications=R,
-                                workers=workers, progress=progress)
-    with watch.stage("optimize"):
-        tracked = _StageStart(progress)
-        result = optimize(prepared.model, seed=seed, replications=R, workers=workers, baseline=baseline,
-                          cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
-                          progress=tracked if progress else None)
-        tracked.finish()
-    for stage_name in ("coefficients", "lp", "frontier", "validation"):
-        if stage_name in result.timings:
-            watch.timings[f"optimize.{stage_name}"] = result.timings[stage_name]
-    _raise_if_unsolved(prepared, result)
-    SR = min(sensitivity_replications or max(2, min(R, 5)), R)  # a prefix of the re-simulation's replications
-    with watch.stage("sensitivity"):
-        tornado, marginal, sample = _sensitivity_stage(prepared, result, baseline, seed=validation_seed(seed),
-                                                       replications=R, sensitivity_replications=SR, workers=workers,
-                                                       progress=progress)
-    with run_directory(out, force) as stage:
-        with watch.stage("write"):
-            treatments = write_optimization(stage, prepared, result)
-            tornado.write_parquet(stage / "sensitivity.parquet", statistics=False)
-            write_json(stage / "marginal.json", marginal)
-            assumptions_table(sc, prepared.inputs.facts).write_parquet(stage / "assumptions.parquet", statistics=False)
-        extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
-                 "sensitivity_replications": SR, "sensitivity_sample": sample.n, "report_date": _report_date(), **treatments}
-        write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
-                                                     watch.timings, extra))
-        with watch.stage("report"):
-            if progress:
-                progress("report", 0, 1)
-            write_report(stage, lang=lang)
-            if progress:
-                progress("report", 1, 1)
-        write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
-                                                     watch.timings, extra))
+    with job_pool(workers) as pool:  # the workers start once, for every stage
+        sc = prepared.scenario
+        seed = sc.monte_carlo.seed if seed is None else seed
+        R = replications or sc.monte_carlo.replications
+        with watch.stage("baseline"):
+            baseline = simulate_job(prepared, sc.baseline, "baseline", seed=validation_seed(seed), replications=R,
+                                    workers=workers, progress=progress)
+        with watch.stage("optimize"):
+            tracked = _StageStart(progress)
+            result = optimize(prepared.model, seed=seed, replications=R, workers=workers, baseline=baseline,
+                              cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+                              progress=tracked if progress else None)
+            tracked.finish()
+        for stage_name in ("coefficients", "lp", "frontier", "validation"):
+            if stage_name in result.timings:
+                watch.timings[f"optimize.{stage_name}"] = result.timings[stage_name]
+        _raise_if_unsolved(prepared, result)
+        # at most 5 replications (a prefix of the re-simulation's); a sampled tornado takes the fewest that suffice
+        SR = min(sensitivity_replications or max(2, min(R, 5)), R)
+        with watch.stage("sensitivity"):
+            tornado, marginal, sample = _sensitivity_stage(prepared, result, baseline, seed=validation_seed(seed),
+                                                           replications=R, sensitivity_replications=SR, workers=workers,
+                                                           progress=progress, fixed=sensitivity_replications is not None)
+        SR = int(tornado["replications"][0]) if tornado.height else SR
+        with run_directory(out, force) as stage:
+            with watch.stage("write"):
+                treatments = write_optimization(stage, prepared, result)
+                tornado.write_parquet(stage / "sensitivity.parquet", statistics=False)
+                write_json(stage / "marginal.json", marginal)
+                assumptions_table(sc, prepared.inputs.facts).write_parquet(stage / "assumptions.parquet", statistics=False)
+            extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
+                     "sensitivity_replications": SR, "sensitivity_sample": sample.n, "report_date": _report_date(), **treatments}
+            write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
+                                                         watch.timings, extra))
+            with watch.stage("report"):
+                if progress:
+                    progress("report", 0, 1)
+                write_report(stage, lang=lang, pool=pool)
+                if progress:
+                    progress("report", 1, 1)
+            write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},
+                                                         watch.timings, extra))
     return Path(out)
 
 
 def _sensitivity_stage(prepared: Prepared, result, baseline: SimulationResult, *, seed, replications: int,
-                       sensitivity_replications: int, workers: int, progress: Progress | None):
+                       sensitivity_replications: int, workers: int, progress: Progress | None, fixed: bool = False):
     """The tornado of the optimized policy with current practice in the same design, and the
     value of one more agent: one stratified sample, one pool, the re-simulations as references.
 
     Both policies are simulated under every variant on the same sample with the same draws
     (common random numbers), so "does the optimized policy still beat current practice at
     each end of each bar" is a paired gain with its interval, not a second tornado.
+
+    The sample and its replications (2 to ``sensitivity_replications``, the fewest whose
+    sample fits in half the book; exactly ``sensitivity_replications`` when ``fixed``) follow
+    ``monte_carlo.sensitivity_precision`` (:func:`simulation.sensitivity.sensitivity_design`).
     """
     from simulation.pool import WorkerPool
-    from simulation.sensitivity import SENSITIVITY_PARAMETERS, agent_value, sensitivity, sensitivity_sample
+    from simulation.sensitivity import SENSITIVITY_PARAMETERS, agent_value, sensitivity, sensitivity_design
     sc = prepared.scenario
     SR, R = sensitivity_replications, replications
+    candidates = (SR,) if fixed else tuple(range(min(2, SR), SR + 1))
     plan = OfferPlan.from_policy(result.policy, sc)
     # the optimized policy was re-simulated on these seeds already: its runs are the reference
     reference = result.optimized.values("net_npv")
@@ -389,8 +398,8 @@ def _sensitivity_stage(prepared: Prepared, result, baseline: SimulationResult, *
     tick = (lambda k: progress("sensitivity", k, steps)) if progress else None
     with WorkerPool(workers) as pool:
         # a stratified sample of the book, sized by monte_carlo.sensitivity_precision (docs/sensitivity.md)
-        sample = sensitivity_sample(prepared.model, plan, seed=seed, replications=SR,
-                                    precision=sc.monte_carlo.sensitivity_precision, pool=pool)
+        sample, SR = sensitivity_design(prepared.model, plan, seed=seed, replications=candidates,
+                                        precision=sc.monte_carlo.sensitivity_precision, pool=pool)
         tornado = sensitivity(prepared.model, plan, seed=seed, replications=SR, reference=reference, sample=sample,
                               compare=OfferPlan.from_policy(sc.baseline, sc),
                               compare_reference=baseline.values("net_npv"), pool=pool, progress=tick)

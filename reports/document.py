@@ -27,6 +27,7 @@ import datetime as _dt
 import os
 import shutil
 from pathlib import Path
+from typing import Sequence
 
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
@@ -47,6 +48,7 @@ from reports.page_operations import agents_page, cashflow_page, compliance_page
 from reports.page_practice import practice_pages
 from reports.page_policy import curves_page, frontier_page, policy_pages
 from reports.rundata import RunData, load_run
+from simulation.pool import WorkerPool
 
 __all__ = ["PAGE_SIZE", "PNG_DPI", "Column", "write_report", "build_pages", "save_figures", "pdf_metadata"]
 
@@ -104,11 +106,14 @@ def pdf_metadata(data: RunData, lang: str) -> dict[str, object]:
     }
 
 
-def save_figures(data: RunData, lang: str, directory: Path) -> list[Path]:
-    """Every figure of :data:`reports.figures.FIGURES` as ``directory/NAME.png`` (fixed DPI, no metadata)."""
+def save_figures(data: RunData, lang: str, directory: Path, names: Sequence[str] | None = None) -> list[Path]:
+    """Every figure of :data:`reports.figures.FIGURES` (or those ``names``) as ``directory/NAME.png``
+    (fixed DPI, no metadata)."""
     directory.mkdir(parents=True, exist_ok=True)
     out = []
     for name, draw in F.FIGURES.items():
+        if names is not None and name not in names:
+            continue
         with F.style():
             ax = draw(data, lang)
             path = directory / f"{name}.png"
@@ -117,7 +122,30 @@ def save_figures(data: RunData, lang: str, directory: Path) -> list[Path]:
     return out
 
 
-def write_report(run_dir: str | Path, lang: str = "en") -> Path:
+def _write_pdf(data: RunData, lang: str, path: Path) -> None:
+    with F.style():
+        pages = build_pages(data, lang)
+        with PdfPages(path, metadata=pdf_metadata(data, lang)) as out:
+            for fig in pages:
+                out.savefig(fig)
+
+
+def _write_figures(data: RunData, lang: str, directory: Path, names: Sequence[str] | None = None) -> None:
+    with i18n.currency(run_currency(data)):
+        save_figures(data, lang, directory, names)
+
+
+def _draw_part(shared: tuple[str, str, str, str], part: tuple[str, tuple[str, ...]]) -> None:
+    """On a worker: the PDF (``("pdf", ())``) or some PNG figures (``("png", names)``) of the run in ``root``."""
+    root, lang, tmp_pdf, tmp_dir = shared
+    data = load_run(Path(root))
+    if part[0] == "pdf":
+        _write_pdf(data, lang, Path(tmp_pdf))
+    else:
+        _write_figures(data, lang, Path(tmp_dir), part[1])
+
+
+def write_report(run_dir: str | Path, lang: str = "en", pool: WorkerPool | None = None) -> Path:
     """Write ``report.pdf`` and ``figures/*.png`` into the run directory ``run_dir``.
 
     Parameters
@@ -125,6 +153,9 @@ def write_report(run_dir: str | Path, lang: str = "en") -> Path:
     run_dir : str or Path
         A directory written by ``acordo run``; only read (see :func:`reports.rundata.load_run`).
     lang : {"en", "pt-BR"}
+    pool : WorkerPool, optional
+        The job's workers: with two or more, the PDF and the PNG figures (in two halves) are
+        drawn at the same time on them (the same bytes as drawn here, one after the other).
 
     Returns
     -------
@@ -149,13 +180,13 @@ def write_report(run_dir: str | Path, lang: str = "en") -> Path:
         if leftover.exists():
             shutil.rmtree(leftover)
     try:
-        with F.style():
-            pages = build_pages(data, lang)
-            with PdfPages(tmp_pdf, metadata=pdf_metadata(data, lang)) as out:
-                for fig in pages:
-                    out.savefig(fig)
-        with i18n.currency(run_currency(data)):
-            save_figures(data, lang, tmp_dir)
+        if pool is not None and pool.workers > 1:
+            names = tuple(F.FIGURES)
+            parts = [("pdf", ()), ("png", names[0::2]), ("png", names[1::2])]
+            pool.map(_draw_part, parts, shared=(str(root), lang, str(tmp_pdf), str(tmp_dir)))
+        else:
+            _write_pdf(data, lang, tmp_pdf)
+            _write_figures(data, lang, tmp_dir)
         figures_dir = root / "figures"
         if figures_dir.exists():
             figures_dir.rename(old_dir)

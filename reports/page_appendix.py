@@ -22,8 +22,8 @@ def _sensitivity_page(data: RunData, lang: str) -> _Page:
     if sens is not None and "headline_replications" in sens.columns and sens.height:
         sr, hr = int(sens.get_column("replications")[0]), int(sens.get_column("headline_replications")[0])
         head = float(sens.get_column("headline_reference")[0])
-        if sr == hr:
-            note += " " + t("sensitivity_same_reference", lang, r=sr)
+        if sr == hr or ref == head:  # a sampled tornado's level is the headline itself (docs/sensitivity.md)
+            note += " " + t("sensitivity_same_reference", lang, r=hr)
         else:
             note += " " + t("sensitivity_prefix_reference", lang, sr=sr, r=hr, ref=i18n.money(ref, lang, 0),
                             head=i18n.money(head, lang, 0))

@@ -49,7 +49,8 @@ from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
-__all__ = ["WorkerPool", "parallel_map", "default_workers", "resolve_workers", "worker_shared", "WATCHDOG_SECONDS"]
+__all__ = ["WorkerPool", "parallel_map", "default_workers", "resolve_workers", "worker_shared", "job_pool",
+           "WATCHDOG_SECONDS"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -140,8 +141,29 @@ def _init_worker(parent: int, shared: Any) -> None:
     _SHARED["shared"] = shared
 
 
+_LIBC: list = []
+
+
+def _release_memory() -> None:
+    """Give the heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    A worker serves every stage of a job (:func:`job_pool`): without this, the memory a
+    large task freed would stay resident in it through the stages that follow.
+    """
+    if not _LIBC:
+        try:
+            _LIBC.append(ctypes.CDLL("libc.so.6").malloc_trim if sys.platform.startswith("linux") else None)
+        except (OSError, AttributeError):
+            _LIBC.append(None)
+    if _LIBC[0] is not None:
+        _LIBC[0](0)
+
+
 def _call(fn: Callable[[Any, T], R], task: T) -> R:
-    return fn(_SHARED.get("shared"), task)
+    try:
+        return fn(_SHARED.get("shared"), task)
+    finally:
+        _release_memory()
 
 
 def _call_stashed(path: str, fn: Callable[[Any, T], R], task: T) -> R:
@@ -149,10 +171,15 @@ def _call_stashed(path: str, fn: Callable[[Any, T], R], task: T) -> R:
     held = _SHARED.get("stash")
     if held is None or held[0] != path:
         _SHARED.pop("stash", None)  # let the previous one go before reading the next
+        held = None
+        _release_memory()
         with open(path, "rb") as fh:
             held = (path, pickle.load(fh))
         _SHARED["stash"] = held
-    return fn(held[1], task)
+    try:
+        return fn(held[1], task)
+    finally:
+        _release_memory()
 
 
 _POOL_SHARED: Any = object()
@@ -182,8 +209,13 @@ class WorkerPool:
         self._dir: str | None = None  # the pool's own temporary directory (the shared state's files)
         self._shared_path: str | None = None
         self._stashes = itertools.count()
+        self._borrowed: WorkerPool | None = None  # the job pool whose workers run this pool's tasks
 
     def _executor(self) -> ProcessPoolExecutor:
+        lender = _JOB_POOL[-1] if _JOB_POOL else None
+        if self._pool is None and lender is not None and lender is not self and lender.workers > 1:
+            self._borrowed = lender  # the job's workers (job_pool): not started, not stopped here
+            return lender._executor()
         if self._pool is None:
             with _sigint_held():
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
@@ -268,9 +300,14 @@ class WorkerPool:
             shutil.rmtree(folder, ignore_errors=True)  # created by this pool, holds only its files
 
     def terminate(self) -> None:
-        """Stop at once: cancel queued tasks and kill the workers (idempotent)."""
+        """Stop at once: cancel queued tasks and kill the workers (idempotent; a borrowed job
+        pool's workers too, since they may be running this pool's tasks)."""
+        lender, self._borrowed = self._borrowed, None
+        if lender is not None:
+            lender.terminate()
         pool, self._pool = self._pool, None
         if pool is None:
+            self._remove_dir()
             return
         procs = list(getattr(pool, "_processes", {}).values())
         for p in procs:
@@ -290,7 +327,8 @@ class WorkerPool:
         self._remove_dir()
 
     def close(self) -> None:
-        """Let the workers finish and stop them (idempotent)."""
+        """Let the workers finish and stop them (idempotent); a job pool's workers stay for the next stage."""
+        self._borrowed = None
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -308,6 +346,31 @@ class WorkerPool:
     def describe(self) -> dict[str, Any]:
         """For manifests: ``{"backend": "processes" or "in-process", "workers": n}``."""
         return {"backend": "processes" if self.workers > 1 else "in-process", "workers": self.workers}
+
+
+_JOB_POOL: list[WorkerPool] = []
+
+
+@contextmanager
+def job_pool(workers: int | None) -> Iterator[WorkerPool]:
+    """One set of worker processes for every :class:`WorkerPool` used inside the block.
+
+    A job of several stages (``acordo run``: baseline, coefficients, validation, sensitivity,
+    report) starts its workers once: inside the block, a pool of more than one worker runs
+    its tasks on these processes instead of spawning its own (each spawn costs about a
+    second of imports per worker), and closing it leaves them running. Each pool still
+    ships its own ``shared`` state (a worker keeps only the last one it read). The workers
+    stop at the end of the block, and are killed when an exception leaves it or when a
+    borrowing pool is terminated. With one worker nothing is started. Results do not change:
+    tasks are pure functions of ``(shared, task)``.
+    """
+    pool = WorkerPool(workers)
+    _JOB_POOL.append(pool)
+    try:
+        with pool:
+            yield pool
+    finally:
+        _JOB_POOL.remove(pool)
 
 
 def parallel_map(fn: Callable[[Any, T], R], tasks: Sequence[T], *, workers: int | None = None, shared: Any = None,

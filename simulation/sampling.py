@@ -139,12 +139,18 @@ def stratified_total(sample: StratifiedSample, values: np.ndarray) -> tuple[floa
     return total, math.sqrt(float(var.sum()))
 
 
-def neyman_sizes(book: np.ndarray, spread: np.ndarray, target_se: float, minimum: int = 50) -> np.ndarray:
+def neyman_sizes(book: np.ndarray, spread: np.ndarray, target_se: float, minimum: int = 50,
+                 between: np.ndarray | None = None) -> np.ndarray:
     """Debtors per segment so that a total's standard error is at most ``target_se``.
 
     Neyman allocation, ``n_s`` proportional to ``N_s S_s``, with the total
-    ``n = (sum N_s S_s)^2 / (target_se^2 + sum N_s S_s^2)`` (finite population), each
-    segment at least ``minimum`` debtors (or all of them) and at most its size.
+    ``n = (sum N_s S_s)^2 / (target_se^2 + sum N_s B_s)``, each segment at least ``minimum``
+    debtors (or all of them) and at most its size. ``B_s`` is the part of ``S_s^2`` that
+    sampling more of the book removes (the finite-population correction): the spread of the
+    debtors' expected values, ``between``; the Monte Carlo noise of the simulated values,
+    the rest of ``S_s^2``, stays whatever the sample (the variance of
+    :func:`stratified_total` keeps it, ``f_s sigma_s^2 / R``). ``between`` defaults to
+    ``S_s^2`` (values without noise).
 
     Parameters
     ----------
@@ -154,14 +160,17 @@ def neyman_sizes(book: np.ndarray, spread: np.ndarray, target_se: float, minimum
         Per segment, the standard deviation ``S_s`` of the per-debtor value (a pilot's).
     target_se : float
         The standard error asked (> 0).
+    between : ndarray (S,), optional
+        Per segment, ``B_s <= S_s^2`` (default ``S_s^2``).
     """
     N = np.asarray(book, dtype=np.float64)
     sd = np.nan_to_num(np.asarray(spread, dtype=np.float64), nan=0.0)
+    b = sd * sd if between is None else np.minimum(np.nan_to_num(np.asarray(between, dtype=np.float64)), sd * sd)
     a = float(np.sum(N * sd))
     if a <= 0:
         sizes = np.zeros(N.size)
     else:
-        n_total = a * a / (target_se ** 2 + float(np.sum(N * sd * sd)))
+        n_total = a * a / (target_se ** 2 + float(np.sum(N * np.maximum(b, 0.0))))
         sizes = np.ceil(n_total * N * sd / a)
     sizes = np.maximum(sizes, np.minimum(N, minimum))
     return np.minimum(sizes, N).astype(np.int64)

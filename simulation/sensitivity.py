@@ -24,7 +24,8 @@ from simulation.sampling import Z95, StratifiedSample, draw_sample, neyman_sizes
 from simulation.variants import (SENSITIVITY_PARAMETERS, Variant, VariantJob, perturb, pool_for, simulate_variants,
                                  tornado_variants)
 
-__all__ = ["SENSITIVITY_PARAMETERS", "perturb", "sensitivity", "agent_value", "sensitivity_sample", "PILOT_PER_SEGMENT",
+__all__ = ["SENSITIVITY_PARAMETERS", "perturb", "sensitivity", "agent_value", "sensitivity_sample", "sensitivity_design",
+           "PILOT_PER_SEGMENT",
            "MIN_SAMPLED_CALLS"]
 
 #: Debtors per segment of the pilot that sizes the sample.
@@ -51,38 +52,72 @@ def _derived_seed(seed: int | np.random.SeedSequence, tag: int) -> np.random.See
 def sensitivity_sample(model: SimModel, plan: OfferPlan, *, seed, replications: int, precision: float,
                        parameters=tuple(SENSITIVITY_PARAMETERS), delta: float = 0.2,
                        workers: int | None = 1, pool: WorkerPool | None = None) -> StratifiedSample:
-    """The stratified sample whose tornado bars have 95% half-widths near ``precision × |net NPV|``.
+    """The stratified sample whose tornado bars, over ``replications`` replications, have 95%
+    half-widths near ``precision × |net NPV|``.
 
-    A pilot of :data:`PILOT_PER_SEGMENT` debtors per segment runs every variant; the largest
-    per-segment spread of the paired effects sizes a Neyman allocation
-    (:func:`simulation.sampling.neyman_sizes`). The whole book is returned when
-    ``precision`` is 0 or when the sample would hold more than half of it. ``pool``: the
-    job's pool (else one of ``workers`` is started for the pilot).
+    A pilot of :data:`PILOT_PER_SEGMENT` debtors per segment runs every variant; per segment,
+    the largest spread of the paired effects it predicts for ``replications`` replications
+    sizes a Neyman allocation (:func:`simulation.sampling.neyman_sizes`). The whole book is
+    returned when ``precision`` is 0 or when the sample would hold more than half of it.
+    ``pool``: the job's pool (else one of ``workers`` is started for the pilot).
+    """
+    return sensitivity_design(model, plan, seed=seed, replications=(replications,), precision=precision,
+                              parameters=parameters, delta=delta, workers=workers, pool=pool)[0]
+
+
+def sensitivity_design(model: SimModel, plan: OfferPlan, *, seed, replications: tuple[int, ...], precision: float,
+                       parameters=tuple(SENSITIVITY_PARAMETERS), delta: float = 0.2,
+                       workers: int | None = 1, pool: WorkerPool | None = None) -> tuple[StratifiedSample, int]:
+    """The sample and the number of replications that reach ``precision`` at the least cost.
+
+    The pilot (two replications) gives, per segment and variant, the spread ``S_s(2)`` of
+    the debtors' paired effects averaged over two replications and their Monte Carlo
+    variance ``sigma_s^2`` across replications; with ``R`` replications the spread is
+    ``S_s(R)^2 = S_s(2)^2 - sigma_s^2 / 2 + sigma_s^2 / R`` (between-debtor part plus the
+    noise left after averaging ``R`` runs). Each ``R`` of ``replications`` gets its Neyman
+    sample ``n(R)``, whose finite-population correction removes the between-debtor part only
+    (the Monte Carlo noise stays, even on the whole book). The cost of a design is ``R``
+    simulations of ``n(R)`` debtors (plus a fixed cost per simulation), and ``R · n(R)``
+    grows with ``R`` (``n(R)`` falls at most as ``1/R``), so the fewest replications whose
+    sample holds at most half of the book are the cheapest. When none does (or ``precision`` is 0), the whole book with the most
+    replications. Returns ``(sample, R)``.
     """
     seg = model.seg
     book = np.bincount(seg, minlength=model.n_segments)
     whole = draw_sample(seg, book, _derived_seed(seed, 0x5A))
+    most = max(replications)
     if precision <= 0:
-        return whole
+        return whole, most
     pilot = draw_sample(seg, np.minimum(book, PILOT_PER_SEGMENT), _derived_seed(seed, 0x5A))
     if pilot.whole or pilot.n * 2 > model.n:
-        return whole
-    R = 2 if replications >= 2 else 1
-    values = _run(VariantJob(pilot.model(model), (plan,), seed, R, tornado_variants(parameters, delta)), pool,
+        return whole, most
+    P = 2 if most >= 2 else 1
+    values = _run(VariantJob(pilot.model(model), (plan,), seed, P, tornado_variants(parameters, delta)), pool,
                   workers)[0]
     ref, _ = stratified_total(pilot, values[0])
-    spread = np.zeros(model.n_segments)
+    S = model.n_segments
+    between = np.zeros((values.shape[0] - 1, S))  # per variant and segment: spread^2 of the P-run means
+    noise = np.zeros((values.shape[0] - 1, S))  # and the Monte Carlo variance of one run
     for v in range(1, values.shape[0]):
-        d = (values[v] - values[0]).mean(axis=0)
-        for s in range(model.n_segments):
-            part = d[pilot.stratum == s]
-            if part.size > 1:
-                spread[s] = max(spread[s], float(part.std(ddof=1)))
+        d = values[v] - values[0]
+        dbar = d.mean(axis=0)
+        mc = d.var(axis=0, ddof=1) if P > 1 else np.zeros(d.shape[1])
+        for s in range(S):
+            inside = pilot.stratum == s
+            if inside.sum() > 1:
+                between[v - 1, s] = float(dbar[inside].var(ddof=1))
+                noise[v - 1, s] = float(mc[inside].mean())
     target = precision * max(abs(ref), 1.0) / Z95
-    sizes = neyman_sizes(book, spread, target)
-    if int(sizes.sum()) * 2 > model.n:
-        return whole
-    return draw_sample(seg, sizes, _derived_seed(seed, 0x5A))
+    expected = np.maximum(between - noise / P, 0.0)  # the spread of the debtors' expected effects
+    for R in sorted(set(replications)):
+        r = max(R, 1)
+        spread2 = (expected + noise / r).max(axis=0) if P > 1 else between.max(axis=0)
+        # the finite-population correction removes the first part only: the Monte Carlo noise stays
+        fpc = np.maximum(spread2 - noise.max(axis=0) / r, 0.0) if P > 1 else None
+        sizes = neyman_sizes(book, np.sqrt(spread2), target, between=fpc)
+        if int(sizes.sum()) * 2 <= model.n:
+            return draw_sample(seg, sizes, _derived_seed(seed, 0x5A)), R
+    return whole, most
 
 
 def _sample_for(model, plan, seed, replications, precision, sample, parameters, delta, workers,
@@ -104,8 +139,13 @@ def _reference_values(reference: np.ndarray | None, replications: int) -> np.nda
 
 
 def _mean_se(x: np.ndarray) -> tuple[float, float]:
-    """Mean over replications and its standard error (0 with one replication)."""
-    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0
+    """Mean over replications and its standard error (0 with one replication), the latter
+    scaled by ``t_{R-1} / z`` so that ``Z95 × se`` is the Student-t half-width of ``R`` runs."""
+    if x.size < 2:
+        return float(x.mean()), 0.0
+    from scipy import stats
+    scale = float(stats.t.ppf(0.975, x.size - 1)) / Z95
+    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size)) * scale
 
 
 # --------------------------------------------------------------------------- the tornado
@@ -137,6 +177,8 @@ def sensitivity(model: SimModel, plan: OfferPlan, *, seed, replications: int, de
     reference : ndarray, optional
         The unperturbed metric per replication when already simulated on the whole book
         with the same seed (replication ``r`` of a longer run is replication ``r`` here).
+        On the whole book its first ``replications`` pair with the variants; on a sample the
+        bars' level (``reference``, ``mean``) is the mean of all of it, with its Student-t error.
     precision : float, optional
         Half-width asked of each bar's 95% CI, as a share of the net NPV (default
         ``monte_carlo.sensitivity_precision``; 0 simulates the whole book).
@@ -160,6 +202,9 @@ def sensitivity(model: SimModel, plan: OfferPlan, *, seed, replications: int, de
     given = [_reference_values(reference, replications)]
     if compare is not None:
         given.append(_reference_values(compare_reference, replications))
+    # the levels of a sampled tornado: every replication of the full re-simulations (not only the first R)
+    levels = [None if g is None else np.asarray(full, dtype=np.float64)
+              for g, full in zip(given, (reference, compare_reference))]
     if metric != "net_npv":
         sample = draw_sample(model.seg, np.bincount(model.seg, minlength=model.n_segments), 0)
     variants = tornado_variants(parameters, delta)
@@ -186,10 +231,11 @@ def sensitivity(model: SimModel, plan: OfferPlan, *, seed, replications: int, de
             job = VariantJob(sample.model(model), plans, seed, replications, variants)
             values = _run(job, run, workers, tuple(range(len(plans))), None, progress)
             refs = [_mean_se(g) if g is not None else stratified_total(sample, values[p, 0])
-                    for p, g in enumerate(given)]
+                    for p, g in enumerate(levels)]
             gap = None
             if compare is not None:  # the gain of the references, paired by replication when both are known
-                gap = (_mean_se(given[0] - given[1]) if given[0] is not None and given[1] is not None
+                gap = (_mean_se(levels[0] - levels[1]) if levels[0] is not None and levels[1] is not None
+                       and levels[0].size == levels[1].size
                        else stratified_total(sample, values[0, 0] - values[1, 0]))
             rows = [_sampled_row(sample, values, v, refs, gap, p, factor - 1, model.n)
                     for v, (p, factor) in enumerate(variants[1:], start=1)]

@@ -208,9 +208,12 @@ def test_same_run_directory_same_bytes(run_dir, tmp_path):
         files = [target / "report.pdf", *sorted((target / "figures").glob("*.png"))]
         return {p.name: p.read_bytes() for p in files}
 
-    # the run wrote its report once (acordo run); rendering the same directory again gives the same bytes
+    # the run wrote its report once (acordo run, in process); rendering the same directory again,
+    # the PDF and the figures drawn at the same time on two workers, gives the same bytes
+    from simulation.pool import WorkerPool
     first = snapshot()
-    write_report(target, "en")
+    with WorkerPool(2) as pool:
+        write_report(target, "en", pool=pool)
     second = snapshot()
     assert set(first) == {"report.pdf", *(f"{n}.png" for n in FIGURES)}
     changed = [name for name in first if first[name] != second[name]]

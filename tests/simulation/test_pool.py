@@ -47,6 +47,22 @@ def test_each_map_may_bring_its_own_shared_state_to_the_same_workers():
     assert folder is None or not os.path.exists(folder)  # the pool's temporary files are gone with it
 
 
+def test_a_job_pool_lends_its_workers_to_every_pool_of_the_job():
+    from simulation.pool import job_pool
+    if default_workers() == 1:
+        pytest.skip("one core")
+    with job_pool(2) as job:
+        with WorkerPool(2, shared=3) as first:
+            got = first.map(_square, range(6))
+            pids = set(first.map(_pid, range(6)))
+        with WorkerPool(2) as second:  # a later stage: no worker started, the same processes
+            again = set(second.map(_pid, range(6)))
+        assert again <= pids | set(job.map(_pid, range(2))) and os.getpid() not in again
+        assert len(pids | again) <= 2
+    assert got == [3 * x * x for x in range(6)]
+    assert job._pool is None  # the workers stop with the job
+
+
 def test_one_worker_runs_here_and_many_run_elsewhere():
     assert set(WorkerPool(1).map(_pid, range(3))) == {os.getpid()}
     if default_workers() > 1:

@@ -55,6 +55,25 @@ def test_neyman_sizes_follow_the_spread_and_the_target():
     assert neyman_sizes(np.array([100]), np.array([10.0]), 1e-6).tolist() == [100]
 
 
+def test_monte_carlo_noise_is_not_removed_by_sampling_more_of_the_book():
+    # debtors alike in expectation, each run adds noise of sd 30: the spread is all Monte Carlo noise
+    rng = np.random.default_rng(3)
+    book = np.array([4000, 2000])
+    seg = np.repeat([0, 1], book)
+    R, sd, target = 2, 30.0, 600.0
+    spread = np.full(2, sd / np.sqrt(R))
+    sizes = neyman_sizes(book, spread, target, minimum=1, between=np.zeros(2))
+    # n = (sum N_s S_s)^2 / target^2, no finite-population correction: 6000^2 * 450 / 600^2 = 45,000 > the book
+    assert sizes.tolist() == book.tolist()
+    sizes = neyman_sizes(book, spread, 4 * target, minimum=1, between=np.zeros(2))
+    assert abs(sizes.sum() - 6000 ** 2 * 450 / 2400 ** 2) <= 2
+    sample = draw_sample(seg, sizes, 1)
+    _, se = stratified_total(sample, rng.normal(0.0, sd, size=(R, sample.n)))
+    assert se == pytest.approx(4 * target, rel=0.1)  # the standard error asked, not less
+    # the correction applied to the noise (the former sizing) gives a smaller sample and a larger error
+    assert neyman_sizes(book, spread, 4 * target, minimum=1).sum() < sizes.sum()
+
+
 @pytest.fixture(scope="module")
 def book():
     from scenarios.loader import load_scenario
