@@ -12,7 +12,8 @@ from scenarios.schema import Scenario
 from simulation.model import OUTCOMES
 from simulation.replication import DAILY_METRICS, TOTALS, ReplicationResult
 
-__all__ = ["SimulationResult", "mean_ci", "paired_differences", "HEADLINE"]
+__all__ = ["SimulationResult", "mean_ci", "paired_differences", "paired_segment_differences", "SEGMENT_METRICS",
+           "HEADLINE"]
 
 #: Metrics shown first in summaries and reports.
 HEADLINE: tuple[str, ...] = ("collected", "collected_npv", "net_npv", "give_away", "cost_npv", "moral_hazard_cost",
@@ -49,6 +50,44 @@ def paired_differences(a: "SimulationResult", b: "SimulationResult") -> dict[str
         mean, lo, hi = mean_ci(a.totals[:, i] - b.totals[:, i])
         out[k] = {"mean": mean, "ci95": [lo, hi]}
     return {"replications": int(a.totals.shape[0]), "metrics": out}
+
+
+#: Per-segment totals of ``segment_differences.json``: the daily metrics summed over the horizon, and
+#: ``net_npv`` (collected NPV less cost NPV).
+SEGMENT_METRICS: tuple[str, ...] = ("npv", "net_npv", "collected", "cost", "give_away", "agreements", "breaks",
+                                    "cures", "agency_collected")
+
+
+def _entry(values: np.ndarray) -> dict[str, object]:
+    mean, lo, hi = mean_ci(values)
+    return {"mean": mean, "ci95": [lo, hi]}
+
+
+def _compared(a: np.ndarray, b: np.ndarray) -> dict[str, dict[str, object]]:
+    """``a`` (optimized), ``b`` (baseline) and ``a - b`` per replication, each with its interval."""
+    diff = _entry(a - b)
+    lo, hi = diff["ci95"]
+    diff["significant"] = None if not math.isfinite(lo) else bool(lo > 0 or hi < 0)
+    return {"baseline": _entry(b), "optimized": _entry(a), "difference": diff}
+
+
+def paired_segment_differences(a: "SimulationResult", b: "SimulationResult") -> dict[str, object]:
+    """Per segment, ``b``'s and ``a``'s totals and ``a`` minus ``b``, paired by replication.
+
+    For ``segment_differences.json``: ``{"replications", "metrics", "segments": {segment: {metric:
+    {"baseline", "optimized", "difference"}}}, "total": {metric: ...}}``; each entry is ``{"mean",
+    "ci95"}`` over replications (null bounds with one replication), and the difference has
+    ``significant`` (its 95% interval excludes zero; null without an interval). ``a`` and ``b`` must
+    share their seeds (common random numbers), as the out-of-sample re-simulation does.
+    """
+    if a.daily.shape != b.daily.shape:
+        raise ValueError(f"paired_segment_differences: results of different shapes (got {a.daily.shape} and "
+                         f"{b.daily.shape}, expected the same replications and segments)")
+    ta, tb = a.segment_totals(), b.segment_totals()  # (R, S, metric)
+    segments = {name: {m: _compared(ta[:, s, j], tb[:, s, j]) for j, m in enumerate(SEGMENT_METRICS)}
+                for s, name in enumerate(a.scenario.segment_names)}
+    total = {m: _compared(ta[:, :, j].sum(axis=1), tb[:, :, j].sum(axis=1)) for j, m in enumerate(SEGMENT_METRICS)}
+    return {"replications": a.replications, "metrics": list(SEGMENT_METRICS), "segments": segments, "total": total}
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,6 +156,13 @@ class SimulationResult:
             mean, lo, hi = self.metric(k)
             out[k] = {"mean": mean, "ci95": [lo, hi]}
         return out
+
+    def segment_totals(self) -> np.ndarray:
+        """Per replication and segment, the totals of :data:`SEGMENT_METRICS`: array (R, S, len(SEGMENT_METRICS))."""
+        sums = self.daily.sum(axis=1)  # (R, S, len(DAILY_METRICS))
+        col = {m: sums[:, :, DAILY_METRICS.index(m)] for m in DAILY_METRICS}
+        col["net_npv"] = col["npv"] - col["cost"]
+        return np.stack([col[m] for m in SEGMENT_METRICS], axis=-1)
 
     def daily_table(self) -> pl.DataFrame:
         """Per replication, day and segment: the daily metrics, with the date."""
