@@ -548,8 +548,8 @@ LABELS: dict[str, dict[str, str]] = {
     "col_same_offer": {"en": "Same offer", "pt-BR": "Mesma oferta"},
     "col_margin_short": {"en": "Net per R$ of discount", "pt-BR": "Líquido por R$ de desconto"},
     "col_give_simulated": {"en": "Give-away (optimized)", "pt-BR": "Descontos (otimizada)"},
-    "col_recovery_compared": {"en": "Recovery (NPV): current → optimized",
-                              "pt-BR": "Recuperação (VPL): atual → otimizada"},
+    "col_recovery_compared": {"en": "Net recovery (NPV): current → optimized",
+                              "pt-BR": "Recuperação líquida (VPL): atual → otimizada"},
     "col_difference_paired": {"en": "Difference (paired)", "pt-BR": "Diferença (pareada)"},
     "policy_note_one": {
         "en": "Shaded rows: chronic late payers (discount capped, never better than their non-chronic peers). "

@@ -125,7 +125,7 @@ def _policy_pages(data: RunData, lang: str) -> list[_Page]:
                                                             seg.get_column("chronic").to_list(), desc):
         d = detail.get(name, {})
         n = int(d.get("debtors", debtors) or 0)
-        compared = data.segment_compared(name, "npv") if paired else None
+        compared = data.segment_compared(name, "net_npv") if paired else None
         if compared is not None:
             give = data.segment_compared(name, "give_away")
             sim = _compared_cells(compared, give["optimized"] if give else None, lang)
@@ -146,7 +146,7 @@ def _policy_pages(data: RunData, lang: str) -> list[_Page]:
         shade.append(bool(chronic))
         tot["debtors"] += n
         tot["balance"] += float(balance)
-    total = data.segment_compared(None, "npv") if paired else None
+    total = data.segment_compared(None, "net_npv") if paired else None
     if total is not None:
         give = data.segment_compared(None, "give_away")
         sim = _compared_cells(total, give["optimized"] if give else None, lang)

@@ -10,7 +10,7 @@ from scipy import stats
 
 from scenarios.schema import Scenario
 from simulation.model import OUTCOMES
-from simulation.replication import DAILY_METRICS, TOTALS, ReplicationResult
+from simulation.replication import DAILY_METRICS, SEGMENT_SUMS, TOTALS, ReplicationResult, segment_sums
 
 __all__ = ["SimulationResult", "mean_ci", "paired_differences", "paired_segment_differences", "SEGMENT_METRICS",
            "HEADLINE"]
@@ -52,10 +52,9 @@ def paired_differences(a: "SimulationResult", b: "SimulationResult") -> dict[str
     return {"replications": int(a.totals.shape[0]), "metrics": out}
 
 
-#: Per-segment totals of ``segment_differences.json``: the daily metrics summed over the horizon, and
-#: ``net_npv`` (collected NPV less cost NPV).
-SEGMENT_METRICS: tuple[str, ...] = ("npv", "net_npv", "collected", "cost", "give_away", "agreements", "breaks",
-                                    "cures", "agency_collected")
+#: Per-segment totals of ``segment_differences.json``, named and summed as in :data:`TOTALS` (the
+#: segments add up to the headline), ``net_npv`` being collected NPV less cost NPV.
+SEGMENT_METRICS: tuple[str, ...] = ("net_npv", *SEGMENT_SUMS)
 
 
 def _entry(values: np.ndarray) -> dict[str, object]:
@@ -80,7 +79,7 @@ def paired_segment_differences(a: "SimulationResult", b: "SimulationResult") -> 
     ``significant`` (its 95% interval excludes zero; null without an interval). ``a`` and ``b`` must
     share their seeds (common random numbers), as the out-of-sample re-simulation does.
     """
-    if a.daily.shape != b.daily.shape:
+    if a.daily.shape != b.daily.shape or a.by_segment is None or b.by_segment is None:
         raise ValueError(f"paired_segment_differences: results of different shapes (got {a.daily.shape} and "
                          f"{b.daily.shape}, expected the same replications and segments)")
     ta, tb = a.segment_totals(), b.segment_totals()  # (R, S, metric)
@@ -108,6 +107,8 @@ class SimulationResult:
         Per-debtor outcomes of the first replication.
     segment : ndarray (N,)
         Segment index of every debtor.
+    by_segment : ndarray (R, S, len(SEGMENT_SUMS)) or None
+        Per replication and segment, the sums of :data:`simulation.replication.SEGMENT_SUMS`.
     """
 
     scenario: Scenario
@@ -118,14 +119,18 @@ class SimulationResult:
     agent: np.ndarray = field(repr=False)
     debtors: dict[str, np.ndarray] = field(repr=False)
     segment: np.ndarray = field(repr=False)
+    by_segment: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def from_replications(cls, scenario: Scenario, policy_name: str, seed: int, reps: list[ReplicationResult],
                           segment: np.ndarray) -> "SimulationResult":
         """Collect replications (the first one's per-debtor arrays are kept)."""
         totals = np.array([[r.totals[k] for k in TOTALS] for r in reps])
+        S = len(scenario.segment_names)
+        by_segment = np.stack([r.by_segment if r.by_segment is not None else segment_sums(r.debtors, segment, S)
+                               for r in reps])
         return cls(scenario, policy_name, seed, totals, np.stack([r.daily for r in reps]),
-                   np.stack([r.agent for r in reps]), reps[0].debtors, segment)
+                   np.stack([r.agent for r in reps]), reps[0].debtors, segment, by_segment)
 
     @property
     def replications(self) -> int:
@@ -159,9 +164,10 @@ class SimulationResult:
 
     def segment_totals(self) -> np.ndarray:
         """Per replication and segment, the totals of :data:`SEGMENT_METRICS`: array (R, S, len(SEGMENT_METRICS))."""
-        sums = self.daily.sum(axis=1)  # (R, S, len(DAILY_METRICS))
-        col = {m: sums[:, :, DAILY_METRICS.index(m)] for m in DAILY_METRICS}
-        col["net_npv"] = col["npv"] - col["cost"]
+        if self.by_segment is None:
+            raise ValueError("segment_totals: the result has no per-segment sums (collect it with from_replications)")
+        col = {m: self.by_segment[:, :, j] for j, m in enumerate(SEGMENT_SUMS)}
+        col["net_npv"] = col["collected_npv"] - col["cost_npv"]
         return np.stack([col[m] for m in SEGMENT_METRICS], axis=-1)
 
     def daily_table(self) -> pl.DataFrame:
