@@ -257,7 +257,7 @@ LABELS: dict[str, dict[str, str]] = {
                  "ou mais."},
     "headline_needed": {
         "en": " About {n} replications (now {r}) would make it significant (80% power).",
-        "pt-BR": " Com cerca de {n} replicações (hoje {r}) seria significativa (poder 80%)."},
+        "pt-BR": " Com cerca de {n} replicações (hoje {r}), a diferença seria significativa (poder de 80%)."},
     "headline_hopeless": {
         "en": " No plausible number of replications would make it significant.",
         "pt-BR": " Nenhum número plausível de replicações a tornaria significativa."},

@@ -19,7 +19,10 @@ def _offer_mix(offers: list[dict], lang: str) -> str:
     for o in sorted(offers, key=lambda o: (-float(o.get("share", 0)), float(o["discount"]), int(o["installments"]))):
         text = i18n.offer(float(o["discount"]), int(o["installments"]), lang)
         share = float(o.get("share", 1.0))
-        lines.append(text if share >= 0.9995 else f"{i18n.percent(share, lang, 0)}: {text}")
+        if share >= 0.9995:
+            lines.append(text)
+        else:  # a share under half a percent is not "0%"
+            lines.append(f"{'<1%' if share < 0.005 else i18n.percent(share, lang, 0)}: {text}")
     return "\n".join(lines) if lines else t("none", lang)
 
 
@@ -155,13 +158,18 @@ def _policy_pages(data: RunData, lang: str) -> list[_Page]:
     rows.append([t("total", lang), "", f"{i18n.number(tot['debtors'], lang)}\n{m0(tot['balance'])}", "", "",
                  "", "", "", *sim])
     shade.append(False)
+    any_chronic = any(shade)
     columns = [Column(t("col_segment", lang), 1.45), Column(t("chronic", lang).capitalize(), 0.68, "center"),
-               Column(t("col_debtors_balance", lang), 0.8, "right", False), Column(t("col_offer_mix", lang), 1.05),
-               Column(t("col_cadence", lang), 1.7), Column(t("col_limit_ci", lang), 0.75, "right"),
+               Column(t("col_debtors_balance", lang), 0.8, "right", False),
+               Column(t("col_offer_mix", lang), 1.05 if any_chronic else 1.35),
+               Column(t("col_cadence", lang), 1.7 if any_chronic else 2.08), Column(t("col_limit_ci", lang), 0.75, "right"),
                Column(t("col_same_offer", lang), 0.6, "right"), Column(t("col_margin_short", lang), 0.75, "right"),
                Column(t("col_give_simulated", lang), 0.85, "right", False),
                Column(t("col_recovery_compared", lang), 1.55, "right", False),
                Column(t("col_difference_paired", lang), 1.0, "right", False)]
+    if not any_chronic:  # no chronic segment: no empty column
+        columns.pop(1)
+        rows = [r[:1] + r[2:] for r in rows]
     note = with_one_replication_note(t("policy_note_paired" if data.replications > 1 else "policy_note_one", lang,
                                        replications=i18n.number(data.replications, lang)), data, lang)
     note = " ".join(x for x in (note, empty_segment_note(data, lang)) if x)
