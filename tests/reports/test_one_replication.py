@@ -46,8 +46,8 @@ def test_the_run_data_have_no_interval_and_no_verdict(one_run):
     assert seg["replications"] == 1 and set(seg["segments"]) == {"recent", "middle", "old"}
     for entry in [*seg["segments"].values(), seg["total"]]:
         for side in ("baseline", "optimized", "difference"):
-            assert entry["npv"][side]["ci95"] == [None, None]
-        assert entry["npv"]["difference"]["significant"] is None
+            assert entry["net_npv"][side]["ci95"] == [None, None]
+        assert entry["net_npv"]["difference"]["significant"] is None
     assert (one_run / "report.pdf").stat().st_size > 0
 
 
