@@ -169,3 +169,10 @@ def test_appendix_values_are_written_as_a_reader_of_the_language_reads_them():
     assert _value("cadences.default", "d1 sms, d3 call", "pt-BR") == "d1 SMS, d3 ligação"
     assert _value("segments.antiga.rule", "7 <= months_late < inf", "pt-BR") == "7 <= months_late"
     assert _value("portfolio.sha256", "bc220c1db5d3779a", "pt-BR") == "bc220c1db5d3779a"
+
+
+def test_an_offer_share_under_half_a_percent_is_not_shown_as_zero():
+    from reports.page_policy import _offer_mix
+    text = _offer_mix([{"discount": 0.0, "installments": 12, "share": 0.997},
+                       {"discount": 0.0, "installments": 1, "share": 0.003}], "pt-BR")
+    assert text.splitlines() == ["100%: 0% de desconto, 12x", "<1%: 0% de desconto, à\u00a0vista"]
