@@ -237,8 +237,10 @@ def write_optimization(stage: Path, prepared: Prepared, result) -> dict:
         write_simulation(stage, prepared, result.optimized)
         write_simulation(stage, prepared, result.baseline, prefix="baseline_")
         if result.baseline is not None:  # optimized minus current practice, paired by replication
-            from simulation.results import paired_differences
+            from simulation.results import paired_differences, paired_segment_differences
             write_json(stage / "differences.json", paired_differences(result.optimized, result.baseline))
+            write_json(stage / "segment_differences.json",  # per segment, for the policy page
+                       paired_segment_differences(result.optimized, result.baseline))
     write_json(stage / "baseline_policy.json", {"policy": policy_json(prepared.scenario.baseline)})
     if prepared.scenario.cycles.enabled:  # the policy if the future were ignored, for the report's long-run page
         from acordo.longrun import write_long_run

@@ -201,9 +201,9 @@ LABELS: dict[str, dict[str, str]] = {
     "headline": {"en": "Headline: current practice against the optimized policy",
                  "pt-BR": "Resumo: prática atual contra a política otimizada"},
     "one_replication_note": {
-        "en": "With one replication no spread can be estimated, so no interval is given (–): "
+        "en": "No interval with one replication ([–], and no band): no spread can be estimated; "
               "run with --replications 2 or more.",
-        "pt-BR": "Com uma só replicação não é possível estimar a dispersão; por isso não há intervalo (–): "
+        "pt-BR": "Sem intervalo com uma replicação ([–], e sem faixa): não é possível estimar a dispersão; "
                  "use --replications 2 ou mais.",
     },
     "headline_note": {
@@ -257,7 +257,7 @@ LABELS: dict[str, dict[str, str]] = {
                  "ou mais."},
     "headline_needed": {
         "en": " About {n} replications (now {r}) would make it significant (80% power).",
-        "pt-BR": " Com cerca de {n} replicações (hoje {r}) seria significativa (poder 80%)."},
+        "pt-BR": " Com cerca de {n} replicações (hoje {r}), a diferença seria significativa (poder de 80%)."},
     "headline_hopeless": {
         "en": " No plausible number of replications would make it significant.",
         "pt-BR": " Nenhum número plausível de replicações a tornaria significativa."},
@@ -287,7 +287,7 @@ LABELS: dict[str, dict[str, str]] = {
     "offer_lump": {"en": "{d} off, lump sum", "pt-BR": "{d} de desconto, à\u00a0vista"},
     "offer_plan": {"en": "{d} off, {n} installments", "pt-BR": "{d} de desconto, {n}x"},
     "offer_plan_down": {"en": "{d} off, {n} installments ({dp} down)", "pt-BR": "{d} de desconto, {n}x (entrada {dp})"},
-    "cadence_summary": {"en": "{n} contacts, day {first} to {last}", "pt-BR": "{n} contatos, do dia {first} ao {last}"},
+    "cadence_summary": {"en": "{n} contacts, day {first} to {last}", "pt-BR": "{n} contatos, dias {first} a {last}"},
     "cadence_empty": {"en": "no contacts", "pt-BR": "sem contatos"},
     "per_debtor": {"en": "{v} per debtor", "pt-BR": "{v} por devedor"},
     "none": {"en": "none", "pt-BR": "nenhum"},
@@ -532,6 +532,40 @@ LABELS: dict[str, dict[str, str]] = {
                              "pt-BR": "Valor arrecadado acumulado, média e faixa de 95%"},
     "compare_diff_title": {"en": "Difference vs {ref} (paired, 95% CI)",
                            "pt-BR": "Diferença em relação a {ref} (pareada, IC 95%)"},
+    # report3: the policy table with per-segment intervals, and one replication on every page
+    "policy_note_paired": {
+        "en": "Shaded rows: chronic late payers (discount capped, never better than their non-chronic peers). "
+              "Discount limit: the largest discount worth giving; same offer: share of resampled coefficient tables "
+              "on which the LP picks the same offer; net per R$: net recovery of the last R$ of discount. Simulated "
+              "out of sample: means over {replications} replications ± half the 95% interval; differences paired by "
+              "replication, * when the interval excludes zero.",
+        "pt-BR": "Linhas sombreadas: devedores crônicos (desconto limitado, nunca melhor que o dos não crônicos). "
+                 "Limite de desconto: o maior desconto que compensa; mesma oferta: fração das tabelas de coeficientes "
+                 "reamostradas em que o PL escolhe a mesma oferta; líquido por R$: recuperação líquida do último R$ "
+                 "de desconto. Simulado fora da amostra: médias de {replications} replicações ± metade do intervalo "
+                 "de 95%; diferenças pareadas por replicação, * quando o intervalo exclui o zero."},
+    "col_limit_ci": {"en": "Discount limit [95% CI]", "pt-BR": "Limite de desconto [IC 95%]"},
+    "col_same_offer": {"en": "Same offer", "pt-BR": "Mesma oferta"},
+    "col_margin_short": {"en": "Net per R$ of discount", "pt-BR": "Líquido por R$ de desconto"},
+    "col_give_simulated": {"en": "Give-away (optimized)", "pt-BR": "Descontos (otimizada)"},
+    "col_recovery_compared": {"en": "Net recovery (NPV): current → optimized",
+                              "pt-BR": "Recuperação líquida (VPL): atual → otimizada"},
+    "col_difference_paired": {"en": "Difference (paired)", "pt-BR": "Diferença (pareada)"},
+    "policy_note_one": {
+        "en": "Shaded rows: chronic late payers (discount capped, never better than their non-chronic peers). "
+              "Discount limit: the largest discount worth giving; same offer: share of resampled coefficient tables "
+              "on which the LP picks the same offer; net per R$: net recovery of the last R$ of discount. Simulated "
+              "out of sample on one replication.",
+        "pt-BR": "Linhas sombreadas: devedores crônicos (desconto limitado, nunca melhor que o dos não crônicos). "
+                 "Limite de desconto: o maior desconto que compensa; mesma oferta: fração das tabelas de coeficientes "
+                 "reamostradas em que o PL escolhe a mesma oferta; líquido por R$: recuperação líquida do último R$ "
+                 "de desconto. Simulado fora da amostra em uma só replicação."},
+    "headline_note_one": {
+        "en": "Values of one out-of-sample replication (fresh random draws, shared agent pool).",
+        "pt-BR": "Valores de uma só replicação fora da amostra (sorteios novos, mesma equipe de agentes)."},
+    "simulation_line_one": {
+        "en": "one replication per policy, seed {seed}; horizon {horizon} days from {start}",
+        "pt-BR": "uma replicação por política, semente {seed}; horizonte de {horizon} dias a partir de {start}"},
 }
 
 #: The long-run page (several cycles, :mod:`reports.page_longrun`).

@@ -9,6 +9,7 @@ from reports.headline import headline
 from reports.i18n import t
 from reports.layout import PAGE_SIZE, _MARGIN_X, Column, _Page, _axes_in, _page, _table_pages
 from reports.rundata import RunData
+from reports.segment_notes import with_one_replication_note
 
 __all__ = ["sensitivity_page", "assumption_pages"]
 
@@ -33,7 +34,7 @@ def _sensitivity_page(data: RunData, lang: str) -> _Page:
         if head is not None and not head.significant:
             note += " " + t("sensitivity_beats_noise", lang)
     W, _H = PAGE_SIZE
-    page = _page(t("sensitivity_title", lang), data, lang, note)
+    page = _page(t("sensitivity_title", lang), data, lang, with_one_replication_note(note, data, lang))
     ax = _axes_in(page.fig, 3.0, 0.95, W - 3.0 - _MARGIN_X - 0.3, page.top - 0.95 - 0.1)
     F.fig_sensitivity(data, lang, ax=ax)
     ax.set_title("")

@@ -11,6 +11,7 @@ from reports.i18n import t
 from reports.layout import (PAGE_SIZE, _CONTENT_BOTTOM, _MARGIN_X, Column, _Page, _axes_in, _ci_text, _draw_table,
                             _layout, _money_auto, _page, _row_height, _signed_pp, _sized, _wrap)
 from reports.rundata import RunData, as_float
+from reports.segment_notes import with_one_replication_note
 
 __all__ = ["constraint_pages"]
 
@@ -50,7 +51,8 @@ def _weekly_detail(sol: dict, lang: str) -> tuple[str, str] | None:
 
 def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
     W, H = PAGE_SIZE
-    page = _page(t("constraints_title", lang), data, lang, t("constraints_note", lang))
+    page = _page(t("constraints_title", lang), data, lang,
+                 with_one_replication_note(t("constraints_note", lang), data, lang))
     fig = page.fig
     sol = data.solution
     cons = {c["name"]: c for c in sol.get("constraints", [])}

@@ -41,7 +41,7 @@ def _cover(data: RunData, lang: str) -> _Page:
         info.append((t("report_date", lang), i18n.date(str(m["report_date"]), lang)))
     horizon = data.assumption("calendar.horizon_days") or str(int(data.daily.get_column("day").max()) + 1)
     start = F._start_date(data)
-    sim_line = t("simulation_line", lang, replications=data.summary.get("replications", ""),
+    sim_line = t("simulation_line" if data.replications > 1 else "simulation_line_one", lang, replications=data.summary.get("replications", ""),
                  seed=data.summary.get("seed", m.get("seeds", {}).get("seed", "")), horizon=horizon,
                  start=i18n.date(start, lang) if start else "–")
     y = 6.62
@@ -120,18 +120,20 @@ def _cover(data: RunData, lang: str) -> _Page:
     top = min(3.55, y - 0.4)
     fig.text(x, (top + 0.12) / H, t("headline", lang), fontsize=12, fontweight="bold", va="baseline",
              color=F.COLORS["text"])
+    one = data.replications < 2
+    note = t("headline_note_one" if one else "headline_note", lang, replications=data.summary.get("replications", ""))
+    if data.differences is not None:
+        note += " " + t("headline_paired_note", lang)
+    if one:
+        note += " " + t("one_replication_note", lang)
+    note = _wrap(note, 8, table_w)
     size = 8.5  # smaller when the lines above pushed the table down: the note must stay above the footer
-    room = top - _CONTENT_BOTTOM - 0.3
+    room = top - _CONTENT_BOTTOM - 0.15 - (note.count("\n") + 1) * 8 * 1.25 / 72
     while size > 6.5 and (_row_height([[c.header] for c in cols], size)
                           + sum(_row_height(r, size) for r in _layout(cols, rows, table_w, size))) > room:
         size -= 0.25
     end = _draw_table(fig, _MARGIN_X, top, table_w, cols, _layout(cols, rows, table_w, size), size)
-    note = t("headline_note", lang, replications=data.summary.get("replications", ""))
-    if data.differences is not None:
-        note += " " + t("headline_paired_note", lang)
-    if int(data.summary.get("replications") or 0) < 2:
-        note += " " + t("one_replication_note", lang)
-    fig.text(x, (end - 0.1) / H, _wrap(note, 8, table_w), fontsize=8, color=F.COLORS["muted"], va="top")
+    fig.text(x, (end - 0.1) / H, note, fontsize=8, color=F.COLORS["muted"], va="top")
     return page
 
 

@@ -9,6 +9,7 @@ from reports.i18n import t
 from reports.layout import (PAGE_SIZE, _CONTENT_BOTTOM, _MARGIN_X, Column, _Page, _axes_in, _ci_text, _draw_table,
                             _layout, _page, _row_height, _signed, _sized, _text_width)
 from reports.rundata import RunData
+from reports.segment_notes import with_one_replication_note
 from simulation.results import mean_ci
 
 __all__ = ["cashflow_page", "agents_page", "compliance_page"]
@@ -16,7 +17,7 @@ __all__ = ["cashflow_page", "agents_page", "compliance_page"]
 
 def _cashflow_page(data: RunData, lang: str) -> _Page:
     W, H = PAGE_SIZE
-    page = _page(t("cashflow_title", lang), data, lang, t("cashflow_note", lang))
+    page = _page(t("cashflow_title", lang), data, lang, with_one_replication_note(t("cashflow_note", lang), data, lang))
     months, opt = F.monthly_cash(data)
     _months, base = F.monthly_cash(data, baseline=True)
     m0 = lambda v: i18n.money(v, lang, 0)  # noqa: E731
@@ -62,7 +63,7 @@ def _cell(values: np.ndarray, fmt, signed: bool = False) -> str:
 
 def _agents_page(data: RunData, lang: str) -> _Page:
     W, H = PAGE_SIZE
-    page = _page(t("agents_title", lang), data, lang, t("agents_note", lang))
+    page = _page(t("agents_title", lang), data, lang, with_one_replication_note(t("agents_note", lang), data, lang))
     ax = _axes_in(page.fig, 1.25, 1.3, W - 1.25 - _MARGIN_X - 0.8, page.top - 1.3 - 0.1)
     F.fig_agents(data, lang, ax=ax)
     ax.set_title("")
@@ -84,7 +85,8 @@ def _agents_page(data: RunData, lang: str) -> _Page:
 
 def _compliance_page(data: RunData, lang: str) -> _Page:
     W, _H = PAGE_SIZE
-    page = _page(t("compliance_title", lang), data, lang, t("compliance_note", lang))
+    page = _page(t("compliance_title", lang), data, lang,
+                 with_one_replication_note(t("compliance_note", lang), data, lang))
     top = page.top - 0.65
     gap = 2.0
     half = (W - 2 * _MARGIN_X - 1.0 - gap) / 2

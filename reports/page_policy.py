@@ -1,13 +1,15 @@
 """The policy pages: offers and cadence per segment, collection curves, the recovery frontier."""
 from __future__ import annotations
 
+import math
+
 from reports import figures as F
 from reports import i18n
 from reports.i18n import t
 from reports.layout import (PAGE_SIZE, _CONTENT_BOTTOM, _MARGIN_X, Column, _Page, _axes_in, _page, _table_pages,
                             _wrap)
 from reports.rundata import RunData
-from reports.segment_notes import empty_segment_note
+from reports.segment_notes import empty_segment_note, with_one_replication_note
 
 __all__ = ["policy_pages", "curves_page", "frontier_page"]
 
@@ -17,7 +19,10 @@ def _offer_mix(offers: list[dict], lang: str) -> str:
     for o in sorted(offers, key=lambda o: (-float(o.get("share", 0)), float(o["discount"]), int(o["installments"]))):
         text = i18n.offer(float(o["discount"]), int(o["installments"]), lang)
         share = float(o.get("share", 1.0))
-        lines.append(text if share >= 0.9995 else f"{i18n.percent(share, lang, 0)}: {text}")
+        if share >= 0.9995:
+            lines.append(text)
+        else:  # a share under half a percent is not "0%"
+            lines.append(f"{'<1%' if share < 0.005 else i18n.percent(share, lang, 0)}: {text}")
     return "\n".join(lines) if lines else t("none", lang)
 
 
@@ -41,7 +46,8 @@ def _segment_npv(data: RunData, baseline: bool) -> dict[str, float]:
 
 
 def _pair(a: float, b: float, lang: str) -> str:
-    """``R$ 4.64M`` over ``→ R$ 4.70M``: two amounts on one scale with three significant digits."""
+    """``R$ 4.64M`` over ``→ R$ 4.70M``: two amounts on one scale with three significant digits
+    (an older run directory, without ``segment_differences.json``: no intervals to show)."""
     scale = i18n.compact_scale(max(abs(a), abs(b)))
     digits = len(str(int(max(abs(a), abs(b)) / scale)))
     decimals = max(0, 3 - digits) if scale > 1 else 0
@@ -49,18 +55,72 @@ def _pair(a: float, b: float, lang: str) -> str:
             f"{i18n.money_compact(b, lang, scale=scale, decimals=decimals)}")
 
 
+def _scale(*values: float) -> tuple[float, int]:
+    """A compact scale for ``values`` and the decimals that give the largest three significant digits."""
+    top = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
+    scale = i18n.compact_scale(top)
+    digits = len(str(int(top / scale)))
+    return scale, (max(0, 3 - digits) if scale > 1 else 0)
+
+
+def _pm(mean: float, lo: float, hi: float, lang: str, scale: float, decimals: int, signed: bool = False) -> str:
+    """``R$ 197k ± 6.5k``: a mean and the half-width of its (symmetric, Student-t) 95% interval.
+
+    With one replication there is no interval: ``[–]``, explained by the page's note.
+    """
+    text = ("+" if signed and mean > 0 else "") + i18n.money_compact(mean, lang, scale=scale, decimals=decimals)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return text + " [–]"
+    half = (hi - lo) / 2
+    # two significant digits of the half-width, on the mean's scale
+    extra = 0 if half <= 0 else max(0, 1 - int(math.floor(math.log10(half / scale))))
+    return f"{text} ± {i18n.number_compact(half, lang, scale=scale, decimals=min(2, max(decimals, extra)))}"
+
+
+def _compared_cells(c: dict[str, tuple[float, float, float]], give: tuple[float, float, float] | None,
+                    lang: str) -> list[str]:
+    """Give-away (optimized), recovery current → optimized, and the paired difference, each ± its interval."""
+    b, o, d = c["baseline"], c["optimized"], c["difference"]
+    scale, dec = _scale(b[0], o[0])
+    recovery = f"{_pm(*b, lang, scale, dec)}\n→ {_pm(*o, lang, scale, dec)}"
+    if math.isfinite(d[1]) and math.isfinite(d[2]):
+        significant = d[1] > 0 or d[2] < 0
+        diff = _pm(*d, lang, scale, dec, signed=True).replace(" ± ", ("*" if significant else "") + "\n± ", 1)
+        if not significant:
+            diff += "\n" + t("not_significant", lang)
+    else:
+        diff = _pm(*d, lang, scale, dec, signed=True).replace(" [–]", "\n[–]")
+    if give is None:
+        return ["–", recovery, diff]
+    gscale, gdec = _scale(give[0])
+    return [_pm(*give, lang, gscale, gdec).replace(" ± ", "\n± ", 1), recovery, diff]
+
+
+def _limit_cells(d: dict, lang: str) -> list[str]:
+    """Discount limit over its 95% interval; the share of coefficient tables choosing the same offer; the margin."""
+    limit = d.get("discount_limit")
+    interval = d.get("discount_limit_interval") or [None, None]
+    text = i18n.percent(float(limit), lang, 0) if limit is not None else "–"
+    if limit is not None and interval[0] is not None and interval[1] is not None:
+        text += f"\n[{i18n.percent(float(interval[0]), lang, 0)}–{i18n.percent(float(interval[1]), lang, 0)}]"
+    win = d.get("chosen_offer_win_share")
+    margin = d.get("marginal_net_per_give")
+    return [text, i18n.percent(float(win), lang, 0) if win is not None else "–",
+            i18n.money(float(margin), lang, 2) if margin is not None else "–"]
+
+
 def _policy_pages(data: RunData, lang: str) -> list[_Page]:
     detail = data.policy.get("segments", {})
     policy = data.policy.get("policy") or {}
     offers = policy.get("segments", {})
     default = policy.get("offers", [])
-    base_npv = _segment_npv(data, True)
-    opt_npv = _segment_npv(data, False)
+    paired = data.segment_differences is not None
+    if not paired:  # an older run directory: the simulated means without intervals
+        base_npv, opt_npv = _segment_npv(data, True), _segment_npv(data, False)
     seg = data.segments
     desc = seg.get_column("description").to_list() if "description" in seg.columns else [""] * seg.height
     rows, shade = [], []
-    tot = {"debtors": 0, "balance": 0.0, "npv": 0.0, "give": 0.0, "base": 0.0, "opt": 0.0}
-    m2 = lambda v: i18n.money(v, lang, 2)  # noqa: E731
+    tot = {"debtors": 0, "balance": 0.0, "base": 0.0, "opt": 0.0}
     m0 = lambda v: i18n.money(v, lang, 0)  # noqa: E731
     for name, debtors, balance, chronic, description in zip(seg.get_column("segment").to_list(),
                                                             seg.get_column("debtors").to_list(),
@@ -68,52 +128,57 @@ def _policy_pages(data: RunData, lang: str) -> list[_Page]:
                                                             seg.get_column("chronic").to_list(), desc):
         d = detail.get(name, {})
         n = int(d.get("debtors", debtors) or 0)
-        npv = d.get("expected_npv_per_debtor")
-        give = d.get("expected_give_per_debtor")
-        limit = d.get("discount_limit")
-        margin = d.get("marginal_net_per_give")
-        limit_text = i18n.percent(float(limit), lang, 0) if limit is not None else "–"
-        interval = d.get("discount_limit_interval") or [None, None]
-        if limit is not None and interval[0] is not None and interval[1] is not None:
-            limit_text += f"\n[{i18n.percent(float(interval[0]), lang, 0)}–{i18n.percent(float(interval[1]), lang, 0)}]"
-        if d.get("chosen_offer_win_share") is not None:
-            limit_text += "\n" + t("win_share", lang, p=i18n.percent(float(d["chosen_offer_win_share"]), lang, 0))
-        if margin is not None:
-            limit_text += f"\n{m2(float(margin))}"
+        compared = data.segment_compared(name, "net_npv") if paired else None
+        if compared is not None:
+            give = data.segment_compared(name, "give_away")
+            sim = _compared_cells(compared, give["optimized"] if give else None, lang)
+        else:
+            sim = ["–", _pair(base_npv[name], opt_npv[name], lang) if not paired else "–", "–"]
+            if not paired:
+                tot["base"] += base_npv[name]
+                tot["opt"] += opt_npv[name]
         rows.append([
             name + ("\n" + description if description else ""),
             t("chronic", lang) if chronic else "",
             f"{i18n.number(n, lang)}\n{m0(float(balance))}",
             _offer_mix((offers.get(name) or {}).get("offers", default), lang),
             _cadence(d.get("cadence", []), lang),
-            limit_text,
-            f"{m0(npv * n)}\n{m2(npv)}" if npv is not None else "–",
-            f"{m0(give * n)}\n{m2(give)}" if give is not None else "–",
-            _pair(base_npv[name], opt_npv[name], lang),
+            *_limit_cells(d, lang),
+            *sim,
         ])
         shade.append(bool(chronic))
         tot["debtors"] += n
         tot["balance"] += float(balance)
-        tot["npv"] += (npv or 0.0) * n
-        tot["give"] += (give or 0.0) * n
-        tot["base"] += base_npv[name]
-        tot["opt"] += opt_npv[name]
-    rows.append([t("total", lang), "", f"{i18n.number(tot['debtors'], lang)}\n{m0(tot['balance'])}", "", "", "",
-                 m0(tot["npv"]), m0(tot["give"]), _pair(tot["base"], tot["opt"], lang)])
+    total = data.segment_compared(None, "net_npv") if paired else None
+    if total is not None:
+        give = data.segment_compared(None, "give_away")
+        sim = _compared_cells(total, give["optimized"] if give else None, lang)
+    else:
+        sim = ["–", _pair(tot["base"], tot["opt"], lang) if not paired else "–", "–"]
+    rows.append([t("total", lang), "", f"{i18n.number(tot['debtors'], lang)}\n{m0(tot['balance'])}", "", "",
+                 "", "", "", *sim])
     shade.append(False)
-    columns = [Column(t("col_segment", lang), 2.05), Column(t("chronic", lang).capitalize(), 0.65, "center"),
-               Column(t("col_debtors_balance", lang), 0.85, "right", False), Column(t("col_offer_mix", lang), 1.2),
-               Column(t("col_cadence", lang), 2.05), Column(t("col_discount_limit", lang), 0.75, "right"),
-               Column(t("col_expected_recovery", lang), 0.95, "right"),
-               Column(t("col_expected_give", lang), 0.9, "right"),
-               Column(t("col_simulated", lang), 1.15, "right")]
-    note = " ".join(x for x in (t("policy_note", lang), empty_segment_note(data, lang)) if x)
+    any_chronic = any(shade)
+    columns = [Column(t("col_segment", lang), 1.45), Column(t("chronic", lang).capitalize(), 0.68, "center"),
+               Column(t("col_debtors_balance", lang), 0.8, "right", False),
+               Column(t("col_offer_mix", lang), 1.05 if any_chronic else 1.35),
+               Column(t("col_cadence", lang), 1.7 if any_chronic else 2.08), Column(t("col_limit_ci", lang), 0.75, "right"),
+               Column(t("col_same_offer", lang), 0.6, "right"), Column(t("col_margin_short", lang), 0.75, "right"),
+               Column(t("col_give_simulated", lang), 0.85, "right", False),
+               Column(t("col_recovery_compared", lang), 1.55, "right", False),
+               Column(t("col_difference_paired", lang), 1.0, "right", False)]
+    if not any_chronic:  # no chronic segment: no empty column
+        columns.pop(1)
+        rows = [r[:1] + r[2:] for r in rows]
+    note = with_one_replication_note(t("policy_note_paired" if data.replications > 1 else "policy_note_one", lang,
+                                       replications=i18n.number(data.replications, lang)), data, lang)
+    note = " ".join(x for x in (note, empty_segment_note(data, lang)) if x)
     return _table_pages(data, lang, t("policy_title", lang), note, columns, rows, 7.5,
                         shade=shade, bold_last=True)
 
 
 def _curves_page(data: RunData, lang: str) -> _Page:
-    page = _page(t("curves_title", lang), data, lang, t("curves_note", lang))
+    page = _page(t("curves_title", lang), data, lang, with_one_replication_note(t("curves_note", lang), data, lang))
     W, _H = PAGE_SIZE
     ax = _axes_in(page.fig, _MARGIN_X - 0.1, _CONTENT_BOTTOM + 0.05, W - 2 * _MARGIN_X + 0.1,
                   page.top - _CONTENT_BOTTOM - 0.05)
@@ -123,7 +188,7 @@ def _curves_page(data: RunData, lang: str) -> _Page:
 
 def _frontier_page(data: RunData, lang: str) -> _Page:
     W, _H = PAGE_SIZE
-    page = _page(t("frontier_title", lang), data, lang, t("frontier_note", lang))
+    page = _page(t("frontier_title", lang), data, lang, with_one_replication_note(t("frontier_note", lang), data, lang))
     top = page.top - 0.45
     ax = _axes_in(page.fig, 1.3, 0.95, 5.9, top - 0.95)
     F.fig_frontier(data, lang, ax=ax)

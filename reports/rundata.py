@@ -86,6 +86,10 @@ class RunData:
     differences : dict or None
         ``differences.json``: every total of the optimized policy minus current practice,
         paired by replication (``metrics``: ``{"mean", "ci95"}``), when present.
+    segment_differences : dict or None
+        ``segment_differences.json``: per segment (and ``total``), current practice, the optimized
+        policy and their difference paired by replication, each ``{"mean", "ci95"}`` (see
+        :func:`simulation.results.paired_segment_differences`), when present.
     marginal : dict or None
         ``marginal.json``: simulated worth of one more agent (``one_more_agent``: agents,
         extra, replications, mean, ci95), when present.
@@ -110,6 +114,7 @@ class RunData:
     marginal: dict[str, Any] | None = field(default=None, repr=False)
     baseline_policy: dict[str, Any] | None = field(default=None, repr=False)
     differences: dict[str, Any] | None = field(default=None, repr=False)
+    segment_differences: dict[str, Any] | None = field(default=None, repr=False)
     empty_segments: tuple[str, ...] = ()
     dropped_peer_constraints: tuple[dict[str, Any], ...] = ()
 
@@ -139,6 +144,25 @@ class RunData:
             return None
         lo, hi = entry["ci95"]
         return float(entry["mean"]), as_float(lo), as_float(hi)
+
+    def segment_compared(self, segment: str | None, metric: str) -> dict[str, tuple[float, float, float]] | None:
+        """``{"baseline", "optimized", "difference"}`` → ``(mean, ci95_low, ci95_high)`` of one segment's total.
+
+        ``segment=None`` gives the whole portfolio. ``None`` when the run directory has no
+        ``segment_differences.json`` (an older run) or not this segment or metric.
+        """
+        sd = self.segment_differences or {}
+        entry = (sd.get("total") if segment is None else (sd.get("segments") or {}).get(segment)) or {}
+        entry = entry.get(metric)
+        if not entry:
+            return None
+        return {side: (float(entry[side]["mean"]), as_float(entry[side]["ci95"][0]), as_float(entry[side]["ci95"][1]))
+                for side in ("baseline", "optimized", "difference")}
+
+    @property
+    def replications(self) -> int:
+        """Out-of-sample replications of the run (0 when the summary does not say)."""
+        return int(self.summary.get("replications") or 0)
 
     def assumption(self, key: str, default: str | None = None) -> str | None:
         """The value of one row of ``assumptions.parquet`` as written (a string), or ``default``."""
@@ -261,6 +285,8 @@ def load_run(directory: str | Path) -> RunData:
         if (root / "baseline_policy.json").is_file() else None,
         differences=_read_json(root / "differences.json", ("metrics",), problems)
         if (root / "differences.json").is_file() else None,
+        segment_differences=_read_json(root / "segment_differences.json", ("segments", "total"), problems)
+        if (root / "segment_differences.json").is_file() else None,
         empty_segments=empty,
         dropped_peer_constraints=dropped,
     )

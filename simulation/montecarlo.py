@@ -16,7 +16,7 @@ from simulation.draws import replication_streams
 from simulation.engine import simulate_replication
 from simulation.model import OfferPlan, SimModel
 from simulation.pool import WorkerPool, resolve_workers
-from simulation.replication import ReplicationResult
+from simulation.replication import ReplicationResult, segment_sums
 from simulation.results import SimulationResult
 
 __all__ = ["run_monte_carlo", "MonteCarloJob", "run_job_replication"]
@@ -52,8 +52,9 @@ class MonteCarloJob:
 def run_job_replication(job: MonteCarloJob, r: int) -> ReplicationResult:
     """Replication ``r`` of ``job``; only replication 0 keeps its per-debtor arrays."""
     res = simulate_replication(job.model, job.plan, job.streams(r), unlimited_agents=job.unlimited)
-    if r > 0:  # do not ship the per-debtor arrays of the others
-        res = ReplicationResult(res.totals, {}, res.daily, res.agent)
+    if r > 0:  # do not ship the per-debtor arrays of the others, only their sums per segment
+        res = ReplicationResult(res.totals, {}, res.daily, res.agent,
+                                by_segment=segment_sums(res.debtors, job.model.seg, res.daily.shape[1]))
     return res
 
 

@@ -7,7 +7,8 @@ import numpy as np
 
 from scenarios.schema import CHANNELS
 
-__all__ = ["ReplicationResult", "DAILY_METRICS", "TOTALS", "BLOCK_RULES", "DEBTOR_FIELDS", "totals_from"]
+__all__ = ["ReplicationResult", "DAILY_METRICS", "TOTALS", "BLOCK_RULES", "DEBTOR_FIELDS", "SEGMENT_SUMS", "totals_from",
+           "segment_sums"]
 
 #: Per (day, segment) metrics, the last axis of :attr:`ReplicationResult.daily`.
 DAILY_METRICS: tuple[str, ...] = (
@@ -50,6 +51,9 @@ class ReplicationResult:
         Per day: minutes available, minutes used, calls left in the queue.
     attempts : tuple of ndarray or None
         When recorded: (row, day, channel, conversation) of every attempt made.
+    by_segment : ndarray (S, len(SEGMENT_SUMS)) or None
+        Per segment, the sums of :data:`SEGMENT_SUMS`, kept when ``debtors`` is dropped
+        (:func:`segment_sums` of ``debtors`` otherwise).
     """
 
     totals: dict[str, float]
@@ -57,6 +61,19 @@ class ReplicationResult:
     daily: np.ndarray = field(repr=False)
     agent: np.ndarray = field(repr=False)
     attempts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    by_segment: np.ndarray | None = field(default=None, repr=False)
+
+
+#: Totals summed per segment from the per-debtor arrays (the same sums as :data:`TOTALS`), with
+#: the :data:`DEBTOR_FIELDS` each is summed from.
+SEGMENT_SUMS: dict[str, str] = {"collected": "collected", "collected_npv": "collected_npv", "give_away": "give",
+                                "cost_npv": "cost", "agreements": "agreements", "broken": "broken"}
+
+
+def segment_sums(debtors: dict[str, np.ndarray], segment: np.ndarray, segments: int) -> np.ndarray:
+    """Per segment, the sums of :data:`SEGMENT_SUMS` over its debtors: array (segments, len(SEGMENT_SUMS))."""
+    return np.stack([np.bincount(segment, weights=np.asarray(debtors[f], dtype=np.float64), minlength=segments)
+                     for f in SEGMENT_SUMS.values()], axis=-1)
 
 
 def totals_from(debtors: dict[str, np.ndarray], daily: np.ndarray, agent: np.ndarray, *, balance: np.ndarray,

@@ -10,9 +10,10 @@ from scipy import stats
 
 from scenarios.schema import Scenario
 from simulation.model import OUTCOMES
-from simulation.replication import DAILY_METRICS, TOTALS, ReplicationResult
+from simulation.replication import DAILY_METRICS, SEGMENT_SUMS, TOTALS, ReplicationResult, segment_sums
 
-__all__ = ["SimulationResult", "mean_ci", "paired_differences", "HEADLINE"]
+__all__ = ["SimulationResult", "mean_ci", "paired_differences", "paired_segment_differences", "SEGMENT_METRICS",
+           "HEADLINE"]
 
 #: Metrics shown first in summaries and reports.
 HEADLINE: tuple[str, ...] = ("collected", "collected_npv", "net_npv", "give_away", "cost_npv", "moral_hazard_cost",
@@ -51,6 +52,43 @@ def paired_differences(a: "SimulationResult", b: "SimulationResult") -> dict[str
     return {"replications": int(a.totals.shape[0]), "metrics": out}
 
 
+#: Per-segment totals of ``segment_differences.json``, named and summed as in :data:`TOTALS` (the
+#: segments add up to the headline), ``net_npv`` being collected NPV less cost NPV.
+SEGMENT_METRICS: tuple[str, ...] = ("net_npv", *SEGMENT_SUMS)
+
+
+def _entry(values: np.ndarray) -> dict[str, object]:
+    mean, lo, hi = mean_ci(values)
+    return {"mean": mean, "ci95": [lo, hi]}
+
+
+def _compared(a: np.ndarray, b: np.ndarray) -> dict[str, dict[str, object]]:
+    """``a`` (optimized), ``b`` (baseline) and ``a - b`` per replication, each with its interval."""
+    diff = _entry(a - b)
+    lo, hi = diff["ci95"]
+    diff["significant"] = None if not math.isfinite(lo) else bool(lo > 0 or hi < 0)
+    return {"baseline": _entry(b), "optimized": _entry(a), "difference": diff}
+
+
+def paired_segment_differences(a: "SimulationResult", b: "SimulationResult") -> dict[str, object]:
+    """Per segment, ``b``'s and ``a``'s totals and ``a`` minus ``b``, paired by replication.
+
+    For ``segment_differences.json``: ``{"replications", "metrics", "segments": {segment: {metric:
+    {"baseline", "optimized", "difference"}}}, "total": {metric: ...}}``; each entry is ``{"mean",
+    "ci95"}`` over replications (null bounds with one replication), and the difference has
+    ``significant`` (its 95% interval excludes zero; null without an interval). ``a`` and ``b`` must
+    share their seeds (common random numbers), as the out-of-sample re-simulation does.
+    """
+    if a.daily.shape != b.daily.shape or a.by_segment is None or b.by_segment is None:
+        raise ValueError(f"paired_segment_differences: results of different shapes (got {a.daily.shape} and "
+                         f"{b.daily.shape}, expected the same replications and segments)")
+    ta, tb = a.segment_totals(), b.segment_totals()  # (R, S, metric)
+    segments = {name: {m: _compared(ta[:, s, j], tb[:, s, j]) for j, m in enumerate(SEGMENT_METRICS)}
+                for s, name in enumerate(a.scenario.segment_names)}
+    total = {m: _compared(ta[:, :, j].sum(axis=1), tb[:, :, j].sum(axis=1)) for j, m in enumerate(SEGMENT_METRICS)}
+    return {"replications": a.replications, "metrics": list(SEGMENT_METRICS), "segments": segments, "total": total}
+
+
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
     """R replications of one policy on one scenario and portfolio.
@@ -69,6 +107,8 @@ class SimulationResult:
         Per-debtor outcomes of the first replication.
     segment : ndarray (N,)
         Segment index of every debtor.
+    by_segment : ndarray (R, S, len(SEGMENT_SUMS)) or None
+        Per replication and segment, the sums of :data:`simulation.replication.SEGMENT_SUMS`.
     """
 
     scenario: Scenario
@@ -79,14 +119,18 @@ class SimulationResult:
     agent: np.ndarray = field(repr=False)
     debtors: dict[str, np.ndarray] = field(repr=False)
     segment: np.ndarray = field(repr=False)
+    by_segment: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def from_replications(cls, scenario: Scenario, policy_name: str, seed: int, reps: list[ReplicationResult],
                           segment: np.ndarray) -> "SimulationResult":
         """Collect replications (the first one's per-debtor arrays are kept)."""
         totals = np.array([[r.totals[k] for k in TOTALS] for r in reps])
+        S = len(scenario.segment_names)
+        by_segment = np.stack([r.by_segment if r.by_segment is not None else segment_sums(r.debtors, segment, S)
+                               for r in reps])
         return cls(scenario, policy_name, seed, totals, np.stack([r.daily for r in reps]),
-                   np.stack([r.agent for r in reps]), reps[0].debtors, segment)
+                   np.stack([r.agent for r in reps]), reps[0].debtors, segment, by_segment)
 
     @property
     def replications(self) -> int:
@@ -117,6 +161,14 @@ class SimulationResult:
             mean, lo, hi = self.metric(k)
             out[k] = {"mean": mean, "ci95": [lo, hi]}
         return out
+
+    def segment_totals(self) -> np.ndarray:
+        """Per replication and segment, the totals of :data:`SEGMENT_METRICS`: array (R, S, len(SEGMENT_METRICS))."""
+        if self.by_segment is None:
+            raise ValueError("segment_totals: the result has no per-segment sums (collect it with from_replications)")
+        col = {m: self.by_segment[:, :, j] for j, m in enumerate(SEGMENT_SUMS)}
+        col["net_npv"] = col["collected_npv"] - col["cost_npv"]
+        return np.stack([col[m] for m in SEGMENT_METRICS], axis=-1)
 
     def daily_table(self) -> pl.DataFrame:
         """Per replication, day and segment: the daily metrics, with the date."""

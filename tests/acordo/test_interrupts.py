@@ -31,7 +31,13 @@ _ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.
 def inputs(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("interrupts")
     cpf_portfolio(root / "p.csv", 240, seed=3)
-    (root / "s.toml").write_text(f'extends = "{BASE}"\n[optimizer]\nsample_per_segment = 50\n', encoding="utf-8")
+    # two segments instead of the base scenario's twelve: every stage runs (workers, writing, report),
+    # at about two thirds of the CPU of a twelve-segment run
+    (root / "s.toml").write_text(
+        f'extends = "{BASE}"\nreplace = ["segments", "cadences"]\n[optimizer]\nsample_per_segment = 50\n'
+        '[segments.low]\nrule = { score = [0, 600] }\n[segments.high]\nrule = { score = [600, inf] }\n'
+        '[cadences]\ndefault = [{ day = 1, channel = "sms" }, { day = 3, channel = "call" }, '
+        '{ day = 20, channel = "whatsapp" }]\n', encoding="utf-8")
     return root / "s.toml", root / "p.csv"
 
 

@@ -57,11 +57,20 @@ def world(tmp_path_factory):
     low_early = frame.get_column("debtor_id").filter(pl.Series(seg == base.segment_names.index("low_early"))).to_list()
     assert low_early, "the fixture needs debtors in low_early"
     listed = ", ".join(json.dumps(i) for i in low_early)
+    # four segments instead of twelve (cheaper runs): low_early as in the base scenario, and three that
+    # cover the rest, so low_early's rule can list its ids (or a sweep cell can) and still cover everyone
+    (root / "plain.toml").write_text(
+        f'extends = "{BASE}"\nname = "plain"\nreplace = ["segments", "cadences"]\n'
+        '[optimizer]\nsample_per_segment = 50\n'
+        '[segments.low_early]\nrule = { score = [600, inf], days_past_due = [0, 90], chronic = false }\n'
+        '[segments.low_early_chronic]\nrule = { score = [600, inf], days_past_due = [0, 90], chronic = true }\n'
+        '[segments.low_late]\nrule = { score = [600, inf], days_past_due = [90, inf] }\n'
+        '[segments.rest]\nrule = { score = [0, 600] }\n'
+        '[cadences]\ndefault = [{ day = 1, channel = "sms" }, { day = 3, channel = "call" }, '
+        '{ day = 20, channel = "whatsapp" }]\n', encoding="utf-8")
     (root / "listed.toml").write_text(
-        f'extends = "{BASE}"\nname = "listed"\n[optimizer]\nsample_per_segment = 50\n'
-        f"[segments.low_early.rule]\ndebtor_id = [{listed}]\n", encoding="utf-8")
-    (root / "plain.toml").write_text(f'extends = "{BASE}"\nname = "plain"\n[optimizer]\nsample_per_segment = 50\n',
-                                     encoding="utf-8")
+        f'extends = "plain.toml"\nname = "listed"\n[segments.low_early.rule]\ndebtor_id = [{listed}]\n',
+        encoding="utf-8")
     return root, ids, low_early
 
 

@@ -22,25 +22,9 @@ POPPLER = shutil.which("pdftotext") is not None
 
 @pytest.fixture(scope="module")
 def own_run(tmp_path_factory) -> Path:
-    """``acordo run`` (pt-BR) of a 171-debtor CSV segmented by a numeric column of its own."""
-    from acordo.cli import main
-    from scenarios.portfolio import validate_frame
-    from scenarios.synthetic import generate_portfolio
-    root = tmp_path_factory.mktemp("own")
-    frame = validate_frame(generate_portfolio(171, np.random.default_rng(3)), "g", "SP").frame
-    frame = frame.with_columns(months_late=(pl.col("days_past_due") // 30 + 1).cast(pl.Int64))
-    frame.drop("product").write_csv(root / "book171.csv")
-    (root / "mine.toml").write_text(
-        'name = "Carteira própria"\nextends = "base"\nreplace = ["segments", "cadences"]\n'
-        '[portfolio]\nfile = "book171.csv"\n[optimizer]\nsample_per_segment = 150\n'
-        '[segments.recente]\nrule = { months_late = [1, 4] }\n[segments.media]\nrule = { months_late = [4, 7] }\n'
-        '[segments.antiga]\nrule = { months_late = [7, inf] }\n'
-        '[cadences]\ndefault = [{ day = 1, channel = "sms" }, { day = 3, channel = "call" }, '
-        '{ day = 20, channel = "whatsapp" }]\n', encoding="utf-8")
-    out = root / "run"
-    assert main(["run", str(root / "mine.toml"), "--out", str(out), "--lang", "pt-BR", "--replications", "3",
-                 "--quiet", "--seed", "11"]) == 0
-    return out
+    """``acordo run`` (pt-BR) of a 171-debtor CSV segmented by a numeric column of its own (``own_book.py``)."""
+    from tests.reports.own_book import run_own_book
+    return run_own_book(tmp_path_factory.mktemp("own"), "pt-BR", replications=3, seed=11)
 
 
 def test_the_manifest_names_the_book(own_run):
@@ -73,6 +57,44 @@ def test_differences_are_paired_by_replication_and_hand_overs_are_counted(own_ru
     assert d["net_npv"]["ci95"] == pytest.approx(check["ci95"])
     for summary in (opt, base):  # whoever the agency collected from was handed over to it first
         assert summary["agency_handovers"]["mean"] >= summary["agency_collected"]["mean"] > 0
+
+
+def test_segment_differences_add_up_to_the_headline_and_are_paired(own_run):
+    seg = json.loads((own_run / "segment_differences.json").read_text())
+    d = json.loads((own_run / "differences.json").read_text())["metrics"]
+    opt = json.loads((own_run / "summary.json").read_text())["metrics"]
+    base = json.loads((own_run / "baseline_summary.json").read_text())["metrics"]
+    assert seg["replications"] == 3 and set(seg["segments"]) == {"recente", "media", "antiga"}
+    for m in ("net_npv", "collected_npv", "collected", "give_away", "cost_npv", "agreements", "broken"):
+        for side, summary in (("optimized", opt), ("baseline", base)):  # the segments add up to the headline
+            assert sum(s[m][side]["mean"] for s in seg["segments"].values()) == pytest.approx(summary[m]["mean"])
+            assert seg["total"][m][side]["ci95"] == pytest.approx(summary[m]["ci95"])
+        # the whole portfolio's paired difference is the headline's own, interval included
+        assert seg["total"][m]["difference"]["mean"] == pytest.approx(d[m]["mean"])
+        assert seg["total"][m]["difference"]["ci95"] == pytest.approx(d[m]["ci95"])
+        for s in seg["segments"].values():
+            diff = s[m]["difference"]
+            assert diff["mean"] == pytest.approx(s[m]["optimized"]["mean"] - s[m]["baseline"]["mean"])
+            lo, hi = diff["ci95"]
+            assert lo <= diff["mean"] <= hi and diff["significant"] == (lo > 0 or hi < 0)
+
+
+def test_the_policy_page_gives_each_segment_its_paired_difference(own_run):
+    from reports.page_policy import _compared_cells
+    data = load_run(own_run)
+    with F.style():
+        pages = build_pages(data, "pt-BR")
+    policy = [fig for fig in pages if fig.texts and fig.texts[0].get_text() == "A política, segmento a segmento"]
+    lines = {line for x in policy[0].texts for line in x.get_text().split("\n")}
+    for name in ("recente", "media", "antiga", None):  # None: the total row
+        compared = data.segment_compared(name, "net_npv")
+        give = data.segment_compared(name, "give_away")["optimized"]
+        cells = _compared_cells(compared, give, "pt-BR")
+        # current → optimized and the difference, each with the half-width of its 95% interval
+        assert all(" ± " in c or c.startswith("± ") or "\n± " in c for c in cells)
+        assert {line for c in cells for line in c.split("\n")} <= lines
+        lo, hi = compared["difference"][1:]
+        assert ("não significativo" in cells[2]) == (lo <= 0 <= hi)
 
 
 @pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
@@ -147,3 +169,10 @@ def test_appendix_values_are_written_as_a_reader_of_the_language_reads_them():
     assert _value("cadences.default", "d1 sms, d3 call", "pt-BR") == "d1 SMS, d3 ligação"
     assert _value("segments.antiga.rule", "7 <= months_late < inf", "pt-BR") == "7 <= months_late"
     assert _value("portfolio.sha256", "bc220c1db5d3779a", "pt-BR") == "bc220c1db5d3779a"
+
+
+def test_an_offer_share_under_half_a_percent_is_not_shown_as_zero():
+    from reports.page_policy import _offer_mix
+    text = _offer_mix([{"discount": 0.0, "installments": 12, "share": 0.997},
+                       {"discount": 0.0, "installments": 1, "share": 0.003}], "pt-BR")
+    assert text.splitlines() == ["100%: 0% de desconto, 12x", "<1%: 0% de desconto, à\u00a0vista"]
