@@ -7,13 +7,15 @@ affordable — its first payment ``F <= L`` and its installment ``P <= M``, with
 ``u < sigmoid(alpha + beta d)``. So ``P(affordable) = Phi((lump_mu - log(F/B0))/lump_sigma)
 * Phi((monthly_mu - log(P/B0))/monthly_sigma)`` (the second factor is 1 for a lump sum).
 
-A debtor negotiating again keeps its capacity: its offers are one likelihood term. The
-amounts grow with the juros de mora, so the affordable sets are nested, and ``K`` offers
-with ``k`` declines and a last acceptance have probability ``a_K (1-p)^(K-1) p``; ``K``
-declines ``(1 - a_1) + sum_j (a_j - a_(j+1)) (1-p)^j`` (``a_(K+1) = 0``). Offers after a
-first agreement are left out (the balance owed then depends on the broken plan). The
-joint maximum likelihood is found by ``scipy.optimize``; intervals from the observed
-information (numerical Hessian, statsmodels).
+A debtor negotiating again keeps its capacity: its offers are one likelihood term
+(:mod:`calibration.offerlik`: the affordable sets are nested as the amounts grow with the
+juros de mora). Offers after a first agreement are left out (the balance owed then depends
+on the broken plan). The joint maximum likelihood is found by ``scipy.optimize`` with the
+likelihood's analytic gradient. Intervals: profile likelihood in segments of at most
+:data:`calibration.offerlik.PROFILE_MAX_DEBTORS` debtors offered, or when a Wald interval
+would leave the parameter's search range (small samples, skewed likelihoods, estimates
+near a boundary: there the Wald interval under-covers); Wald from the observed information
+(finite differences of the gradient, statsmodels) in larger segments.
 """
 from __future__ import annotations
 
@@ -21,12 +23,12 @@ from dataclasses import replace
 
 import numpy as np
 import polars as pl
-from scipy import optimize, special
+from scipy import special
 from scipy.special import ndtr
-from statsmodels.tools.numdiff import approx_hess2
 
-from calibration.data import CalibData
-from calibration.estimates import quietly, Estimate, from_scale, not_identified
+from calibration.data import CHANNEL_ORDER, CalibData
+from calibration.estimates import quietly, Estimate, not_identified
+from calibration.offerlik import KEYS, fit_offers, joint_estimates, offer_arrays
 from simulation.engine import plan_installments
 
 __all__ = ["ACCEPT_KEYS", "EDGE", "offer_frame", "fit_acceptance", "accept_probability"]
@@ -36,6 +38,8 @@ MAX_DEBTORS = 30000
 #: The reason given when the joint acceptance fit ends on the edge of its search range.
 EDGE = "the joint fit ends on the edge of its search range, so no interval is valid"
 ACCEPT_KEYS = ("accept_alpha", "accept_beta", "lump_mu", "lump_sigma", "monthly_mu", "monthly_sigma")
+#: The acceptance fit frees the six (the reservation weights stay at zero: :mod:`calibration.reservation`).
+FREE = np.array([True] * 6 + [False] * 2)
 
 
 def offer_frame(data: CalibData) -> pl.DataFrame:
@@ -44,8 +48,11 @@ def offer_frame(data: CalibData) -> pl.DataFrame:
     of = data.tables["offers"]
     first_acc = of.filter(pl.col("accepted")).group_by("idx").agg(pl.col("t").min().alias("t_acc"))
     of = of.join(first_acc, on="idx", how="left").filter(pl.col("t_acc").is_null() | (pl.col("t") <= pl.col("t_acc")))
-    of = of.sort(["idx", "t"]).with_columns(rank=pl.int_range(pl.len()).over("idx"),
-                                             K=pl.len().over("idx"))
+    # a debtor's offers in the order they were made: by day, then the model's channel order within a day
+    chan = (of.get_column("channel").cast(pl.String).replace_strict(CHANNEL_ORDER, default=9, return_dtype=pl.Int8)
+            if "channel" in of.columns else pl.Series(np.zeros(of.height, np.int8)))
+    of = of.with_columns(_chan=chan).sort(["idx", "t", "_chan"], maintain_order=True).drop("_chan")
+    of = of.with_columns(rank=pl.int_range(pl.len()).over("idx"), K=pl.len().over("idx"))
     idx = of.get_column("idx").to_numpy()
     b0 = data.balance[idx]
     t = np.maximum(of.get_column("t").to_numpy(), 0)
@@ -61,27 +68,6 @@ def offer_frame(data: CalibData) -> pl.DataFrame:
     return of.with_columns(seg=pl.Series(data.seg[idx]), d=pl.Series(d),
                            lf=pl.Series(np.log(np.maximum(first, 1e-12) / b0)),
                            lp=pl.Series(np.where(inst > 0, np.log(np.maximum(inst, 1e-12) / b0), np.nan)))
-
-
-def _negll(theta, arr):
-    alpha, beta, lmu, lsig, mmu, msig = theta
-    d, lf, lp, last, first, accepted, grp, ngrp, weight, k = arr
-    p = special.expit(alpha + beta * d)
-    a = ndtr((lmu - lf) / np.exp(lsig))
-    a = a * np.where(np.isnan(lp), 1.0, ndtr((mmu - np.nan_to_num(lp)) / np.exp(msig)))
-    a = np.clip(a, 1e-300, 1.0)
-    # a_(k+1) of the next offer of the same debtor (0 after the last)
-    nxt = np.where(last, 0.0, np.roll(a, -1))
-    nxt = np.minimum(nxt, a)
-    term = (a - nxt) * (1 - p) ** k
-    dec = np.bincount(grp, weights=term, minlength=ngrp)
-    a1 = np.bincount(grp, weights=np.where(first, a, 0.0), minlength=ngrp)
-    dec = dec + (1.0 - a1)
-    lastrow = last
-    acc_ll = np.log(a[lastrow]) + (k[lastrow] - 1) * np.log1p(-p[lastrow]) + np.log(np.maximum(p[lastrow], 1e-300))
-    acc = accepted[lastrow]
-    ll = np.where(acc, acc_ll, np.log(np.maximum(dec, 1e-300)))
-    return -float((weight * ll).sum())
 
 
 @quietly
@@ -116,48 +102,30 @@ def fit_acceptance(of: pl.DataFrame, seg: int | None, segment: str, prior: dict[
         sub = sub.filter(pl.col("idx").is_in(keep))
         note = f"; fitted on a random {MAX_DEBTORS} of the {n_debtors} debtors offered"
         n_debtors = MAX_DEBTORS
-    sub = sub.with_columns(pl.col("lf").round(3), pl.col("lp").round(3))
-    # debtors with one offer and the same (d, lf, lp, accepted) are one term with a weight
-    single = sub.filter(pl.col("K") == 1).group_by(["d", "lf", "lp", "accepted"]).agg(pl.len().alias("w"))
-    single = single.with_columns(idx=-pl.int_range(1, pl.len() + 1, dtype=pl.Int64), rank=pl.lit(0, pl.Int64),
-                                 K=pl.lit(1, pl.Int64))
-    multi = sub.filter(pl.col("K") > 1).select("idx", "rank", "K", "d", "lf", "lp", "accepted",
-                                                w=pl.lit(1, pl.UInt32))
-    sub = pl.concat([single.select(multi.columns).cast(multi.schema), multi]).sort(["idx", "rank"])
-    grp = sub.get_column("idx").rank("dense").to_numpy().astype(np.int64) - 1
-    rank = sub.get_column("rank").to_numpy()
-    K = sub.get_column("K").to_numpy()
-    last = rank == K - 1
-    arr = (sub.get_column("d").to_numpy(), sub.get_column("lf").to_numpy(), sub.get_column("lp").to_numpy(),
-           last, rank == 0, sub.get_column("accepted").to_numpy(), grp, int(grp.max()) + 1,
-           sub.get_column("w").to_numpy()[last].astype(np.float64), (rank + 1).astype(np.float64))
+    A = offer_arrays(sub)
     th0 = np.array([prior["accept_alpha"], prior["accept_beta"], prior["lump_mu"], np.log(prior["lump_sigma"]),
-                    prior["monthly_mu"], np.log(prior["monthly_sigma"])])
-    bounds = [(-20, 20), (0, 100), (-10, 5), (np.log(0.02), np.log(5)), (-10, 5), (np.log(0.02), np.log(5))]
+                    prior["monthly_mu"], np.log(prior["monthly_sigma"]), 0.0, 0.0])
     if start is not None and np.all(np.isfinite(start)):
-        th0 = np.clip(np.asarray(start, float), [b[0] + 1e-3 for b in bounds], [b[1] - 1e-3 for b in bounds])
-    fun = lambda th: _negll(th, arr)  # noqa: E731
-    res = optimize.minimize(fun, th0, method="L-BFGS-B", bounds=bounds)
-    theta = res.x
-    try:
-        hess = approx_hess2(theta, fun)
-        cov = np.linalg.inv(hess)
-        var = np.diag(cov)
-        if not np.all(np.isfinite(var)) or np.any(var <= 0):
-            raise np.linalg.LinAlgError
-        se = np.sqrt(var)
-    except np.linalg.LinAlgError:
+        th0[:6] = np.asarray(start, float)[:6]
+    plans = bool(A.has_lp.any())  # without installment plans the monthly capacity is not in the likelihood
+    fit = fit_offers(A, th0, FREE & np.array([True] * 4 + [plans] * 2 + [True] * 2))
+    if fit.cov is None:
         return [not_identified(segment, k, prior[k], "the offers do not vary enough in discount and terms to "
                                "separate acceptance from capacity (flat likelihood)", n_debtors) for k in ACCEPT_KEYS], None, None
-    method = (f"joint maximum likelihood (lognormal affordability x logistic acceptance, {sub.height} offers); "
-              f"Wald interval from the observed information{note}")
-    scales = ("identity", "identity", "identity", "log", "identity", "log")
-    out = [from_scale(segment, k, theta[j], se[j], n_debtors, method, prior[k], scales[j])
-           for j, k in enumerate(ACCEPT_KEYS)]
-    edge = [k for j, k in enumerate(ACCEPT_KEYS) if min(abs(theta[j] - bounds[j][0]), abs(theta[j] - bounds[j][1])) < 1e-3]
-    if edge:  # the joint optimum is pinned: none of the six has a valid interval from the observed information
-        out = [replace(e, status="weakly identified", reason=f"{EDGE}: {', '.join(edge)}") for e in out]
-    return out, theta, cov
+    what = f"joint maximum likelihood (lognormal affordability x logistic acceptance, {A.rows} offers){note}"
+    if fit.edge:  # the joint optimum is pinned: none of the six has a valid interval
+        edge = ", ".join(KEYS[i] for i in fit.edge)
+        out = joint_estimates(A, fit, segment, n_debtors, prior, what, profile=False)
+        out = [replace(e, status="weakly identified", reason=f"{EDGE}: {edge}") for e in out]
+    else:
+        out = joint_estimates(A, fit, segment, n_debtors, prior, what)
+    if not plans:
+        out += [not_identified(segment, k, prior[k], "no installment plans offered", n_debtors)
+                for k in ("monthly_mu", "monthly_sigma")]
+    f = np.flatnonzero(fit.free)
+    cov = np.zeros((6, 6))
+    cov[np.ix_(f, f)] = fit.cov
+    return out, fit.theta[:6], cov
 
 
 def accept_probability(theta: np.ndarray, d: np.ndarray, lf: np.ndarray, lp: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ the ``calibrated.toml`` writer only read it.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -180,6 +180,10 @@ def _calibrate(data: CalibData, pooling: bool, figures: bool) -> CalibrationResu
     for s, name, prior, _ in groups[-1:] + groups[:-1]:  # the portfolio first: its optimum starts the segments'
         if of is None:
             est[name] += [not_identified(name, k, prior[k], "no offers table in the history") for k in ACCEPT_KEYS]
+        elif S == 1 and s is not None:  # one segment: its offers are the portfolio's, fitted once
+            est[name] += [replace(e, segment=name, prior=prior[e.key]) for e in est[PORTFOLIO] if e.key in ACCEPT_KEYS]
+            if PORTFOLIO in accept_fits:
+                accept_fits[name] = (s,) + accept_fits[PORTFOLIO][1:]
         else:
             fitted, theta, cov = fit_acceptance(of, s, name, prior, start)
             est[name] += fitted

@@ -146,7 +146,8 @@ def prepare_history(scenario: Scenario, history: Any, *, as_of: _dt.date | None 
     if _month_level(acc, "entry_date", flagged, "accounts"):
         months.add("accounts.entry_date")
     last = int(entry.max())
-    key = pl.DataFrame({"debtor_id": ids, "idx": np.arange(acc.height, dtype=np.int64)})
+    key = pl.DataFrame({"debtor_id": ids, "idx": np.arange(acc.height, dtype=np.int64), "_entry": entry})
+    repeated = ids.n_unique() < ids.len()
     tables: dict[str, pl.DataFrame] = {}
     date_cols = {"payments": "date", "contacts": "date", "offers": "date", "agreements": "date", "events": "date"}
     for name, col in date_cols.items():
@@ -156,9 +157,15 @@ def prepare_history(scenario: Scenario, history: Any, *, as_of: _dt.date | None 
         if "account" in t.columns:  # the history reader's link to the accounts row (re-entries resolved)
             t = t.filter(pl.col("account").is_not_null()).with_columns(idx=pl.col("account").cast(pl.Int64))
             t = t.drop([c for c in ("debtor_id", "account") if c in t.columns])
+        elif repeated:  # re-entries: each row belongs to the debtor's latest account entered on or before it
+            t = t.with_columns(pl.col("debtor_id").cast(pl.String), _day=pl.col(col).cast(pl.Date).cast(pl.Int32),
+                               _row=pl.int_range(pl.len())).sort("_day")
+            t = t.join_asof(key.sort("_entry"), left_on="_day", right_on="_entry", by="debtor_id", strategy="backward",
+                            check_sortedness=False)
+            t = t.filter(pl.col("idx").is_not_null()).sort("_row").drop("debtor_id", "_day", "_row", "_entry")
         else:
             t = t.with_columns(pl.col("debtor_id").cast(pl.String)).join(key, on="debtor_id", how="inner")
-            t = t.drop("debtor_id")
+            t = t.drop("debtor_id", "_entry")
         if t.height == 0:
             continue
         day = _days(t, col)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["quiet", "quietly", "Estimate", "PORTFOLIO", "not_identified", "from_scale", "pool", "Z95", "status_of",
-           "exact_binomial"]
+__all__ = ["quiet", "quietly", "Estimate", "PORTFOLIO", "not_identified", "from_scale", "from_profile", "pool", "Z95",
+           "status_of", "exact_binomial"]
 
 PORTFOLIO = "portfolio"
 
@@ -68,6 +68,12 @@ class Estimate:
         Transform the interval is symmetric on (``log``, ``logit``, ``identity``).
     theta, se : float
         Estimate and standard error on that scale (what pooling combines).
+    bounds : tuple of float
+        The parameter's range (the interval is clipped to it).
+    spread : tuple of float
+        For an interval that is not symmetric on its scale (profile likelihood): the distances
+        from ``theta`` down to the lower and up to the upper bound on that scale, divided by
+        the 95% normal quantile (``nan`` for a Wald interval, whose both are ``se``).
     """
 
     segment: str
@@ -84,6 +90,7 @@ class Estimate:
     theta: float = float("nan")
     se: float = float("nan")
     bounds: tuple[float, float] = (-math.inf, math.inf)
+    spread: tuple[float, float] = (math.nan, math.nan)
 
     @property
     def identified(self) -> bool:
@@ -95,7 +102,11 @@ class Estimate:
         return self.identified and self.lo <= truth <= self.hi
 
     def z(self, truth: float) -> float:
-        """``(truth - estimate) / se`` on the interval's scale (nan when there is no standard error)."""
+        """``(truth - estimate) / se`` on the interval's scale (nan when there is no standard error).
+
+        For a profile-likelihood interval ``se`` is the side's :attr:`spread`, so that
+        ``|z| <= 1.96`` exactly when the interval covers ``truth``.
+        """
         if not (self.identified and math.isfinite(self.theta) and math.isfinite(self.se) and self.se > 0):
             return math.nan
         if self.scale == "log":
@@ -106,7 +117,10 @@ class Estimate:
             x = -1.0 / truth
         else:
             x = truth
-        return (x - self.theta) / self.se
+        se = self.spread[0] if x < self.theta else self.spread[1]
+        if not (math.isfinite(se) and se > 0):
+            se = self.se
+        return (x - self.theta) / se
 
 
 def _inv(theta: np.ndarray | float, scale: str):
@@ -150,6 +164,28 @@ def from_scale(segment: str, key: str, theta: float, se: float, n: int, method: 
         status, reason = "weakly identified", f"the estimate falls outside the parameter's range [{bounds[0]:g}, {bounds[1]:g}]"
     return Estimate(segment, key, value, lo, hi, int(n), method, status, reason, prior, scale, float(theta), float(se),
                     bounds)
+
+
+def from_profile(segment: str, key: str, theta: float, se: float, lo_t: float, hi_t: float, n: int, method: str,
+                 prior: float, scale: str = "identity", edges: tuple[float, float] = (-math.inf, math.inf)) -> Estimate:
+    """An estimate with a profile-likelihood interval ``[lo_t, hi_t]`` on its fitting ``scale``.
+
+    ``se`` is the Wald standard error (kept for reference); ``edges`` the search range on the
+    fitting scale: an interval that reaches it is open on that side (the likelihood does not
+    exclude the range's end), and the estimate is then weakly identified.
+    """
+    if not all(math.isfinite(v) for v in (theta, lo_t, hi_t)):
+        return not_identified(segment, key, prior, "the likelihood does not determine it", n)
+    value, lo, hi = (float(_inv(v, scale)) for v in (theta, lo_t, hi_t))
+    lo, hi = min(lo, value), max(hi, value)
+    status, reason = status_of(value, lo, hi)
+    open_at = [side for side, v, e in (("lower", lo_t, edges[0]), ("upper", hi_t, edges[1])) if abs(v - e) < 1e-6]
+    if open_at:
+        status = "weakly identified"
+        reason = f"the likelihood does not bound it within the search range ({' and '.join(open_at)} end)"
+    spread = ((theta - lo_t) / Z95, (hi_t - theta) / Z95)
+    return Estimate(segment, key, value, lo, hi, int(n), method, status, reason, prior, scale, float(theta),
+                    float(se) if math.isfinite(se) else float((hi_t - lo_t) / (2 * Z95)), spread=spread)
 
 
 def exact_binomial(segment: str, key: str, s: int, n: int, prior: float, method: str, factor: float = 1.0) -> Estimate:

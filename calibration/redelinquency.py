@@ -13,7 +13,10 @@ Accounts written off (a ``write_off`` event), still open, or whose debtor opted 
 contact on or before the end are not at risk (lost customers). With the simulator's law,
 ``P(K = k) = (1 - h)^(k-1) h`` with the daily hazard ``h = 1 - (1 - m)^(1/30)`` of the
 monthly probability ``m``; the maximum-likelihood estimate of ``h`` for one kind is
-``events / (events + sum(K - 1) + sum(c))``, its 95% interval on the logit scale. For
+``events / (events + sum(K - 1) + sum(c))``, its 95% interval on the logit scale. A debtor's
+spells (one per cycle) are one cluster: the standard errors are the debtor-clustered sandwich
+where it is wider than the model's own (it is when debtors differ in ways the model does not
+say, or the law is not exactly geometric). For
 ``settled``, ``m(d) = min(1, m0 exp(slope d))`` is fitted by maximum likelihood (statsmodels'
 ``GenericLikelihoodModel``) when the discounts vary; otherwise the slope is not identified.
 """
@@ -42,7 +45,9 @@ def _table(history: Any, name: str) -> pl.DataFrame | None:
 
 
 def spells(history: Any, as_of) -> pl.DataFrame:
-    """One row per account at risk: ``account, kind, discount, days, event``.
+    """One row per account at risk: ``account, debtor, kind, discount, days, event``.
+
+    ``debtor`` is a dense number of the debtor (its spells are one cluster), never its id.
 
     ``days`` is ``K`` (days to the next entry, ``event`` true) or ``c`` (days observed to
     as-of without re-entry, ``event`` false).
@@ -86,26 +91,47 @@ def spells(history: Any, as_of) -> pl.DataFrame:
         pl.col("next_entry").is_not_null().alias("event"))
     out = out.with_columns(pl.when(pl.col("kind") == "settled").then(pl.col("kept_discount")).otherwise(0.0)
                            .fill_null(0.0).alias("discount"))
-    return out.filter(pl.col("days") >= 0).select("account", "kind", "discount", "days", "event").sort("account")
+    out = out.with_columns(debtor=pl.col("debtor_id").cast(pl.String).rank("dense").cast(pl.Int64))
+    return out.filter(pl.col("days") >= 0).select("account", "debtor", "kind", "discount", "days", "event").sort("account")
 
 
 def _monthly(h: float) -> float:
     return 1.0 - (1.0 - h) ** 30
 
 
-def _simple(segment: str, kind: str, days: np.ndarray, event: np.ndarray, prior: float) -> Estimate:
+def _clustered(score: np.ndarray, debtor: np.ndarray | None) -> np.ndarray:
+    """``sum_g s_g s_g'`` of the spells' scores summed by debtor (rows: spells; columns: parameters),
+    with the small-sample factor ``G / (G - 1)``."""
+    score = np.atleast_2d(score.T).T
+    if debtor is None:
+        g, G = np.arange(score.shape[0]), score.shape[0]
+    else:
+        _, g = np.unique(debtor, return_inverse=True)
+        G = int(g.max()) + 1 if g.size else 0
+    sums = np.zeros((G, score.shape[1]))
+    np.add.at(sums, g, score)
+    return sums.T @ sums * (G / max(G - 1, 1))
+
+
+def _simple(segment: str, kind: str, days: np.ndarray, event: np.ndarray, prior: float,
+            debtor: np.ndarray | None = None) -> Estimate:
     key = _KEYS[kind]
     E = int(event.sum())
-    exposure = float(np.sum(np.where(event, days - 1, days)))
+    k = np.where(event, days - 1, days)
+    exposure = float(np.sum(k))
     if E == 0 or E + exposure <= 0:
         return not_identified(segment, key, prior, "no re-entry after such a cycle" if days.size else "no such cycle")
     h = E / (E + exposure)
     theta = math.log(h / (1 - h))
-    se = 1.0 / math.sqrt(E * (1 - h))
+    info = E * (1 - h)
+    # a debtor's spells are one cluster: the debtor-level sandwich when it is wider than the model's variance
+    robust = float(_clustered(np.where(event, 1.0 - h, 0.0) - k * h, debtor)[0, 0]) / info ** 2
+    se = math.sqrt(max(1.0 / info, robust))
     lo, hi = (1 / (1 + math.exp(-(theta + z * se))) for z in (-Z95, Z95))
     value, lo, hi = _monthly(h), _monthly(lo), _monthly(hi)
     status = "identified" if hi - lo < value else "weakly identified"
-    return Estimate(segment, key, value, lo, hi, int(days.size), "geometric MLE of the days to re-entry", status,
+    return Estimate(segment, key, value, lo, hi, int(days.size), "geometric MLE of the days to re-entry (logit "
+                    "Wald interval, debtor-clustered sandwich variance)", status,
                     prior=prior, scale="logit", theta=theta, se=se, bounds=(0.0, 1.0))
 
 
@@ -123,19 +149,26 @@ class _Settled(GenericLikelihoodModel):
         return float(np.sum(np.where(self.event, np.log(h), 0.0) + k * np.log1p(-h)))
 
 
-def _settled(segment: str, days, event, discount, prior_m: float, prior_slope: float) -> list[Estimate]:
+def _settled(segment: str, days, event, discount, prior_m: float, prior_slope: float,
+             debtor: np.ndarray | None = None) -> list[Estimate]:
     if int(event.sum()) == 0:
         return [not_identified(segment, "redelinquency_settled", prior_m, "no re-entry after a kept agreement"),
                 not_identified(segment, "redelinquency_discount_slope", prior_slope, "no re-entry after a kept agreement")]
     if np.unique(np.round(discount, 6)).size < 2:
-        est = _simple(segment, "settled", days, event, prior_m)
+        est = _simple(segment, "settled", days, event, prior_m, debtor)
         return [est, not_identified(segment, "redelinquency_discount_slope", prior_slope, "every kept agreement had the same discount")]
     h0 = event.sum() / max(event.sum() + np.sum(np.where(event, days - 1, days)), 1)
     with quiet():
         fit = _Settled(days, event, discount).fit(start_params=np.array([math.log(max(_monthly(h0), 1e-6)), 0.0]),
                                                   method="bfgs", disp=False, maxiter=500)
     theta, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
-    se = np.sqrt(np.maximum(np.diag(cov), 0))
+    # the debtor-clustered sandwich cov B cov from the spells' analytic scores, where it is wider
+    m = np.minimum(np.exp(theta[0] + theta[1] * discount), 1 - 1e-12)
+    h = -np.expm1(np.log1p(-m) / 30.0)
+    k = np.where(event, days - 1, days)
+    s_a = (np.where(event, 1.0 / h, 0.0) - k / (1 - h)) * (1 - h) / (30 * (1 - m)) * m
+    robust = cov @ _clustered(np.column_stack([s_a, s_a * discount]), debtor) @ cov
+    se = np.sqrt(np.maximum(np.maximum(np.diag(cov), np.diag(robust)), 0))
     out = []
     for i, (key, prior, scale) in enumerate((("redelinquency_settled", prior_m, "log"),
                                              ("redelinquency_discount_slope", prior_slope, "identity"))):
@@ -143,7 +176,8 @@ def _settled(segment: str, days, event, discount, prior_m: float, prior_slope: f
         value = math.exp(theta[i]) if scale == "log" else theta[i]
         lo, hi = (math.exp(lo), math.exp(hi)) if scale == "log" else (lo, hi)
         status = "identified" if hi - lo < abs(value) else "weakly identified"
-        out.append(Estimate(segment, key, value, lo, hi, int(days.size), "geometric MLE, m0 exp(slope d)", status,
+        out.append(Estimate(segment, key, value, lo, hi, int(days.size), "geometric MLE, m0 exp(slope d) (Wald "
+                            "interval, debtor-clustered sandwich variance)", status,
                             prior=prior, scale=scale, theta=float(theta[i]), se=float(se[i])))
     return out
 
@@ -178,15 +212,15 @@ def estimate_redelinquency(history: Any, as_of, *, segment_of_account: np.ndarra
         groups += [(name, seg == j) for j, name in enumerate(segment_names)]
     out: list[Estimate] = []
     kind, days = sp["kind"].to_numpy(), sp["days"].to_numpy().astype(float)
-    event, disc = sp["event"].to_numpy(), sp["discount"].to_numpy()
+    event, disc, debtor = sp["event"].to_numpy(), sp["discount"].to_numpy(), sp["debtor"].to_numpy()
     for name, mask in groups:
         prior = dict((priors or {}).get(name, {}))
         for k in ("paid_in_full", "broken"):
             m = mask & (kind == k)
-            out.append(_simple(name, k, days[m], event[m], prior.get(_KEYS[k], float("nan"))))
+            out.append(_simple(name, k, days[m], event[m], prior.get(_KEYS[k], float("nan")), debtor[m]))
         m = mask & (kind == "settled")
         out += _settled(name, days[m], event[m], disc[m], prior.get("redelinquency_settled", float("nan")),
-                        prior.get("redelinquency_discount_slope", float("nan")))
+                        prior.get("redelinquency_discount_slope", float("nan")), debtor[m])
     return out
 
 

@@ -15,10 +15,14 @@ to its first acceptance), with the likelihood of the acceptance fit generalised 
 acceptance probability that varies from offer to offer: ``K`` offers with a last acceptance
 have probability ``a_K prod_(i<K) (1 - p_i) p_K``, ``K`` declines ``(1 - a_1) + sum_j (a_j -
 a_(j+1)) prod_(i<=j) (1 - p_i)`` (nested affordable sets, ``a_i`` from the capacity
-parameters). Capacity (``lump_mu``, ...) is held at the acceptance fit's estimate where it
-is identified, else at the scenario's value; ``alpha``, ``beta`` and the identified weights
-are found by maximum likelihood (``scipy.optimize``), intervals from the observed
-information (numerical Hessian, statsmodels). A weight is identified only where the
+parameters). The weights are fitted jointly with ``alpha``, ``beta`` and the lump-sum and
+monthly capacity (one likelihood, :mod:`calibration.offerlik`): an offer declined after an
+earlier, smaller one is explained either by a raised reservation discount or by an amount
+that grew past the debtor's capacity, so holding the capacity at the acceptance fit's
+estimate (which assumes no reservation discount) would bias both. Maximum likelihood by
+``scipy.optimize``; profile-likelihood intervals in segments of at most
+:data:`calibration.offerlik.PROFILE_MAX_DEBTORS` debtors offered, Wald above.
+A weight is identified only where the
 history shows its driver: offers after an earlier offer with a different discount
 (escalation or earlier cycles; a repeated offer alone would rest on the capacity model) for
 ``expect_offered``, offers after a kept agreement with a discount for
@@ -27,21 +31,20 @@ within one history: it is confounded with ``accept_alpha`` and never identified.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
-from scipy import optimize, special
-from scipy.special import ndtr
-from statsmodels.tools.numdiff import approx_hess2
 
-from calibration.acceptance import offer_frame
+from calibration.acceptance import ACCEPT_KEYS, EDGE, offer_frame
 from calibration.data import CHANNEL_ORDER, CalibData
-from calibration.estimates import Estimate, from_scale, not_identified, quietly
+from calibration.estimates import Estimate, not_identified, quietly
+from calibration.offerlik import KEYS, fit_offers, joint_estimates, offer_arrays
 from calibration.redelinquency import _debtor_key
 
 __all__ = ["RESERVATION_KEYS", "reservation_frame", "fit_reservation", "MIN_ROWS"]
 
 RESERVATION_KEYS = ("expect_offered", "expect_received", "expect_announced")
-_CAPACITY = ("lump_mu", "lump_sigma", "monthly_mu", "monthly_sigma")
 #: Offers with a positive driver (``O`` or ``R``) a weight needs to be estimated.
 MIN_ROWS = 30
 MAX_ACCOUNTS = 30000
@@ -82,34 +85,10 @@ def reservation_frame(data: CalibData) -> pl.DataFrame | None:
     return offer_frame(prepared)
 
 
-def _negll(theta: np.ndarray, free: tuple[bool, bool], fixed: tuple[float, float], arr) -> float:
-    alpha, beta = theta[0], theta[1]
-    k = 2
-    w = []
-    for j in range(2):
-        if free[j]:
-            w.append(theta[k])
-            k += 1
-        else:
-            w.append(fixed[j])
-    d, off, rec, a, nxt, last, first, accepted, grp, ngrp, start = arr
-    p = special.expit(alpha + beta * (d - w[0] * off - w[1] * rec))
-    l1p = np.log1p(-np.minimum(p, 1 - 1e-15))
-    cs = np.cumsum(l1p)
-    before = cs - l1p  # sum over the rows before this one ...
-    S = cs - before[start][grp]  # ... of its own debtor: sum_(i<=j) log(1 - p_i)
-    dec = np.bincount(grp, weights=(a - nxt) * np.exp(S), minlength=ngrp)
-    a1 = np.bincount(grp, weights=np.where(first, a, 0.0), minlength=ngrp)
-    dec = dec + (1.0 - a1)
-    acc = accepted[last]
-    acc_ll = np.log(a[last]) + (S[last] - l1p[last]) + np.log(np.maximum(p[last], 1e-300))
-    return -float(np.where(acc, acc_ll, np.log(np.maximum(dec, 1e-300))).sum())
-
-
 @quietly
 def fit_reservation(rf: pl.DataFrame | None, seg: int | None, segment: str, prior: dict[str, float],
-                    capacity: dict[str, Estimate] | None = None) -> list[Estimate]:
-    """The reservation weights and, when one is identified, ``accept_alpha`` and ``accept_beta`` refitted.
+                    acceptance: dict[str, Estimate] | None = None) -> list[Estimate]:
+    """The reservation weights, jointly with the acceptance curve and the capacity.
 
     Parameters
     ----------
@@ -120,14 +99,16 @@ def fit_reservation(rf: pl.DataFrame | None, seg: int | None, segment: str, prio
     segment : str
     prior : dict
         The scenario's values of the segment (``accept_*``, capacity, ``expect_*``).
-    capacity : dict, optional
-        The acceptance fit's estimates by key; identified capacity estimates are used.
+    acceptance : dict, optional
+        The acceptance fit's estimates by key: the search starts from the identified ones.
 
     Returns
     -------
     list of Estimate
         ``expect_offered``, ``expect_received``, ``expect_announced``, then (only when a weight
-        was estimated) ``accept_alpha`` and ``accept_beta``, which replace the acceptance fit's.
+        was estimated) ``accept_alpha``, ``accept_beta``, ``lump_mu``, ``lump_sigma`` and, when
+        installment plans were offered, ``monthly_mu``, ``monthly_sigma``: one joint maximum
+        likelihood, which replace the acceptance fit's.
     """
     announced = not_identified(segment, "expect_announced", prior["expect_announced"],
                                "the segment's announced generosity does not vary within the history (confounded "
@@ -137,68 +118,69 @@ def fit_reservation(rf: pl.DataFrame | None, seg: int | None, segment: str, prio
         why = "no offers table in the history" if rf is None else "no offers to this segment"
         return [not_identified(segment, k, prior[k], why) for k in RESERVATION_KEYS[:2]] + [announced]
     n_acc = sub.get_column("idx").n_unique()
+    note = ""
     if n_acc > MAX_ACCOUNTS:
         keep = pl.Series(np.random.default_rng(0).permutation(sub.get_column("idx").unique().sort().to_numpy())
                          [:MAX_ACCOUNTS])
         sub = sub.filter(pl.col("idx").is_in(keep))
-    sub = sub.sort("idx", "rank")
+        note = f"; fitted on a random {MAX_ACCOUNTS} of the {n_acc} accounts offered"
     off, rec = sub.get_column("offered_before").to_numpy(), sub.get_column("received_before").to_numpy()
     d = sub.get_column("d").to_numpy()
     accepted = sub.get_column("accepted").to_numpy()
     varied = np.unique(np.round(d, 6)).size >= 2 and 0 < accepted.sum() < sub.get_column("idx").n_unique()
     n_off, n_rec = int(((off > 0) & (np.abs(d - off) > 1e-9)).sum()), int((rec > 0).sum())
-    free = (varied and n_off >= MIN_ROWS, varied and n_rec >= MIN_ROWS)
+    free_w = (varied and n_off >= MIN_ROWS, varied and n_rec >= MIN_ROWS)
     out = []
-    if not any(free):
+    if not any(free_w):
         for k, n, what in (("expect_offered", n_off, "offers after an earlier, different offer"),
                            ("expect_received", n_rec, "offers after a kept agreement with a discount")):
             why = ("the discounts offered do not vary, or every or no debtor accepted" if not varied else
                    f"too few {what} ({n}, at least {MIN_ROWS} are needed)")
             out.append(not_identified(segment, k, prior[k], why, n))
         return out + [announced]
-    cap = {k: (capacity[k].value if capacity and k in capacity and capacity[k].status == "identified" else prior[k])
-           for k in _CAPACITY}
-    lf, lp = sub.get_column("lf").to_numpy(), sub.get_column("lp").to_numpy()
-    a = ndtr((cap["lump_mu"] - lf) / cap["lump_sigma"])
-    a = np.clip(a * np.where(np.isnan(lp), 1.0, ndtr((cap["monthly_mu"] - np.nan_to_num(lp)) / cap["monthly_sigma"])),
-                1e-300, 1.0)
-    rank, K = sub.get_column("rank").to_numpy(), sub.get_column("K").to_numpy()
-    last = rank == K - 1
-    nxt = np.minimum(np.where(last, 0.0, np.roll(a, -1)), a)
-    grp = sub.get_column("idx").rank("dense").to_numpy().astype(np.int64) - 1
-    start = np.flatnonzero(rank == 0)
-    arr = (d, off, rec, a, nxt, last, rank == 0, accepted, grp, int(grp.max()) + 1, start)
-    fixed = (prior["expect_offered"], prior["expect_received"])
-    th0 = [prior["accept_alpha"], prior["accept_beta"]] + [0.3 for f in free if f]
-    bounds = [(-20, 20), (0, 100)] + [(0.0, 2.0) for f in free if f]
-    fun = lambda th: _negll(th, free, fixed, arr)  # noqa: E731
-    res = optimize.minimize(fun, np.array(th0), method="L-BFGS-B", bounds=bounds)
-    theta = res.x
+    A = offer_arrays(sub)
+    plans = bool(A.has_lp.any())
+    # the search starts from the acceptance fit where it is identified (a weakly identified capacity may sit on
+    # the edge of its range, where the reservation discount would be absorbed), else from the scenario's values
+    def start_of(k: str) -> float:
+        e = (acceptance or {}).get(k)
+        return e.value if e is not None and e.status == "identified" else prior[k]
+    th0 = np.array([start_of("accept_alpha"), start_of("accept_beta"), start_of("lump_mu"),
+                    np.log(start_of("lump_sigma")), start_of("monthly_mu"), np.log(start_of("monthly_sigma")),
+                    0.3, 0.3])
+    th0[6:] = [0.3 if f else prior[k] for f, k in zip(free_w, ("expect_offered", "expect_received"))]
+    # the capacity is fitted jointly where the offers identify it (the acceptance fit found it identified)
+    joint = all((acceptance or {}).get(k) is not None and acceptance[k].status == "identified"
+                for k in ("lump_mu", "lump_sigma"))
+    fit = fit_offers(A, th0, np.array([True, True, True, True, plans, plans, *free_w])) if joint else None
+    what = (f"joint maximum likelihood of acceptance with a reservation discount and the capacity ({A.rows} offers"
+            f"{'' if plans else '; no installment plans offered: monthly capacity not in it'}){note}")
+    if fit is None or fit.cov is None:  # capacity not identified (e.g. nearly every offer affordable): held
+        fit = fit_offers(A, th0, np.array([True, True, False, False, False, False, *free_w]))
+        what = (f"maximum likelihood of acceptance with a reservation discount ({A.rows} offers; the offers do not "
+                f"identify the capacity, so it is held at the acceptance fit's estimate where identified, else at the scenario's "
+                f"value){note}")
     n = int(sub.get_column("idx").n_unique())
-    try:
-        cov = np.linalg.inv(approx_hess2(theta, fun))
-        se = np.sqrt(np.diag(cov))
-        if not np.all(np.isfinite(se)) or np.any(np.diag(cov) <= 0):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
+    if fit.cov is None:
         return [not_identified(segment, k, prior[k], "flat likelihood: the offers' history does not separate the "
                                "reservation discount from the acceptance curve", n) for k in RESERVATION_KEYS[:2]] + [announced]
-    held = "estimated" if all(capacity and k in capacity and capacity[k].status == "identified" for k in _CAPACITY) \
-        else "the scenario's where not identified"
-    method = (f"maximum likelihood of acceptance with a reservation discount ({sub.height} offers, capacity held at "
-              f"its {held} values); Wald interval from the observed information")
-    k = 2
+    found = {e.key: e for e in joint_estimates(A, fit, segment, n, prior, what)}
+    if fit.edge:
+        edge = ", ".join(KEYS[i] for i in fit.edge)
+        found = {k: replace(e, status="weakly identified", reason=f"{EDGE}: {edge}") for k, e in found.items()}
     for j, key in enumerate(("expect_offered", "expect_received")):
-        if free[j]:
-            e = from_scale(segment, key, theta[k], se[k], n, method, prior[key], "identity", (0.0, 2.0))
-            k += 1
-        else:
-            e = not_identified(segment, key, prior[key], f"too few offers after {'an earlier, different offer' if j == 0 else 'a kept agreement with a discount'}", n)
-        out.append(e)
-    out.append(announced)
-    out.append(from_scale(segment, "accept_alpha", theta[0], se[0], n, method, prior["accept_alpha"]))
-    out.append(from_scale(segment, "accept_beta", theta[1], se[1], n, method, prior["accept_beta"]))
-    return out
+        out.append(found.pop(key) if free_w[j] else not_identified(
+            segment, key, prior[key], f"too few offers after {'an earlier, different offer' if j == 0 else 'a kept agreement with a discount'}", n))
+    return out + [announced] + list(found.values())
+
+
+def _escalates(data: CalibData) -> bool:
+    """Whether some account was offered a larger discount after a smaller one (one pass, no join)."""
+    if not data.has("offers"):
+        return False
+    of = data.tables["offers"].lazy().select("idx", "t", pl.col("discount").cast(pl.Float64))
+    return bool(of.sort("idx", "t").select(
+        (pl.col("discount") > pl.col("discount").cum_max().shift(1).over("idx") + 1e-9).any()).collect().item())
 
 
 def add_cycle_estimates(data: CalibData, groups: list, est: dict[str, list[Estimate]], notes: list[str]) -> None:
@@ -207,8 +189,8 @@ def add_cycle_estimates(data: CalibData, groups: list, est: dict[str, list[Estim
     Re-delinquency (:mod:`calibration.redelinquency`) when the history has re-entries or the
     scenario has several cycles; the reservation discount when, besides, offers were made,
     or when the history's offers escalate (a larger discount after a smaller one) or the
-    scenario sets a reservation weight. A refitted ``accept_alpha`` / ``accept_beta``
-    replaces the acceptance fit's. ``groups`` are the calibration's ``(index, name, prior,
+    scenario sets a reservation weight. The joint refit of the acceptance curve and the
+    capacity replaces the acceptance fit's. ``groups`` are the calibration's ``(index, name, prior,
     mask)``.
     """
     from calibration.redelinquency import fit_redelinquency, re_entries
@@ -222,15 +204,21 @@ def add_cycle_estimates(data: CalibData, groups: list, est: dict[str, list[Estim
         for name, found in fit_redelinquency(data).items():
             if name in est:
                 est[name] += found
-    rf = reservation_frame(data)
-    escalates = rf is not None and bool(((rf["offered_before"] > 0) & (rf["d"] > rf["offered_before"] + 1e-9)).any())
     weights = any(getattr(s.behaviour, k) != 0 for s in sc.segments for k in RESERVATION_KEYS)
-    if not (multi or escalates or weights):
+    if not (multi or weights or _escalates(data)):
         return
+    rf = reservation_frame(data)
+    one = len(sc.segments) == 1  # one segment: the portfolio's offers are the segment's (fitted once)
     for s, name, prior, _ in groups:
         beh = (sc.segments[s] if s is not None else sc).behaviour
         full = dict(prior) | {k: float(getattr(beh, k)) for k in RESERVATION_KEYS}
-        capacity = {e.key: e for e in est[name] if e.key in _CAPACITY}
-        found = fit_reservation(rf, s, name, full, capacity)
-        refit = {e.key: e for e in found if e.key in ("accept_alpha", "accept_beta")}
+        acceptance = {e.key: e for e in est[name] if e.key in ACCEPT_KEYS}
+        if one and s is None and sc.segments[0].name in est:
+            first = {e.key: e for e in est[sc.segments[0].name]}
+            found = [replace(first[k], segment=name, prior=full[k]) for k in RESERVATION_KEYS if k in first]
+            found += [replace(first[k], segment=name, prior=full[k]) for k in ACCEPT_KEYS
+                      if k in first and "reservation discount" in first[k].method]
+        else:
+            found = fit_reservation(rf, s, name, full, acceptance)
+        refit = {e.key: e for e in found if e.key in ACCEPT_KEYS}
         est[name] = [refit.get(e.key, e) for e in est[name]] + [e for e in found if e.key not in refit]
