@@ -12,7 +12,7 @@ A debtor negotiating again keeps its capacity: its offers are one likelihood ter
 juros de mora). Offers after a first agreement are left out (the balance owed then depends
 on the broken plan). The joint maximum likelihood is found by ``scipy.optimize`` with the
 likelihood's analytic gradient. Intervals: profile likelihood in segments of at most
-:data:`calibration.offerlik.PROFILE_MAX_DEBTORS` debtors offered, or when a Wald interval
+:data:`calibration.profile.PROFILE_MAX_DEBTORS` debtors offered, or when a Wald interval
 would leave the parameter's search range (small samples, skewed likelihoods, estimates
 near a boundary: there the Wald interval under-covers); Wald from the observed information
 (finite differences of the gradient, statsmodels) in larger segments.
@@ -28,7 +28,8 @@ from scipy.special import ndtr
 
 from calibration.data import CHANNEL_ORDER, CalibData
 from calibration.estimates import quietly, Estimate, not_identified
-from calibration.offerlik import KEYS, fit_offers, joint_estimates, offer_arrays
+from calibration.offerlik import KEYS, fit_offers, offer_arrays
+from calibration.profile import joint_estimates
 from simulation.engine import plan_installments
 
 __all__ = ["ACCEPT_KEYS", "EDGE", "offer_frame", "fit_acceptance", "accept_probability"]

@@ -21,9 +21,10 @@ earlier, smaller one is explained either by a raised reservation discount or by 
 that grew past the debtor's capacity, so holding the capacity at the acceptance fit's
 estimate (which assumes no reservation discount) would bias both. Maximum likelihood by
 ``scipy.optimize``; profile-likelihood intervals in segments of at most
-:data:`calibration.offerlik.PROFILE_MAX_DEBTORS` debtors offered, Wald above.
-A weight is identified only where the
-history shows its driver: offers after an earlier offer with a different discount
+:data:`calibration.profile.PROFILE_MAX_DEBTORS` debtors offered, Wald above. Where the
+offers do not identify the capacity (nearly every offer affordable), it is held at the
+acceptance fit's estimate or the scenario's value, and the method says so. A weight is
+identified only where the history shows its driver: offers after an earlier offer with a different discount
 (escalation or earlier cycles; a repeated offer alone would rest on the capacity model) for
 ``expect_offered``, offers after a kept agreement with a discount for
 ``expect_received``. ``expect_announced`` (the segment's announced generosity) does not vary
@@ -39,7 +40,8 @@ import polars as pl
 from calibration.acceptance import ACCEPT_KEYS, EDGE, offer_frame
 from calibration.data import CHANNEL_ORDER, CalibData
 from calibration.estimates import Estimate, not_identified, quietly
-from calibration.offerlik import KEYS, fit_offers, joint_estimates, offer_arrays
+from calibration.offerlik import KEYS, fit_offers, offer_arrays
+from calibration.profile import joint_estimates
 from calibration.redelinquency import _debtor_key
 
 __all__ = ["RESERVATION_KEYS", "reservation_frame", "fit_reservation", "MIN_ROWS"]

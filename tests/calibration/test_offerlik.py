@@ -12,7 +12,8 @@ import pytest
 from scipy import special, stats
 from scipy.optimize import approx_fprime
 
-from calibration.offerlik import fit_offers, negll, offer_arrays, profile_interval
+from calibration.offerlik import fit_offers, negll, offer_arrays
+from calibration.profile import profile_interval
 
 TRUTH = np.array([-0.5, 4.0, -0.6, 0.0, -2.2, np.log(0.8), 0.5, 0.0])
 FREE6 = np.array([True] * 6 + [False] * 2)

@@ -134,3 +134,24 @@ def test_engine_history_with_re_entries_recovers_the_hazards(tmp_path):
     for key, value in truth.items():
         assert est[key].status != "not identified", est[key]
         assert est[key].lo <= value <= est[key].hi, est[key]
+
+
+def test_debtor_clustered_variance_counts_a_debtors_cycles_once():
+    """Each debtor's spells duplicated (perfectly dependent): the sandwich widens the interval by sqrt(2)."""
+    from calibration.redelinquency import _settled, _simple
+    rng = np.random.default_rng(5)
+    n = 4000
+    d = rng.choice([0.0, 0.2, 0.4], n)
+    h = daily_hazard(0.03 * np.exp(2.0 * d))
+    days = rng.geometric(h).astype(float)
+    event = days <= 400
+    days = np.minimum(days, 400)
+    two = lambda x: np.concatenate([x, x])  # noqa: E731
+    alone = _simple("s", "paid_in_full", two(days), two(event), 0.03, np.arange(2 * n))
+    paired = _simple("s", "paid_in_full", two(days), two(event), 0.03, two(np.arange(n)))
+    assert paired.se / alone.se == pytest.approx(np.sqrt(2), rel=0.05)
+    a = _settled("s", two(days), two(event), two(d), 0.03, 2.0, np.arange(2 * n))
+    b = _settled("s", two(days), two(event), two(d), 0.03, 2.0, two(np.arange(n)))
+    for x, y in zip(a, b):
+        assert y.se / x.se == pytest.approx(np.sqrt(2), rel=0.05)
+        assert y.lo <= x.lo and y.hi >= x.hi
