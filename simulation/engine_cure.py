@@ -172,8 +172,10 @@ class CureMixin:
 
     def _cure_reopen(self, rows: np.ndarray) -> None:
         """``rows`` are open again (a broken agreement, a new cycle): the self-cure pass visits them."""
-        if rows.size and self._cls is not None:  # on their own, added to the (short) list
-            self._cure_idx = np.union1d(self._cure_idx, rows)
+        if rows.size and self._cls is not None:  # on their own, added to the (short) list, once
+            idx = np.concatenate((self._cure_idx, rows))
+            idx.sort()
+            self._cure_idx = idx[np.concatenate(([True], idx[1:] != idx[:-1]))]
         elif rows.size:
             self._cure_idx = None  # rebuilt by the next pass that needs the rows: one scan of a_eff
             if self._cure_count is not None:
