@@ -133,20 +133,23 @@ class CureMixin:
         q = np.minimum(np.ceil(self._cls_surv * 2.0 ** 53), 2.0 ** 53).astype(np.uint64)
         K = self._cls_a.size
         bound = ((np.arange(K, dtype=np.uint64) & np.uint64(_GROUP - 1)) << np.uint64(53)) + (np.uint64(2 ** 53) - q)
-        end = np.empty(K, np.int64)
-        for c0 in range(0, K, _GROUP):  # keys < class << 53 + (2**53 - q), within the group
-            c1 = min(c0 + _GROUP, K)
-            lo, hi = self._cls_start[c0], self._cls_start[c1]
-            end[c0:c1] = lo + np.searchsorted(self._cls_keys[lo:hi], bound[c0:c1], side="left")
-        end = np.maximum(end, self._cls_ptr)
-        n = end - self._cls_ptr
-        total = int(n.sum())
-        if total == 0:
+        ptr, start, keys = self._cls_ptr, self._cls_start, self._cls_keys
+        # the classes whose next row (the largest U not crossed yet) crosses today: a search in those only
+        crossing = (ptr < start[1:]) & (keys[np.minimum(ptr, keys.size - 1)] < bound)
+        which = np.flatnonzero(crossing)
+        if which.size == 0:
             return np.zeros(0, np.int64)
-        which = np.flatnonzero(n)
-        pos = np.repeat(self._cls_ptr[which] - np.concatenate(([0], np.cumsum(n[which])[:-1])), n[which])
-        pos += np.arange(total)
-        self._cls_ptr = end
+        end = np.empty(which.size, np.int64)
+        for c0 in range(0, K, _GROUP):  # keys < class << 53 + (2**53 - q), within the group
+            sel = (which >= c0) & (which < c0 + _GROUP)
+            if sel.any():
+                lo, hi = start[c0], start[min(c0 + _GROUP, K)]
+                end[sel] = lo + np.searchsorted(keys[lo:hi], bound[which[sel]], side="left")
+        first = ptr[which]
+        n = end - first
+        pos = np.repeat(first - np.concatenate(([0], np.cumsum(n)[:-1])), n)
+        pos += np.arange(pos.size)
+        ptr[which] = end
         rows = self._cls_rows[pos]
         return rows[self._cls[rows] >= 0]
 
