@@ -48,9 +48,9 @@ class CureMixin:
     def _init_cure_classes(self) -> None:
         """Put every row in the class of its segment and days past due (one cycle only).
 
-        A class keeps its ``a_eff`` (``_cls_a``), segment, survival (``_cls_surv``) and its
-        rows sorted by ``U`` from the largest (``_cls_rows``, from ``_cls_start``); rows before
-        ``_cls_ptr`` have crossed the class's survival already.
+        A class keeps its ``a_eff`` (``_cls_a``), segment, survival (``_cls_surv``) and the
+        rows that may cross it sorted by ``U`` from the largest (``_cls_rows``, from
+        ``_cls_start``); rows before ``_cls_ptr`` have crossed the class's survival already.
         """
         if self.multi or self.N == 0:
             return
@@ -70,21 +70,29 @@ class CureMixin:
         a = self.a_eff[first]
         if not np.array_equal(a[cls], self.a_eff) or not np.all(self.surv == 1.0):
             return  # a class must share a_eff to the last bit
+        seg = self.seg[first]
+        # a row can cross its class's survival only if its U is above the lowest the survival can
+        # reach (every day's step at the largest uplift, less a margin for rounding): only those
+        # rows are kept, sorted
+        up = max(float(np.max(self.m.params["uplift_negativado"], initial=1.0)), 1.0)
+        floor = np.prod(1.0 - np.minimum(a * up * self.g[:, seg], 1.0), axis=0) * (1.0 - 1e-6)
+        rows = np.flatnonzero(self.U >= floor[cls])
         # sort key: the class within its group of 2**11 (it must fit above U's 53 bits), then U from
         # the largest; the groups are sorted one after the other, as the classes are
-        k = (self.U * 2.0 ** 53).astype(np.uint64)  # U = k / 2**53 exactly
-        keys = ((cls & (_GROUP - 1)).astype(np.uint64) << np.uint64(53)) | (np.uint64(2 ** 53 - 1) - k)
+        c = cls[rows]
+        k = (self.U[rows] * 2.0 ** 53).astype(np.uint64)  # U = k / 2**53 exactly
+        keys = ((c & (_GROUP - 1)).astype(np.uint64) << np.uint64(53)) | (np.uint64(2 ** 53 - 1) - k)
         if K <= _GROUP:
             order = np.argsort(keys)
         else:
-            group = cls >> 11
+            group = c >> 11
             order = np.concatenate([r[np.argsort(keys[r])] for r in
                                     (np.flatnonzero(group == g) for g in range((K - 1) // _GROUP + 1))])
-        self._cls, self._cls_a, self._cls_seg = cls, a, self.seg[first]
+        self._cls, self._cls_a, self._cls_seg = cls, a, seg
         self._cls_surv = np.ones(K)
-        self._cls_rows = order
+        self._cls_rows = rows[order]
         self._cls_keys = keys[order]
-        self._cls_start = np.searchsorted(cls[order], np.arange(K + 1))
+        self._cls_start = np.searchsorted(c[order], np.arange(K + 1))
         self._cls_ptr = self._cls_start[:-1].copy()
         self._cls_n = self.N  # rows in a class
         self._cure_idx, self._cure_count = np.zeros(0, np.int64), 0  # no row on its own yet
