@@ -137,6 +137,8 @@ class CureMixin:
             np.minimum(step, 1.0, out=step)
         np.subtract(1.0, step, out=step)
         self._cls_surv *= step
+        if self._cls_keys.size == 0:  # no row can cross any class
+            return np.zeros(0, np.int64)
         # rows with U >= surv: k >= ceil(surv * 2**53), i.e. key <= class << 53 | (2**53 - 1 - q)
         q = np.minimum(np.ceil(self._cls_surv * 2.0 ** 53), 2.0 ** 53).astype(np.uint64)
         K = self._cls_a.size
