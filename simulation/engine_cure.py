@@ -72,10 +72,13 @@ class CureMixin:
             return  # a class must share a_eff to the last bit
         seg = self.seg[first]
         # a row can cross its class's survival only if its U is above the lowest the survival can
-        # reach (every day's step at the largest uplift, less a margin for rounding): only those
-        # rows are kept, sorted
+        # reach: with every day's step x_t = a * up * g[t] at the largest uplift, prod(1 - x_t) >=
+        # exp(-sum(x_t) / (1 - max x_t)) (g <= 1), less a margin for rounding; only those rows
+        # are kept, sorted
         up = max(float(np.max(self.m.params["uplift_negativado"], initial=1.0)), 1.0)
-        floor = np.prod(1.0 - np.minimum(a * up * self.g[:, seg], 1.0), axis=0) * (1.0 - 1e-6)
+        x = a * up
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            floor = np.where(x < 0.5, np.exp(-x * self.g.sum(axis=0)[seg] / (1.0 - x)) * (1.0 - 1e-6), 0.0)
         rows = np.flatnonzero(self.U >= floor[cls])
         # sort key: the class within its group of 2**11 (it must fit above U's 53 bits), then U from
         # the largest; the groups are sorted one after the other, as the classes are
