@@ -32,8 +32,10 @@ def queue_order(priority: np.ndarray) -> np.ndarray:
         return order
     tied = np.flatnonzero(np.concatenate(([False], eq)) | np.concatenate((eq, [False])))
     run = np.cumsum(np.concatenate(([True], ~eq)))  # the run of equal priorities of each position
-    sub = order[tied]
-    order[tied] = sub[np.lexsort((sub, run[tied]))]
+    n = np.int64(key.size)
+    pair = run[tied].astype(np.int64) * n + order[tied]  # (run, row) in one int64: one sort
+    pair.sort()
+    order[tied] = pair % n
     return order
 
 

@@ -48,9 +48,9 @@ class CureMixin:
     def _init_cure_classes(self) -> None:
         """Put every row in the class of its segment and days past due (one cycle only).
 
-        A class keeps its ``a_eff`` (``_cls_a``), segment, survival (``_cls_surv``) and its
-        rows sorted by ``U`` from the largest (``_cls_rows``, from ``_cls_start``); rows before
-        ``_cls_ptr`` have crossed the class's survival already.
+        A class keeps its ``a_eff`` (``_cls_a``), segment, survival (``_cls_surv``) and the
+        rows that may cross it sorted by ``U`` from the largest (``_cls_rows``, from
+        ``_cls_start``); rows before ``_cls_ptr`` have crossed the class's survival already.
         """
         if self.multi or self.N == 0:
             return
@@ -70,21 +70,32 @@ class CureMixin:
         a = self.a_eff[first]
         if not np.array_equal(a[cls], self.a_eff) or not np.all(self.surv == 1.0):
             return  # a class must share a_eff to the last bit
+        seg = self.seg[first]
+        # a row can cross its class's survival only if its U is above the lowest the survival can
+        # reach: with every day's step x_t = a * up * g[t] at the largest uplift, prod(1 - x_t) >=
+        # exp(-sum(x_t) / (1 - max x_t)) (g <= 1), less a margin for rounding; only those rows
+        # are kept, sorted
+        up = max(float(np.max(self.m.params["uplift_negativado"], initial=1.0)), 1.0)
+        x = a * up
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            floor = np.where(x < 0.5, np.exp(-x * self.g.sum(axis=0)[seg] / (1.0 - x)) * (1.0 - 1e-6), 0.0)
+        rows = np.flatnonzero(self.U >= floor[cls])
         # sort key: the class within its group of 2**11 (it must fit above U's 53 bits), then U from
         # the largest; the groups are sorted one after the other, as the classes are
-        k = (self.U * 2.0 ** 53).astype(np.uint64)  # U = k / 2**53 exactly
-        keys = ((cls & (_GROUP - 1)).astype(np.uint64) << np.uint64(53)) | (np.uint64(2 ** 53 - 1) - k)
+        c = cls[rows]
+        k = (self.U[rows] * 2.0 ** 53).astype(np.uint64)  # U = k / 2**53 exactly
+        keys = ((c & (_GROUP - 1)).astype(np.uint64) << np.uint64(53)) | (np.uint64(2 ** 53 - 1) - k)
         if K <= _GROUP:
             order = np.argsort(keys)
         else:
-            group = cls >> 11
+            group = c >> 11
             order = np.concatenate([r[np.argsort(keys[r])] for r in
                                     (np.flatnonzero(group == g) for g in range((K - 1) // _GROUP + 1))])
-        self._cls, self._cls_a, self._cls_seg = cls, a, self.seg[first]
+        self._cls, self._cls_a, self._cls_seg = cls, a, seg
         self._cls_surv = np.ones(K)
-        self._cls_rows = order
+        self._cls_rows = rows[order]
         self._cls_keys = keys[order]
-        self._cls_start = np.searchsorted(cls[order], np.arange(K + 1))
+        self._cls_start = np.searchsorted(c[order], np.arange(K + 1))
         self._cls_ptr = self._cls_start[:-1].copy()
         self._cls_n = self.N  # rows in a class
         self._cure_idx, self._cure_count = np.zeros(0, np.int64), 0  # no row on its own yet
@@ -129,24 +140,29 @@ class CureMixin:
             np.minimum(step, 1.0, out=step)
         np.subtract(1.0, step, out=step)
         self._cls_surv *= step
+        if self._cls_keys.size == 0:  # no row can cross any class
+            return np.zeros(0, np.int64)
         # rows with U >= surv: k >= ceil(surv * 2**53), i.e. key <= class << 53 | (2**53 - 1 - q)
         q = np.minimum(np.ceil(self._cls_surv * 2.0 ** 53), 2.0 ** 53).astype(np.uint64)
         K = self._cls_a.size
         bound = ((np.arange(K, dtype=np.uint64) & np.uint64(_GROUP - 1)) << np.uint64(53)) + (np.uint64(2 ** 53) - q)
-        end = np.empty(K, np.int64)
-        for c0 in range(0, K, _GROUP):  # keys < class << 53 + (2**53 - q), within the group
-            c1 = min(c0 + _GROUP, K)
-            lo, hi = self._cls_start[c0], self._cls_start[c1]
-            end[c0:c1] = lo + np.searchsorted(self._cls_keys[lo:hi], bound[c0:c1], side="left")
-        end = np.maximum(end, self._cls_ptr)
-        n = end - self._cls_ptr
-        total = int(n.sum())
-        if total == 0:
+        ptr, start, keys = self._cls_ptr, self._cls_start, self._cls_keys
+        # the classes whose next row (the largest U not crossed yet) crosses today: a search in those only
+        crossing = (ptr < start[1:]) & (keys[np.minimum(ptr, keys.size - 1)] < bound)
+        which = np.flatnonzero(crossing)
+        if which.size == 0:
             return np.zeros(0, np.int64)
-        which = np.flatnonzero(n)
-        pos = np.repeat(self._cls_ptr[which] - np.concatenate(([0], np.cumsum(n[which])[:-1])), n[which])
-        pos += np.arange(total)
-        self._cls_ptr = end
+        end = np.empty(which.size, np.int64)
+        for c0 in range(0, K, _GROUP):  # keys < class << 53 + (2**53 - q), within the group
+            sel = (which >= c0) & (which < c0 + _GROUP)
+            if sel.any():
+                lo, hi = start[c0], start[min(c0 + _GROUP, K)]
+                end[sel] = lo + np.searchsorted(keys[lo:hi], bound[which[sel]], side="left")
+        first = ptr[which]
+        n = end - first
+        pos = np.repeat(first - np.concatenate(([0], np.cumsum(n)[:-1])), n)
+        pos += np.arange(pos.size)
+        ptr[which] = end
         rows = self._cls_rows[pos]
         return rows[self._cls[rows] >= 0]
 
@@ -172,8 +188,10 @@ class CureMixin:
 
     def _cure_reopen(self, rows: np.ndarray) -> None:
         """``rows`` are open again (a broken agreement, a new cycle): the self-cure pass visits them."""
-        if rows.size and self._cls is not None:  # on their own, added to the (short) list
-            self._cure_idx = np.union1d(self._cure_idx, rows)
+        if rows.size and self._cls is not None:  # on their own, added to the (short) list, once
+            idx = np.concatenate((self._cure_idx, rows))
+            idx.sort()
+            self._cure_idx = idx[np.concatenate(([True], idx[1:] != idx[:-1]))]
         elif rows.size:
             self._cure_idx = None  # rebuilt by the next pass that needs the rows: one scan of a_eff
             if self._cure_count is not None:
