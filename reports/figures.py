@@ -273,6 +273,16 @@ def _agents_per_count(data: RunData) -> tuple[float | None, float | None]:
     return agents, (float(minutes) if minutes is not None else None)
 
 
+def shadow_top(rows: list[dict[str, object]], top: int | None) -> list[dict[str, object]]:
+    """``rows`` cut to ``top``: the budget, agent and liquidity rows, then the largest values (order kept)."""
+    if top is None or len(rows) <= top:
+        return rows
+    fixed = [i for i, r in enumerate(rows) if r["kind"] in ("budget", "agent", "liquidity")]
+    rest = sorted((i for i in range(len(rows)) if i not in fixed), key=lambda i: -abs(float(rows[i]["value"])))
+    keep = set(fixed) | set(rest[:max(0, top - len(fixed))])
+    return [r for i, r in enumerate(rows) if i in keep]
+
+
 def shadow_prices(data: RunData, lang: str) -> list[dict[str, object]]:
     """The worth of relaxing each limit of the LP by a natural unit, in R$ of expected net recovery.
 
@@ -513,11 +523,15 @@ def fig_frontier_marginal(data: RunData, lang: str, ax: Axes | None = None) -> A
     return ax
 
 
-def fig_shadow_prices(data: RunData, lang: str, ax: Axes | None = None) -> Axes:
-    """Horizontal bars: R$ of expected net recovery from relaxing each limit by one natural unit."""
+def fig_shadow_prices(data: RunData, lang: str, ax: Axes | None = None, top: int | None = None) -> Axes:
+    """Horizontal bars: R$ of expected net recovery from relaxing each limit by one natural unit.
+
+    ``top``: at most that many bars, the budget and agent pool always, then the limits worth the
+    most (the page's table lists them all).
+    """
     i18n.check_lang(lang)
     with style():
-        rows = shadow_prices(data, lang)
+        rows = shadow_top(shadow_prices(data, lang), top)
         ax = _axes(ax, (8.0, max(2.5, 0.45 * len(rows) + 1.2)))
         if not rows:
             ax.set_axis_off()

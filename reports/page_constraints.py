@@ -49,6 +49,10 @@ def _weekly_detail(sol: dict, lang: str) -> tuple[str, str] | None:
     return t("agent_lp_weekly_sentence", lang, v=mv(float(agent["by_duals"]))), detail
 
 
+#: Bars of the page's chart: more do not fit its height (their labels would overlap).
+_CHART_BARS = 8
+
+
 def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
     W, H = PAGE_SIZE
     page = _page(t("constraints_title", lang), data, lang,
@@ -59,7 +63,7 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
     prices = F.shadow_prices(data, lang)
     m0 = lambda v: i18n.money(v, lang, 0)  # noqa: E731
     mv = lambda v: _money_auto(v, lang)  # noqa: E731
-    width = 5.6
+    width = 4.7  # the bold headings run wider than _wrap estimates: room for the chart's labels
     bullets: list[tuple[str, str]] = []
     budget = next((p for p in prices if p["kind"] == "budget"), None)
     if budget is not None:
@@ -124,10 +128,11 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
             y -= (dt.count("\n") + 1) * 8.5 * 1.25 / 72
         y -= 0.14
     # the chart on the right, as tall as the bullets
-    chart_left = x + width + 2.65
-    chart_h = max(1.3, min(2.1, 0.18 * max(1, len(prices)) + 0.45))
+    chart_left = x + 8.25
+    shown = min(len(prices), _CHART_BARS)  # the table below lists every binding limit
+    chart_h = max(1.3, min(2.1, 0.18 * max(1, shown) + 0.45))
     ax = _axes_in(fig, chart_left, page.top - 0.3 - chart_h, W - _MARGIN_X - chart_left - 0.5, chart_h)
-    F.fig_shadow_prices(data, lang, ax=ax)
+    F.fig_shadow_prices(data, lang, ax=ax, top=_CHART_BARS)
     ax.set_title(t("shadow_chart_title", lang), fontsize=9, loc="left", x=-0.5)
     ax.tick_params(axis="y", labelsize=7.5)
     ax.xaxis.label.set_fontsize(8)

@@ -237,3 +237,17 @@ def test_figures_draw_on_given_axes_and_alone(run_dir):
         assert draw(data, "pt-BR", ax=ax) is ax, name
         alone = draw(data, "en")
         assert alone.figure is not fig, name
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_policy_and_constraint_pages_of_the_base_run_have_no_overlapping_text(run_dir, lang):
+    """Twelve segments, chronic ones and many priced limits: the crowded pages, in both languages."""
+    from reports import figures as F
+    from reports.layout import text_overlaps
+    from reports.page_constraints import constraint_pages
+    from reports.page_policy import policy_pages
+    data = load_run(run_dir)
+    with F.style():
+        pages = policy_pages(data, lang) + constraint_pages(data, lang)
+        found = {n: pairs for n, page in enumerate(pages, start=1) if (pairs := text_overlaps(page.fig))}
+    assert len(pages) >= 3 and found == {}
