@@ -177,6 +177,8 @@ UNIT_NAMES: dict[str, str] = {
     "share of the agreed amount": "fração do valor acordado",
     "share of the baseline": "fração do cenário atual",
     "share of the installment": "fração da parcela",
+    # branch seeds: optimizer.indifference
+    "share of the segment's best net per debtor": "fração do melhor líquido por devedor do segmento",
 }
 
 #: Every other label of the report: key → {language: text}. ``{name}`` fields are filled by :func:`t`.

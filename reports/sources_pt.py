@@ -91,6 +91,10 @@ SOURCES_PT: dict[str, str] = {
     "with 27% RPC gives ~15 attempts per agent-hour (call-centre funnel)":
         "com 27% de contato certo, ~15 tentativas por hora de agente (funil de call center)",
     "~50% of promises kept (call-centre funnel)": "~50% das promessas cumpridas (funil de call center)",
+    # branch seeds: the tie-break's indifference zone
+    "judgement: 1% of a segment's net is below what a strategy lead tells apart; measured, docs/optimizer.md":
+        "avaliação própria: 1% do líquido de um segmento está abaixo do que um gestor de estratégia distingue; "
+        "medido, docs/optimizer.md",
 }
 
 _CALIBRATED = ("calibrated from ", "calibrado a partir de ")
