@@ -332,6 +332,7 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
         prepared = prepare(scenario_path, portfolio)
     with job_pool(workers) as pool:  # the workers start once, for every stage
         sc = prepared.scenario
+        seed_given = seed is not None
         seed = sc.monte_carlo.seed if seed is None else seed
         R = replications or sc.monte_carlo.replications
         with watch.stage("baseline"):
@@ -359,7 +360,11 @@ def run_all(scenario_path: str | Path, out: str | Path, *, portfolio: str | Path
                 treatments = write_optimization(stage, prepared, result)
                 tornado.write_parquet(stage / "sensitivity.parquet", statistics=False)
                 write_json(stage / "marginal.json", marginal)
-                assumptions_table(sc, prepared.inputs.facts).write_parquet(stage / "assumptions.parquet", statistics=False)
+                given = {k: v for k, v in (("monte_carlo.replications", (replications, "--replications")),
+                                           ("monte_carlo.seed", (seed if seed_given else None, "--seed")))
+                         if v[0] is not None}
+                assumptions_table(sc, prepared.inputs.facts, given).write_parquet(stage / "assumptions.parquet",
+                                                                                  statistics=False)
             extra = {"lang": lang, "solver": result.solution.solver, "workers": workers,
                      "sensitivity_replications": SR, "sensitivity_sample": sample.n, "report_date": _report_date(), **treatments}
             write_json(stage / "manifest.json", manifest("run", prepared, {"seed": seed, "replications": R},

@@ -469,6 +469,7 @@ LABELS: dict[str, dict[str, str]] = {
                                   "cenário incluído, o seu arquivo, a linha de comando ou uma calibração. Significados: "
                                   "docs/scenario.md; fontes publicadas: docs/sources.md."},
     "col_set_by": {"en": "Set by", "pt-BR": "Definido por"},
+    "value_none": {"en": "none", "pt-BR": "nenhum"},
     "col_key": {"en": "Parameter", "pt-BR": "Parâmetro"},
     "col_value_short": {"en": "Value", "pt-BR": "Valor"},
     "col_unit": {"en": "Unit", "pt-BR": "Unidade"},
@@ -876,6 +877,9 @@ STATUS_NAMES: dict[str, dict[str, str]] = {
 }
 
 
+_ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
 def set_by(text: str, lang: str) -> str:
     """Who set a value (``default``, ``bundled scenario (base.toml)``, ``your file (x.toml)``, ...) in ``lang``."""
     check_lang(lang)
@@ -885,7 +889,7 @@ def set_by(text: str, lang: str) -> str:
                    ("default", "padrão"), ("bundled scenario", "cenário incluído"), ("your file", "seu arquivo"),
                    ("command line", "linha de comando"), ("calibrated", "calibrado")):
         if text.startswith(en):
-            return pt + text[len(en):]
+            return _ISO_DAY.sub(lambda m: date(m.group(0), lang), pt + text[len(en):])
     return text
 
 

@@ -49,7 +49,8 @@ def _assumption_pages(data: RunData, lang: str) -> list[_Page]:
     rows = []
     for r in table.iter_rows(named=True):
         key = str(r["key"])
-        row = [key.replace(".", ".\u200b") if len(key) > 38 else key, _value(key, str(r["value"]), lang),
+        row = [key.replace(".", ".\u200b") if len(key) > 38 else key,
+               _value(key, str(r["value"]), lang, str(r.get("meaning") or "")),
                i18n.unit(str(r["unit"] or ""), lang)]
         if has_set_by:
             row.append(i18n.set_by(str(r["set_by"] or ""), lang))
@@ -69,9 +70,20 @@ _NUMBERS = re.compile(rf"^\[?{_NUMBER}(?:, {_NUMBER})*(?:, \.\.\.)?\]?$")  # 0.1
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _value(key: str, text: str, lang: str) -> str:
+#: A value the schema's meaning names as "off": ``(-1 = none; ...)``, ``(0 = none)``.
+_NONE_VALUE = re.compile(r"\((-?\d+(?:\.\d+)?) = none\b")
+
+
+def _value(key: str, text: str, lang: str, meaning: str = "") -> str:
     """A value as a reader says it: ``sim``/``não`` (``true``/``false``), text without quotes, no ``< inf``,
-    and a cadence's channels in ``lang``."""
+    a cadence's channels in ``lang``, and "none" for the value the meaning says turns it off (``-1 = none``)."""
+    off = _NONE_VALUE.search(meaning)
+    if off is not None:
+        try:
+            if float(text) == float(off.group(1)):
+                return t("value_none", lang)
+        except ValueError:
+            pass
     if text in ("True", "False"):
         return {"en": {"True": "true", "False": "false"}, "pt-BR": {"True": "sim", "False": "não"}}[lang][text]
     if len(text) >= 2 and text[0] == text[-1] == "'" and "'" not in text[1:-1]:

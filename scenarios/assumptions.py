@@ -57,13 +57,25 @@ def rule_text(scenario: Scenario, rule: tuple[Condition, ...]) -> str:
     return " and ".join(parts)
 
 
+def _merged_table(key: str, origin: Mapping[str, str]) -> bool:
+    """True when ``key`` names a table whose keys the files set one by one (merged, not replaced whole)."""
+    return any(k.startswith(key + ".") for k in origin)
+
+
 def set_by(key: str, origin: Mapping[str, str]) -> str:
-    """Who set ``key``: the file (or ``--set``, or a calibration) that set it or an enclosing table, else default."""
+    """Who set ``key``: the file (or ``--set``, or a calibration) that set it or an enclosing value, else default.
+
+    An enclosing value counts only when it was set whole (a list, or a table given as one
+    value on the command line): a file that sets ``[optimizer] sample_per_segment`` did not
+    set ``optimizer.budget``, although its ``optimizer`` table is recorded.
+    """
     from scenarios.loader import BUNDLED_DIR
     probe = key
     while probe and probe not in origin:
         cut = max(probe.rfind("."), probe.rfind("["))
         probe = probe[:cut] if cut > 0 else ""
+        if probe and probe in origin and _merged_table(probe, origin):
+            return "default"
     who = origin.get(probe)
     if who is None:
         return "default"
@@ -78,7 +90,8 @@ def set_by(key: str, origin: Mapping[str, str]) -> str:
     return f"bundled scenario ({Path(who).name})"
 
 
-def assumptions_table(scenario: Scenario, portfolio: Mapping[str, Any] | None = None) -> pl.DataFrame:
+def assumptions_table(scenario: Scenario, portfolio: Mapping[str, Any] | None = None,
+                      command_line: Mapping[str, tuple[Any, str]] | None = None) -> pl.DataFrame:
     """One row per parameter: key, value, unit, source, meaning, set_by.
 
     Segment behaviour is listed where it differs from the shared ``[behaviour]`` block
@@ -91,6 +104,10 @@ def assumptions_table(scenario: Scenario, portfolio: Mapping[str, Any] | None = 
     portfolio : mapping, optional
         What the run read (``file``, ``rows``, ``sha256``, ``set_by``), as in the manifest;
         when it names a file, the synthetic generator's rows are left out.
+    command_line : mapping, optional
+        Values the run took from a command-line option instead of the scenario: key →
+        (value, option), e.g. ``{"monte_carlo.replications": (3, "--replications")}``; the
+        row shows that value, set by ``command line (--replications)``.
     """
     rows: list[tuple[str, str, str, str, str]] = []
     for section in _SECTIONS:
@@ -114,7 +131,9 @@ def assumptions_table(scenario: Scenario, portfolio: Mapping[str, Any] | None = 
     if own_sources:
         rows = [(k, v, u, own_sources.get(k, src), doc) for k, v, u, src, doc in rows]
     origin = scenario.origin
-    out = [(*r, set_by(r[0], origin)) for r in rows]
+    given = dict(command_line or {})
+    out = [(k, show(given[k][0], 80), u, src, doc, f"command line ({given[k][1]})") if k in given
+           else (k, v, u, src, doc, set_by(k, origin)) for k, v, u, src, doc in rows]
     if portfolio and portfolio.get("file"):
         who = str(portfolio.get("set_by") or "")
         out = [r for r in out if not r[0].startswith("portfolio.synthetic_") and r[0] != "portfolio.file"]

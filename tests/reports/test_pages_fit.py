@@ -44,6 +44,23 @@ def test_the_assumptions_table_names_the_portfolio_file(own_run):
     assert rows["optimizer.sample_per_segment"]["set_by"].startswith("your file (")
     assert rows["money.multa"]["set_by"] in ("bundled scenario (base.toml)", "default")
     assert rows["segments.recente.rule"]["value"] == "1 <= months_late < 4"
+    # a file that sets one key of [optimizer] set no other: base.toml's or acordo's default
+    assert rows["optimizer.confidence"]["set_by"] == "default"
+    assert rows["optimizer.budget"]["set_by"] == "bundled scenario (base.toml)"
+    # what the command line gave is what the run used, and says so
+    assert rows["monte_carlo.replications"]["value"] == "3"
+    assert rows["monte_carlo.replications"]["set_by"] == "command line (--replications)"
+    assert rows["monte_carlo.seed"]["value"] == "11"
+
+
+def test_the_appendix_says_none_and_dates_in_portuguese():
+    from reports import i18n
+    from reports.page_appendix import _value
+    meaning = "Give-away budget over the horizon (-1 = none; see budget_share)."
+    assert _value("optimizer.budget", "-1.0", "pt-BR", meaning) == "nenhum"
+    assert _value("optimizer.budget", "600000.0", "en", meaning) == "600000.0"
+    assert i18n.set_by("default: the next business day after 2026-12-01", "pt-BR") == \
+        "padrão: o dia útil seguinte a 01/12/2026"
 
 
 def test_differences_are_paired_by_replication_and_hand_overs_are_counted(own_run):
