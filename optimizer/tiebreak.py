@@ -120,6 +120,25 @@ def _stage(model: LPModel, solver_name: str, time_limit: float | None, weights: 
     return status
 
 
+def _least_discount_then_installments(model: LPModel, solver_name: str, time_limit: float | None,
+                                     disc: np.ndarray, inst: np.ndarray, floor: list) -> tuple[SolveStatus, float]:
+    """The last two stages of a tie-break: least discount granted holding ``floor``, then fewest installments
+    holding that discount too (falling back to the discount stage if that fails).
+
+    Returns the last status and the discount stage's ``disc @ x`` (NaN when the discount stage had no solution).
+    """
+    status = _stage(model, solver_name, time_limit, disc, floor)
+    if not status.has_solution:
+        return status, float("nan")
+    x = np.nan_to_num(model.values()[: model.n_x], nan=0.0)
+    g = float(disc @ x)
+    status = _stage(model, solver_name, time_limit, inst,
+                    floor + [("tie_break_discount", disc, "<=", g + 1e-9 * max(1.0, abs(g)) + 1e-6)])
+    if not status.has_solution:  # keep the discount stage
+        status = _stage(model, solver_name, time_limit, disc, floor)
+    return status, g
+
+
 def _near_ties(model: LPModel, x: np.ndarray) -> np.ndarray:
     """Offers the tie-break may use: those in the optimum, and those within noise of the best used.
 
@@ -152,7 +171,6 @@ def noise_tie_break(model: LPModel, solver_name: str, time_limit: float | None, 
     for v, ok in zip(xs, allowed):
         if not ok:
             v.upBound = 0
-    g = float("nan")
     # segments declared tied (their decision's stake is negligible) take their canonical
     # offer, the smallest discount then the fewest installments within noise, whatever
     # it costs within that noise; the other segments share the objective floor
@@ -170,15 +188,9 @@ def noise_tie_break(model: LPModel, solver_name: str, time_limit: float | None, 
     np.maximum.at(worst, model.segment_index, gap)
     tied_bound = float(worst.sum())
     try:
-        status = _stage(model, solver_name, time_limit, disc, floor)
-        if not status.has_solution:
+        status, g = _least_discount_then_installments(model, solver_name, time_limit, disc, inst, floor)
+        if math.isnan(g):
             return {"status": status.name}
-        x = np.nan_to_num(model.values()[: model.n_x], nan=0.0)
-        g = float(disc @ x)
-        status = _stage(model, solver_name, time_limit, inst,
-                        floor + [("tie_break_discount", disc, "<=", g + 1e-9 * max(1.0, abs(g)) + 1e-6)])
-        if not status.has_solution:  # keep the discount stage
-            status = _stage(model, solver_name, time_limit, disc, floor)
     finally:
         for v, ub in zip(xs, bounds):
             v.upBound = ub
@@ -224,15 +236,7 @@ def zone_tie_break(model: LPModel, solver_name: str, time_limit: float | None, s
     x = np.nan_to_num(model.values()[: model.n_x], nan=0.0)
     z = float(lifted @ x)
     floor = [("tie_break_objective", lifted, ">=", z - 1e-9 * max(1.0, abs(z)))]
-    status = _stage(model, solver_name, time_limit, disc, floor)
-    g = float("nan")
-    if status.has_solution:
-        x = np.nan_to_num(model.values()[: model.n_x], nan=0.0)
-        g = float(disc @ x)
-        status = _stage(model, solver_name, time_limit, inst,
-                        floor + [("tie_break_discount", disc, "<=", g + 1e-9 * max(1.0, abs(g)) + 1e-6)])
-        if not status.has_solution:  # keep the discount stage
-            status = _stage(model, solver_name, time_limit, disc, floor)
+    status, g = _least_discount_then_installments(model, solver_name, time_limit, disc, inst, floor)
     return {"status": status.name, "rule": "indifference", "indifference": float(share),
             "discount_debtors_stage1": g, "offers_considered": int(zone.sum()), "tied_bound": 0.0,
             "tolerance": bound}
