@@ -39,8 +39,13 @@ def test_each_map_may_bring_its_own_shared_state_to_the_same_workers():
     with WorkerPool(2, shared=3) as pool:
         first = pool.map(_square, range(5), shared=10)
         again = pool.map(_square, range(5))  # the pool's own shared state is still there
-        pids = set(pool.map(_pid, range(4), shared="x"))
-        assert set(pool.map(_pid, range(4), shared="y")) <= pids or default_workers() == 1  # no new workers
+        xs = set(pool.map(_pid, range(4), shared="x"))
+        before = set(pool._executor()._processes)  # the workers (started on demand, up to 2)
+        ys = set(pool.map(_pid, range(4), shared="y"))
+        after = set(pool._executor()._processes)
+        # a new shared state reaches the same workers: none was replaced to carry it (which of
+        # them runs which task is the executor's choice, so the two maps may see different ones)
+        assert xs <= before <= after and ys <= after and len(after) <= 2
         folder = pool._dir
     assert first == [10 * x * x for x in range(5)] and again == [3 * x * x for x in range(5)]
     assert WorkerPool(1, shared=3).map(_square, range(5), shared=10) == first
