@@ -37,11 +37,12 @@ def default_cache_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def engine_code_hash() -> str:
-    """A hash of the source of the simulation engine and of :mod:`optimizer.coefficients`."""
+    """A hash of the source of the simulation engine and of the optimizer's modules that make a table
+    (:mod:`optimizer.coefficients`, and :mod:`optimizer.sampling`, whose chunks share the agent pool)."""
     import simulation
-    here = Path(__file__).with_name("coefficients.py")
+    here = [Path(__file__).with_name(name) for name in ("coefficients.py", "sampling.py")]
     h = hashlib.sha256()
-    for path in sorted(Path(simulation.__file__).parent.glob("*.py")) + [here]:
+    for path in sorted(Path(simulation.__file__).parent.glob("*.py")) + here:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
