@@ -433,11 +433,12 @@ def test_the_cache_key_follows_the_engine_code(monkeypatch):
     assert len(h) == 64 and h == C.engine_code_hash()
     import hashlib as _h
     import simulation
-    sources = sorted(Path(simulation.__file__).parent.glob("*.py")) + [Path(C.__file__)]
+    sources = sorted(Path(simulation.__file__).parent.glob("*.py")) + [Path(C.__file__),
+                                                                      Path(C.__file__).with_name("sampling.py")]
     expected = _h.sha256()
     for p in sources:
         expected.update(p.name.encode() + b"\0" + p.read_bytes())
-    assert h == expected.hexdigest()  # any edit of an engine source changes the key
+    assert h == expected.hexdigest()  # any edit of an engine source or of the chunking changes the key
 
 
 def test_one_replication_gives_no_interval(capsys, tmp_path, good_portfolio):
