@@ -8,6 +8,7 @@ says which offer each debtor is shown: a per-segment mix (drawn per debtor with 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -195,11 +196,16 @@ class OfferPlan:
             return np.zeros(rows.size, bool)
         if self.fixed is not None or isinstance(self.no_calls, np.ndarray):
             return np.asarray(self.no_calls, dtype=bool)[rows]
+        return self._uncalled_table[np.asarray(seg), np.asarray(j)]
+
+    @cached_property
+    def _uncalled_table(self) -> np.ndarray:
+        """:attr:`no_calls` of a ``mix`` as a (segments, offers) table, built once (the dialler asks daily)."""
         width = max(len(f) for f in self.no_calls)
         table = np.zeros((len(self.no_calls), max(width, 1)), bool)
         for s, f in enumerate(self.no_calls):
             table[s, :len(f)] = f
-        return table[np.asarray(seg), np.asarray(j)]
+        return table
 
     def assign(self, model: SimModel, streams: Streams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per debtor: discount, installments, down payment share and the offer's index in its mix."""
