@@ -3,7 +3,8 @@
 * ``acordo optimize base``: at most 60 s.
 * ``acordo optimize`` on a 20,000-debtor book with 60 segments: at most 90 s and 3 GB; with
   120 segments: at most 6 GB.
-* Coefficient estimation peak memory (``ru_maxrss`` of the process): < 1 GB for a
+* Coefficient estimation peak memory (the process and its workers, summed PSS,
+  :mod:`benchmarks.memory`): < 1 GB for a
   200,000-debtor book with 12 segments, < 4 GB at 1,000,000 debtors, < 3 GB for a
   20,000-debtor book cut into 120 segments (5 score bands x 4 arrears bands x 3 balance
   bands x chronic flag); and a 171-debtor book in well under the old 1 GB / 34 s.
@@ -58,15 +59,19 @@ def _coefficients(scenario: str, n: int) -> dict:
     import resource
 
     from acordo.pipeline import prepare
+    from benchmarks.memory import TreeSampler
     from optimizer.coefficients import estimate_coefficients
     prepared = prepare(scenario, settings={"portfolio.synthetic_n": n})
     t0 = time.perf_counter()
-    table = estimate_coefficients(prepared.model, seed=1, extra_policies=(prepared.scenario.baseline,),
-                                  workers=WORKERS)
+    with TreeSampler() as tree:
+        table = estimate_coefficients(prepared.model, seed=1, extra_policies=(prepared.scenario.baseline,),
+                                      workers=WORKERS)
+        tree.sample()
     elapsed = time.perf_counter() - t0
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
-    return {"seconds": round(elapsed, 1), "peak_gb": round(max(own, kids), 2), "peak_main_gb": round(own, 2),
+    return {"seconds": round(elapsed, 1), "peak_gb": round(tree.peak_mb / 1024, 2), "measure": "PSS",
+            "rss_sum_gb": round(tree.rss_sum_mb / 1024, 2), "peak_main_gb": round(own, 2),
             "peak_worker_gb": round(kids, 2), "segments": prepared.model.n_segments, "rows": table.height,
             "copies": int(table["samples"].sum())}
 
@@ -91,8 +96,13 @@ BUDGETS = {"coef_200k": ("peak_gb", 1.0), "coef_1m": ("peak_gb", 4.0), "coef_120
 
 
 def _optimize_base(segments: int | None = None) -> dict:
-    """``acordo optimize`` cold on base, or on a 20,000-debtor book cut into ``segments`` (60 or 120)."""
+    """``acordo optimize`` cold on base, or on a 20,000-debtor book cut into ``segments`` (60 or 120).
+
+    ``peak_gb``: the peak of the job's and its workers' summed PSS (:func:`benchmarks.bench_run.timed_run`),
+    with the summed RSS (``rss_sum_gb``) and the largest single process (``largest_process_gb``) beside it.
+    """
     import resource
+    from benchmarks.bench_run import timed_run
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "ACORDO_CACHE": str(Path(tmp) / "cache")}
         scenario = ROOT / "scenarios" / "base.toml"
@@ -100,19 +110,20 @@ def _optimize_base(segments: int | None = None) -> dict:
             scenario = Path(tmp) / f"s{segments}.toml"
             scenario.write_text(_segments_120(chronic_split=segments == 120)
                                 + "[portfolio]\nsynthetic_n = 20000\n")
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "acordo.cli", "optimize", str(scenario),
-                               "--out", str(Path(tmp) / "out"), "--workers", str(WORKERS), "--quiet"],
-                              env=env, capture_output=True, text=True, check=False)
-        elapsed = time.perf_counter() - t0
+        cpu: list[float] = []
+        at_peak: dict = {}
+        code, elapsed, peak_mb, err = timed_run(["optimize", str(scenario), "--out", str(Path(tmp) / "out"),
+                                                 "--workers", str(WORKERS), "--quiet"], env, cpu, at_peak)
         timings = {}
         manifest = Path(tmp) / "out" / "manifest.json"
         if manifest.is_file():
             data = json.loads(manifest.read_text())
             timings = data.get("timings_seconds", data.get("timings", {}))
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
-    return {"seconds": round(elapsed, 1), "peak_gb": round(peak, 2), "returncode": proc.returncode,
-            "timings": timings, "stderr": proc.stderr[-500:] if proc.returncode else ""}
+    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
+    return {"seconds": round(elapsed, 1), "peak_gb": round(peak_mb / 1024, 2), "measure": "PSS",
+            "rss_sum_gb": round(at_peak.get("rss_mb", 0.0) / 1024, 2), "largest_process_gb": round(largest, 2),
+            "cpu_s": round(cpu[0], 1), "returncode": code, "timings": timings,
+            "stderr": err[-500:] if code else ""}
 
 
 def run() -> Iterator[dict]:

@@ -4,11 +4,11 @@
 - the same on a 1,000,000-debtor book: at most 2 minutes and 4 GB;
 - every bundled scenario with its own portfolio: at most 5 minutes.
 
-Memory is the peak of the summed resident memory of the job and its workers, sampled every
-0.2 s with psutil (an upper bound of what the job needs: shared pages count once per
-process); ``peak_at_s`` and ``job_mb_at_peak`` say when it came (against the stage times) and
-how much of it was the job itself, the rest being its workers. The stage times come from the
-run's ``manifest.json``. ``ACORDO_BENCH_SKIP=1M``
+Memory is the peak of the job's and its workers' summed PSS, with their summed RSS beside it
+(``rss_sum_mb``, an upper bound; see :mod:`benchmarks.memory`); ``peak_at_s`` and
+``job_mb_at_peak`` say when the peak came (against the stage times) and how much of it was
+the job itself, the rest being its workers. The stage times come from the run's
+``manifest.json``. ``ACORDO_BENCH_SKIP=1M``
 or ``=bundled`` leaves those out (the machine is shared: run the 1M case sparingly).
 """
 from __future__ import annotations
@@ -27,24 +27,6 @@ __all__ = ["run", "timed_run"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _tree_rss(proc) -> tuple[int, int]:
-    """(resident bytes of the job and all its workers, of the job alone)."""
-    import psutil
-    total = own = 0
-    try:
-        parent = psutil.Process(proc.pid)
-        own = parent.memory_info().rss
-        total = own
-        for p in parent.children(recursive=True):
-            try:
-                total += p.memory_info().rss
-            except psutil.Error:
-                pass
-    except psutil.Error:
-        pass
-    return total, own
-
-
 def _children_cpu() -> float:
     import resource
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -53,27 +35,27 @@ def _children_cpu() -> float:
 
 def timed_run(argv: list[str], env: dict, cpu: list[float] | None = None,
               at_peak: dict | None = None) -> tuple[int, float, float, str]:
-    """Run ``python -m acordo.cli ARGV``; (exit code, seconds, peak tree RSS in MB, stderr).
+    """Run ``python -m acordo.cli ARGV``; (exit code, seconds, peak tree PSS in MB, stderr).
 
     ``cpu``, when given, receives the CPU seconds of the job and its workers (waited for);
-    ``at_peak`` the time of the peak (s from the start) and the job's own share of it (MB).
+    ``at_peak`` the time of the peak (s from the start), the job's own share of it (MB) and
+    the peak of the summed RSS (MB, ``rss_mb``).
     """
+    from benchmarks.memory import TreeSampler
     c0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "acordo.cli", *argv], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    while proc.poll() is None:
-        total, own = _tree_rss(proc)
-        if total > peak:
-            peak = total
-            if at_peak is not None:
-                at_peak.update(at_s=round(time.perf_counter() - t0, 1), job_mb=round(own / 2**20, 1))
-        time.sleep(0.2)
+    sampler = TreeSampler(proc.pid)
+    with sampler:
+        proc.wait()
+    if at_peak is not None:
+        at_peak.update(at_s=round(sampler.peak_at_s, 1), job_mb=round(sampler.own_mb_at_peak, 1),
+                       rss_mb=round(sampler.rss_sum_mb, 1))
     elapsed = time.perf_counter() - t0
     if cpu is not None:
         cpu.append(_children_cpu() - c0)
-    return proc.returncode, elapsed, peak / 2**20, proc.stderr.read() if proc.stderr else ""
+    return proc.returncode, elapsed, sampler.peak_mb, proc.stderr.read() if proc.stderr else ""
 
 
 def _book_run(n: int, budget_s: float, budget_mb: float) -> Iterator[dict]:
@@ -102,6 +84,7 @@ def _book_run(n: int, budget_s: float, budget_mb: float) -> Iterator[dict]:
                "unit": "s", "budget": None, "ok": True, "coefficients_s": coefficients}
         yield {"name": f"acordo_run_base_{label}_peak_memory", "value": round(peak, 1), "unit": "MB",
                "budget": budget_mb, "ok": bool(ok and peak <= budget_mb),
+               "measure": "PSS", "rss_sum_mb": at_peak.get("rss_mb"),
                "peak_at_s": at_peak.get("at_s"), "job_mb_at_peak": at_peak.get("job_mb")}
 
 

@@ -374,7 +374,7 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
     timings["lp"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
     stab = policy_stability(lp_coef, constraints, solution, solver=sc.optimizer.solver, integer=integer,
-                            replicates=stability_replicates) if stability_replicates else pl.DataFrame()
+                            replicates=stability_replicates, workers=workers) if stability_replicates else pl.DataFrame()
     if stab.height:
         solution = replace(solution, discount_limits=solution.discount_limits.join(
             stab.select("segment", "limit_low", "limit_high", "win_share", "chosen_offer"), on="segment", how="left"))

@@ -54,36 +54,49 @@ def prediction_interval(point: float, replicates: np.ndarray, top: float, level:
     return max(0.0, min(point - w, float(vals.min()))), min(top, max(point + w, float(vals.max())))
 
 
+def _replicate(shared: tuple, b: int) -> tuple[dict[str, str], dict[str, float]] | None:
+    """The chosen offers and discount limits of the LP re-solved on bootstrap replicate ``b``
+    (None when it has no solution); a pool task, ``shared = (coef, constraints, solver, integer)``."""
+    from optimizer.solve import solve_policy
+    coef, constraints, solver, integer = shared
+    table = coef.with_columns([pl.col(col).list.get(b).alias(mean) for col, mean in BOOT_COLUMNS.items()])
+    sol = solve_policy(table.drop(list(BOOT_COLUMNS)), constraints, integer=integer, solver=solver,
+                       explain=False, two_sided=False)
+    if not sol.status.has_solution:
+        return None
+    limits = sol.discount_limits
+    return chosen_offers(sol), dict(zip(limits["segment"].to_list(), limits["discount_limit"].to_list()))
+
+
 def stability(coef: pl.DataFrame, constraints: Constraints, solution: PolicySolution, *,
-              replicates: int = 30, solver: str = DEFAULT_SOLVER, integer: bool = False) -> pl.DataFrame:
+              replicates: int = 30, solver: str = DEFAULT_SOLVER, integer: bool = False,
+              workers: int | None = 1) -> pl.DataFrame:
     """Per segment: ``segment, chosen_offer, win_share, limit_low, limit_high, replicates``.
 
-    Empty when the table has no replicate columns or the solution none.
+    Empty when the table has no replicate columns or the solution none. The replicates are
+    re-solved on ``workers`` processes (the job's pool inside :func:`simulation.pool.job_pool`);
+    the result does not depend on how many.
     """
-    from optimizer.solve import solve_policy
+    from simulation.pool import WorkerPool, resolve_workers
     schema = {"segment": pl.String, "chosen_offer": pl.String, "win_share": pl.Float64,
               "limit_low": pl.Float64, "limit_high": pl.Float64, "replicates": pl.Int64}
     if not solution.status.has_solution or not all(c in coef.columns for c in BOOT_COLUMNS):
         return pl.DataFrame(schema=schema)
     chosen = chosen_offers(solution)
     limits = dict(zip(solution.discount_limits["segment"].to_list(), solution.discount_limits["discount_limit"].to_list()))
-    B = min(replicates, coef["npv_boot"].list.len().min())
+    B = int(min(replicates, coef["npv_boot"].list.len().min()))
     wins = {s: 0 for s in chosen}
     boot_limits: dict[str, list[float]] = {s: [] for s in chosen}
-    used = 0
-    for b in range(int(B)):
-        table = coef.with_columns([pl.col(col).list.get(b).alias(mean) for col, mean in BOOT_COLUMNS.items()])
-        sol = solve_policy(table.drop(list(BOOT_COLUMNS)), constraints, integer=integer, solver=solver,
-                           explain=False, two_sided=False)
-        if not sol.status.has_solution:
-            continue
-        used += 1
-        again = chosen_offers(sol)
+    with WorkerPool(resolve_workers(workers, B)) as pool:
+        solved = pool.map(_replicate, range(B), shared=(coef, constraints, solver, integer))
+    found = [r for r in solved if r is not None]
+    for again, lims in found:
         for s in chosen:
             wins[s] += again.get(s) == chosen[s]
-        for s, lim in zip(sol.discount_limits["segment"].to_list(), sol.discount_limits["discount_limit"].to_list()):
+        for s, lim in lims.items():
             if s in boot_limits:
                 boot_limits[s].append(lim)
+    used = len(found)
     rows = []
     for s in chosen:
         point = limits.get(s, np.nan)

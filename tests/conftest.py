@@ -35,5 +35,8 @@ def _isolated_cache(tmp_path_factory):
     mp.setenv("ACORDO_CACHE", str(tmp_path_factory.mktemp("acordo-cache")))
     mp.setenv("ACORDO_WORKERS", "1")  # commands run in process unless a test asks for --workers N
     mp.setenv("SOURCE_DATE_EPOCH", "1795478400")  # 2026-11-24, so reports are reproducible
+    # the temporary files of the commands the tests start: a killed one (the SIGKILL tests) cannot
+    # remove its pool's folder, which then stays with pytest's own temporary folders, not in /tmp
+    mp.setenv("TMPDIR", str(tmp_path_factory.mktemp("tmp")))
     yield
     mp.undo()
