@@ -156,6 +156,24 @@ def test_stability_of_a_clear_choice_and_of_a_coin_flip():
     assert st["T"]["win_share"] == 1.0 and st["T"]["limit_low"] == st["T"]["limit_high"] == pytest.approx(0.2)
     assert 0.2 < st["U"]["win_share"] < 0.8
     assert st["U"]["limit_low"] == pytest.approx(0.0) and st["U"]["limit_high"] >= 0.3 - 1e-9
+    # the replicates re-solved on two worker processes: the same table
+    assert stability(t, cons, sol, workers=2).equals(stability(t, cons, sol))
+
+
+def test_the_lp_lists_its_variables_as_pulp_would():
+    # OfferProblem keeps the sorted list between calls; rows and objectives added later still count
+    import pulp
+    model = build_model(table(AB), Constraints(budget=300))
+    problem = model.problem
+    walked = lambda: sorted({v.name for v in problem.objective} | {v.name for c in problem.constraints.values() for v in c})
+    assert [v.name for v in problem.variables()] == walked()
+    extra = pulp.LpVariable("zz_extra", 0)
+    problem.addConstraint(pulp.LpConstraint(extra + model.variables[0], pulp.LpConstraintLE, "extra", 1.0), "extra")
+    assert "zz_extra" in [v.name for v in problem.variables()]
+    other = pulp.LpVariable("aa_other", 0)
+    problem.setObjective(pulp.LpAffineExpression([(other, 1.0)]))
+    names = [v.name for v in problem.variables()]
+    assert names[0] == "aa_other" and names == sorted(names) and len(names) == len(set(names))
 
 
 # Indifference zone: segment Z, 100 debtors, objectives per debtor (npv - cost) a0 96
