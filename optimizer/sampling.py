@@ -31,7 +31,7 @@ from simulation.model import OfferPlan, SimModel
 __all__ = ["CHUNK_COPIES", "Block", "Chunk", "ChunkResult", "ChunkRunner", "plan_chunks", "run_chunks", "week_capacity"]
 
 #: Largest number of simulated copies in one engine run (memory per worker ~0.45 GB/M copies).
-CHUNK_COPIES = 400_000
+CHUNK_COPIES = 200_000
 
 #: Per-copy fields returned for the statistics.
 FIELDS = ("collected_npv", "cost", "give", "minutes", "cash30", "agreed", "broken", "future")
