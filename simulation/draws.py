@@ -59,6 +59,9 @@ def id_hash(key: np.uint64 | int, ids: np.ndarray) -> np.ndarray:
         return _mix(x)
 
 
+_C2_INT, _C3_INT, _MASK64 = int(_C2), int(_C3), (1 << 64) - 1
+
+
 def uniform_hashed(h: np.ndarray, day: int | np.ndarray = 0, channel: int | np.ndarray = 0,
                    consume: bool = False) -> np.ndarray:
     """:func:`uniform` from the :func:`id_hash` of the ids.
@@ -66,20 +69,25 @@ def uniform_hashed(h: np.ndarray, day: int | np.ndarray = 0, channel: int | np.n
     ``h`` is left as it is, unless ``consume`` says it is a scratch copy (e.g. ``hash[rows]``)
     that may be mixed in place.
     """
-    with np.errstate(over="ignore"):
-        if consume and np.ndim(h) and np.ndim(day) == 0 and np.ndim(channel) == 0:
-            h ^= np.uint64(np.uint64(day) * _C2 ^ (np.uint64(channel) + np.uint64(1)) * _C3)
+    if isinstance(day, (int, np.integer)) and isinstance(channel, (int, np.integer)):
+        # one day and channel (the engine's every draw): their part of the mix in Python's exact
+        # integers, the same 64 bits as in uint64 arithmetic, without numpy's scalar overflow checks
+        salt = np.uint64(((int(day) * _C2_INT) ^ ((int(channel) + 1) * _C3_INT)) & _MASK64)
+        if consume and isinstance(h, np.ndarray) and h.ndim:
+            h ^= salt
             x = h
-        elif np.ndim(day) == 0 and np.ndim(channel) == 0:
-            x = h ^ np.uint64(np.uint64(day) * _C2 ^ (np.uint64(channel) + np.uint64(1)) * _C3)
         else:
+            x = np.bitwise_xor(h, salt, dtype=np.uint64)
+    else:
+        with np.errstate(over="ignore"):
             x = h ^ (np.asarray(day, dtype=np.uint64) * _C2
                      ^ (np.asarray(channel, dtype=np.uint64) + np.uint64(1)) * _C3)
-        x = _mix(x)
-        x >>= _S11
+    scalar = not isinstance(x, np.ndarray) or not x.ndim
+    x = _mix(np.array(x, dtype=np.uint64, ndmin=1) if scalar else x)
+    x >>= _S11
     u = x.astype(np.float64)
     u *= _SCALE
-    return u
+    return u[0] if scalar else u
 
 
 def uniform(key: np.uint64 | int, ids: np.ndarray, day: int | np.ndarray = 0,
