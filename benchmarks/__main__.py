@@ -1,7 +1,7 @@
 """``python -m benchmarks``: run every ``benchmarks/bench_*.py`` and print one JSON object per line.
 
 Each module exposes ``run() -> Iterable[dict]`` yielding records with the keys
-``name``, ``value``, ``unit``, ``budget`` and ``ok`` (DESIGN §7). Pass module names
+``name``, ``value``, ``unit``, ``budget`` and ``ok`` (the budget met or not). Pass module names
 (``python -m benchmarks bench_lp``) to run only those.
 """
 from __future__ import annotations
