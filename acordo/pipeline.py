@@ -289,17 +289,15 @@ def run_optimize(scenario_path: str | Path, out: str | Path, *, portfolio: str |
     from acordo.rundir import check_target
     from optimizer.coefficients import default_cache_dir
     from optimizer.optimize import optimize
-    from simulation.pool import job_pool
     check_target(out, force)
     watch = Stopwatch()
     with watch.stage("load"):
         prepared = prepare(scenario_path, portfolio)
     seed = prepared.scenario.monte_carlo.seed if seed is None else seed
     tracked = _StageStart(progress)
-    with job_pool(workers):  # one set of workers for the chunks, the bootstrap re-solves and the validation
-        result = optimize(prepared.model, seed=seed, integer=integer, budget=budget, replications=replications,
-                          workers=workers, cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
-                          progress=tracked if progress else None)
+    result = optimize(prepared.model, seed=seed, integer=integer, budget=budget, replications=replications,
+                      workers=workers, cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+                      progress=tracked if progress else None)
     tracked.finish()
     watch.timings.update(result.timings)
     _raise_if_unsolved(prepared, result)

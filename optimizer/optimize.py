@@ -350,8 +350,21 @@ def optimize(model: SimModel, *, seed: int, integer: bool = False, budget: float
     ``baseline``, when given, is the baseline already simulated on the validation seeds
     (:func:`validation_seed`), so ``acordo run`` simulates it once. ``workers`` also runs
     the coefficient chunks in parallel. ``stability_replicates`` bootstrap tables are
-    re-solved for :attr:`OptimizationResult.stability` (0: none).
+    re-solved for :attr:`OptimizationResult.stability` (0: none). Every stage runs on one set
+    of ``workers`` processes (:func:`simulation.pool.job_pool`; the caller's, inside one).
     """
+    from simulation.pool import job_pool
+    with job_pool(workers):
+        return _optimize(model, seed=seed, integer=integer, budget=budget, replications=replications,
+                         workers=workers, validate=validate, frontier_points=frontier_points, cache_dir=cache_dir,
+                         baseline=baseline, progress=progress, stability_replicates=stability_replicates,
+                         liquidity_target=liquidity_target)
+
+
+def _optimize(model: SimModel, *, seed: int, integer: bool, budget: float | None, replications: int | None,
+              workers: int, validate: bool, frontier_points: int, cache_dir, baseline: SimulationResult | None,
+              progress: Progress | None, stability_replicates: int,
+              liquidity_target: float | None) -> OptimizationResult:
     import time
     sc = model.scenario
     timings: dict[str, float] = {}

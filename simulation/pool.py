@@ -362,8 +362,12 @@ def job_pool(workers: int | None) -> Iterator[WorkerPool]:
     ships its own ``shared`` state (a worker keeps only the last one it read). The workers
     stop at the end of the block, and are killed when an exception leaves it or when a
     borrowing pool is terminated. With one worker nothing is started. Results do not change:
-    tasks are pure functions of ``(shared, task)``.
+    tasks are pure functions of ``(shared, task)``. Inside another job pool's block (a job
+    that runs another, as ``acordo run`` runs the optimizer's) the outer workers serve both.
     """
+    if _JOB_POOL and resolve_workers(workers) > 1:
+        yield _JOB_POOL[-1]
+        return
     pool = WorkerPool(workers)
     _JOB_POOL.append(pool)
     try:

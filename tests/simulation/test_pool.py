@@ -64,6 +64,10 @@ def test_a_job_pool_lends_its_workers_to_every_pool_of_the_job():
             again = set(second.map(_pid, range(6)))
         assert again <= pids | set(job.map(_pid, range(2))) and os.getpid() not in again
         assert len(pids | again) <= 2
+        with job_pool(2) as inner:  # a job inside the job (the optimizer's in acordo run): the same workers
+            assert inner is job
+            nested = set(WorkerPool(2).map(_pid, range(6)))
+        assert nested <= pids | again | set(job.map(_pid, range(2)))
     assert got == [3 * x * x for x in range(6)]
     assert job._pool is None  # the workers stop with the job
 
