@@ -21,7 +21,7 @@ from reports import i18n
 from reports.i18n import t
 from reports.rundata import RunData
 
-__all__ = ["PAGE_SIZE", "PNG_DPI", "Column", "Page"]
+__all__ = ["PAGE_SIZE", "PNG_DPI", "Column", "Page", "fit_columns"]
 
 PAGE_SIZE: tuple[float, float] = (11.69, 8.27)
 #: Resolution of the PNG figures.
@@ -267,6 +267,38 @@ def _sized(columns: Sequence[Column], width: float) -> list[Column]:
     for c in columns:
         out.append(Column(c.header, c.width / total, c.align, c.wrap, c.width / total * width))
     return out
+
+
+def fit_columns(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: float, fontsize: float,
+                pad: float = 0.14, bold_last: bool = False) -> list[Column]:
+    """``columns`` re-weighted so that each one that does not wrap is as wide as its widest line.
+
+    The widths are in inches (summing to ``width``): a column that does not wrap gets at least
+    its widest line, one that wraps its widest word, header included (the header, and the last
+    row when ``bold_last``, measured bold), plus ``pad``; the rest is shared in proportion to
+    the weights.
+    """
+    def widest(k: int, c: Column) -> float:
+        split = (lambda cell: cell.split("\n")) if not c.wrap else (lambda cell: cell.split())
+        pieces = [(p, bold_last and i == len(rows) - 1) for i, row in enumerate(rows) for p in split(str(row[k]))]
+        pieces += [(w, True) for w in c.header.split()]
+        return max((_text_width(p, fontsize, bold=b) for p, b in pieces), default=0.0) + pad
+    need = [widest(k, c) for k, c in enumerate(columns)]
+    total = sum(c.width for c in columns)
+    fixed: dict[int, float] = {}
+    for _round in range(len(columns)):  # a column is fixed at its need once its share is too small
+        free = [k for k in range(len(columns)) if k not in fixed]
+        rest = width - sum(fixed.values())
+        share = sum(columns[k].width for k in free) or total
+        short = [k for k in free if need[k] > columns[k].width / share * rest]
+        if not short:
+            break
+        fixed.update({k: need[k] for k in short})
+    free = [k for k in range(len(columns)) if k not in fixed]
+    rest = max(width - sum(fixed.values()), 0.0)
+    share = sum(columns[k].width for k in free) or 1.0
+    return [Column(c.header, fixed[k] if k in fixed else c.width / share * rest, c.align, c.wrap, c.width_in)
+            for k, c in enumerate(columns)]
 
 
 def _table_pages(data: RunData, lang: str, title: str, note: str | None, columns: Sequence[Column],
