@@ -275,30 +275,36 @@ def fit_columns(columns: Sequence[Column], rows: Sequence[Sequence[str]], width:
 
     The widths are in inches (summing to ``width``): a column that does not wrap gets at least
     its widest line, one that wraps its widest word, header included (the header, and the last
-    row when ``bold_last``, measured bold), plus ``pad``; the rest is shared in proportion to
-    the weights.
+    row when ``bold_last``, measured bold), plus ``pad``. The rest is shared in proportion to
+    the weights, a wrapping column never getting more than its widest line while another could
+    use the room.
     """
-    def widest(k: int, c: Column) -> float:
-        split = (lambda cell: cell.split("\n")) if not c.wrap else (lambda cell: cell.split())
+    def widest(k: int, c: Column, split) -> float:
         pieces = [(p, bold_last and i == len(rows) - 1) for i, row in enumerate(rows) for p in split(str(row[k]))]
         pieces += [(w, True) for w in c.header.split()]
         return max((_text_width(p, fontsize, bold=b) for p, b in pieces), default=0.0) + pad
-    need = [widest(k, c) for k, c in enumerate(columns)]
-    total = sum(c.width for c in columns)
+    lines = [widest(k, c, lambda cell: cell.split("\n")) for k, c in enumerate(columns)]
+    need = [lines[k] if not c.wrap else widest(k, c, str.split) for k, c in enumerate(columns)]
     fixed: dict[int, float] = {}
-    for _round in range(len(columns)):  # a column is fixed at its need once its share is too small
+    alloc: dict[int, float] = {}
+    for _round in range(2 * len(columns)):
         free = [k for k in range(len(columns)) if k not in fixed]
-        rest = width - sum(fixed.values())
-        share = sum(columns[k].width for k in free) or total
-        short = [k for k in free if need[k] > columns[k].width / share * rest]
-        if not short:
+        if not free:
             break
-        fixed.update({k: need[k] for k in short})
-    free = [k for k in range(len(columns)) if k not in fixed]
-    rest = max(width - sum(fixed.values()), 0.0)
-    share = sum(columns[k].width for k in free) or 1.0
-    return [Column(c.header, fixed[k] if k in fixed else c.width / share * rest, c.align, c.wrap, c.width_in)
-            for k, c in enumerate(columns)]
+        rest = width - sum(fixed.values())
+        share = sum(columns[k].width for k in free) or 1.0
+        alloc = {k: columns[k].width / share * rest for k in free}
+        short = [k for k in free if need[k] > alloc[k]]  # too narrow: its need
+        roomy = [k for k in free if columns[k].wrap and alloc[k] > lines[k]]  # more than its widest line
+        if not (short or roomy):
+            break
+        fixed.update({k: need[k] for k in short} if short else {k: lines[k] for k in roomy})
+    widths = [fixed.get(k, alloc.get(k, 0.0)) for k in range(len(columns))]
+    left = width - sum(widths)
+    if left > 0 and len(fixed) == len(columns):  # everything fits on one line: the room by weight
+        total = sum(c.width for c in columns) or 1.0
+        widths = [w + c.width / total * left for w, c in zip(widths, columns)]
+    return [Column(c.header, w, c.align, c.wrap, c.width_in) for c, w in zip(columns, widths)]
 
 
 def _table_pages(data: RunData, lang: str, title: str, note: str | None, columns: Sequence[Column],

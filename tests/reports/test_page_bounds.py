@@ -59,12 +59,16 @@ def test_columns_that_do_not_wrap_get_their_widest_line_and_the_rest_share_what_
     cols = [Column("Segment", 3.0), Column("Cadence", 3.0), Column("Difference (paired)", 1.0, "right", False)]
     rows = [["low_early", "15 contacts, day 1 to 105", "-R$ 7,2 mil ± 35,3 mil n.s."],
             ["Total", "", "-R$ 5 mil ± 30 mil n.s."]]
-    fitted = fit_columns(cols, rows, 6.0, 7.5, bold_last=True)
-    assert sum(c.width for c in fitted) == pytest.approx(6.0)
+    fitted = fit_columns(cols, rows, 3.0, 7.5, bold_last=True)
+    assert sum(c.width for c in fitted) == pytest.approx(3.0)
     assert fitted[2].width == pytest.approx(max(_text_width(rows[0][2], 7.5), _text_width(rows[1][2], 7.5, True)) + 0.14)
-    assert fitted[0].width == pytest.approx(fitted[1].width)  # equal weights share the rest equally
-    wide = fit_columns(cols, rows, 30.0, 7.5)  # room enough: the weights alone decide
-    assert [c.width for c in wide] == pytest.approx([30.0 * 3 / 7, 30.0 * 3 / 7, 30.0 / 7])
+    # the segment column needs less than its share: the cadence gets the room it can use
+    assert fitted[0].width == pytest.approx(max(_text_width("low_early", 7.5), _text_width("Segment", 7.5, True)) + 0.14)
+    assert fitted[1].width == pytest.approx(3.0 - fitted[0].width - fitted[2].width)
+    assert fitted[1].width < _text_width(rows[0][1], 7.5)  # it wraps: no room is left unused
+    wide = fit_columns(cols, rows, 30.0, 7.5)  # everything on one line: the room left goes by weight
+    assert sum(c.width for c in wide) == pytest.approx(30.0)
+    assert all(c.width >= _text_width(r, 7.5) for c, r in zip(wide, rows[0]))
 
 
 def test_an_interval_of_what_cannot_be_negative_stops_at_zero_and_a_difference_keeps_its_own():
