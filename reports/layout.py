@@ -353,8 +353,8 @@ def _signed_pp(value: float, lang: str) -> str:
 
 
 def _money_auto(value: float, lang: str) -> str:
-    """Whole reais from R$ 100 up (and for zero), cents below."""
-    return i18n.money(value, lang, 0 if abs(value) >= 100 or value == 0 else 2)
+    """Whole reais from R$ 100 up (and for zero, or what rounds to it: never "R$ 0.00" beside "R$ 0"), cents below."""
+    return i18n.money(value, lang, 0 if abs(value) >= 100 or abs(value) < 0.005 else 2)
 
 Page = _Page
 

@@ -89,3 +89,9 @@ def test_a_band_of_a_non_negative_series_stops_at_zero():
     mean, lo, hi = F.band(weekly)
     assert lo[0] == 0.0 and hi[0] > 0 and lo[1] > 0
     assert F.band(weekly, nonnegative=False)[1][0] < 0
+
+
+def test_an_amount_that_rounds_to_zero_is_written_as_zero():
+    from reports.layout import _money_auto
+    assert _money_auto(0.004, "en") == _money_auto(0.0, "en") == "R$ 0"
+    assert _money_auto(56.46, "en") == "R$ 56.46" and _money_auto(-0.001, "pt-BR") == "R$ 0"
