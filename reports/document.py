@@ -43,6 +43,7 @@ from reports.layout import declutter_ticks
 from reports.page_appendix import assumption_pages, sensitivity_page
 from reports.page_constraints import constraint_pages
 from reports.page_cover import cover_page, one_practice
+from reports.page_fit import fit_page
 from reports.page_longrun import longrun_pages
 from reports.page_operations import agents_page, cashflow_page, compliance_page
 from reports.page_practice import practice_pages
@@ -84,6 +85,7 @@ def _build_pages(data: RunData, lang: str) -> list[Figure]:
         pages += assumption_pages(data, lang)
     for n, page in enumerate(pages, start=1):
         _footer(page, n, len(pages), data, lang)
+        fit_page(page.fig)  # titles wrapped and axes narrowed to stay inside the margins
         declutter_ticks(page.fig)
     return [p.fig for p in pages]
 

@@ -26,6 +26,7 @@ from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter, MaxNLocato
 from scipy import stats
 
 from reports import i18n
+from reports.intervals import floor_band
 from reports.rundata import RunData
 
 __all__ = [
@@ -79,6 +80,10 @@ STYLE: dict[str, object] = {
     "svg.hashsalt": "acordo",
     "path.simplify": True,
     "text.parse_math": False,
+    # text laid out at the font's own advances at every resolution: hinting widens a line by up to
+    # 4% at 100 dpi (1-2% at the PNGs' 150), so text wrapped to the margins (reports.layout._wrap,
+    # which sums those advances) would cross them on screen and in the PNGs but not in the PDF
+    "text.hinting": "no_hinting",
 }
 
 #: Size (inches) of a figure made by a ``fig_x`` function called without ``ax``.
@@ -102,10 +107,12 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
 # --------------------------------------------------------------------------- numbers
 
 
-def band(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def band(values: np.ndarray, axis: int = 0, nonnegative: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and Student-t 95% confidence band of the mean over ``axis`` (the replications).
 
-    With a single replication the band collapses to the mean.
+    With a single replication the band collapses to the mean. The series the report draws as
+    bands (cash, shares of the balance, occupation, queues) cannot be negative: the lower edge
+    is cut at zero unless ``nonnegative`` is false (:mod:`reports.intervals`).
     """
     values = np.asarray(values, dtype=np.float64)
     n = values.shape[axis]
@@ -113,7 +120,7 @@ def band(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.
     if n < 2:
         return mean, mean.copy(), mean.copy()
     half = stats.t.ppf(0.975, n - 1) * values.std(axis=axis, ddof=1) / math.sqrt(n)
-    return mean, mean - half, mean + half
+    return mean, floor_band(mean - half) if nonnegative else mean - half, mean + half
 
 
 def cube(frame: pl.DataFrame, column: str, segments: list[str]) -> np.ndarray:

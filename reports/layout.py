@@ -21,7 +21,7 @@ from reports import i18n
 from reports.i18n import t
 from reports.rundata import RunData
 
-__all__ = ["PAGE_SIZE", "PNG_DPI", "Column", "Page"]
+__all__ = ["PAGE_SIZE", "PNG_DPI", "Column", "Page", "fit_columns"]
 
 PAGE_SIZE: tuple[float, float] = (11.69, 8.27)
 #: Resolution of the PNG figures.
@@ -269,6 +269,44 @@ def _sized(columns: Sequence[Column], width: float) -> list[Column]:
     return out
 
 
+def fit_columns(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: float, fontsize: float,
+                pad: float = 0.14, bold_last: bool = False) -> list[Column]:
+    """``columns`` re-weighted so that each one that does not wrap is as wide as its widest line.
+
+    The widths are in inches (summing to ``width``): a column that does not wrap gets at least
+    its widest line, one that wraps its widest word, header included (the header, and the last
+    row when ``bold_last``, measured bold), plus ``pad``. The rest is shared in proportion to
+    the weights, a wrapping column never getting more than its widest line while another could
+    use the room.
+    """
+    def widest(k: int, c: Column, split) -> float:
+        pieces = [(p, bold_last and i == len(rows) - 1) for i, row in enumerate(rows) for p in split(str(row[k]))]
+        pieces += [(w, True) for w in c.header.split()]
+        return max((_text_width(p, fontsize, bold=b) for p, b in pieces), default=0.0) + pad
+    lines = [widest(k, c, lambda cell: cell.split("\n")) for k, c in enumerate(columns)]
+    need = [lines[k] if not c.wrap else widest(k, c, str.split) for k, c in enumerate(columns)]
+    fixed: dict[int, float] = {}
+    alloc: dict[int, float] = {}
+    for _round in range(2 * len(columns)):
+        free = [k for k in range(len(columns)) if k not in fixed]
+        if not free:
+            break
+        rest = width - sum(fixed.values())
+        share = sum(columns[k].width for k in free) or 1.0
+        alloc = {k: columns[k].width / share * rest for k in free}
+        short = [k for k in free if need[k] > alloc[k]]  # too narrow: its need
+        roomy = [k for k in free if columns[k].wrap and alloc[k] > lines[k]]  # more than its widest line
+        if not (short or roomy):
+            break
+        fixed.update({k: need[k] for k in short} if short else {k: lines[k] for k in roomy})
+    widths = [fixed.get(k, alloc.get(k, 0.0)) for k in range(len(columns))]
+    left = width - sum(widths)
+    if left > 0 and len(fixed) == len(columns):  # everything fits on one line: the room by weight
+        total = sum(c.width for c in columns) or 1.0
+        widths = [w + c.width / total * left for w, c in zip(widths, columns)]
+    return [Column(c.header, w, c.align, c.wrap, c.width_in) for c, w in zip(columns, widths)]
+
+
 def _table_pages(data: RunData, lang: str, title: str, note: str | None, columns: Sequence[Column],
                  rows: Sequence[Sequence[str]], fontsize: float, *, shade: Sequence[bool] | None = None,
                  bold_last: bool = False, footnote: str | None = None) -> list[_Page]:
@@ -315,8 +353,8 @@ def _signed_pp(value: float, lang: str) -> str:
 
 
 def _money_auto(value: float, lang: str) -> str:
-    """Whole reais from R$ 100 up (and for zero), cents below."""
-    return i18n.money(value, lang, 0 if abs(value) >= 100 or value == 0 else 2)
+    """Whole reais from R$ 100 up (and for zero, or what rounds to it: never "R$ 0.00" beside "R$ 0"), cents below."""
+    return i18n.money(value, lang, 0 if abs(value) >= 100 or abs(value) < 0.005 else 2)
 
 Page = _Page
 

@@ -8,6 +8,7 @@ from matplotlib.ticker import MaxNLocator
 from reports import figures as F
 from reports import i18n
 from reports.i18n import t
+from reports.intervals import floor_at_zero
 from reports.layout import (PAGE_SIZE, _CONTENT_BOTTOM, _MARGIN_X, Column, _Page, _axes_in, _ci_text, _draw_table,
                             _layout, _money_auto, _page, _row_height, _signed_pp, _sized, _wrap)
 from reports.rundata import RunData, as_float
@@ -168,8 +169,10 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
         held = t("yes" if c.get("holds") else "no", lang)
         if c.get("held_share") is not None:
             held = t("held_share", lang, p=i18n.percent(float(c["held_share"]), lang, 0), n=c.get("replications", ""))
+        # give-away, its share, minutes, cash and violations cannot be negative: the interval is cut at zero
+        _mean, lo, hi = floor_at_zero(float(c["simulated"]), as_float(lo), as_float(hi))
         crow.append([label, sense + fmt(float(c["limit"])),
-                     f"{fmt(float(c['simulated']))}   {_ci_text(as_float(lo), as_float(hi), fmt)}", held])
+                     f"{fmt(float(c['simulated']))}   {_ci_text(lo, hi, fmt)}", held])
     ccols = _sized([Column(t("col_constraint", lang), 3.4), Column(t("col_limit", lang), 1.6, "right", False),
                     Column(t("col_simulated_value", lang), 3.0, "right", False),
                     Column(t("col_holds", lang), 1.6, "center", False)], table_w)

@@ -122,6 +122,8 @@ def _cover(data: RunData, lang: str) -> _Page:
              color=F.COLORS["text"])
     one = data.replications < 2
     note = t("headline_note_one" if one else "headline_note", lang, replications=data.summary.get("replications", ""))
+    if not one:  # said once, for every page: the intervals of non-negative totals stop at zero
+        note += " " + t("interval_floor_note", lang)
     if data.differences is not None:
         note += " " + t("headline_paired_note", lang)
     if one:

@@ -6,11 +6,11 @@ import numpy as np
 from reports import figures as F
 from reports import i18n
 from reports.i18n import t
+from reports.intervals import interval
 from reports.layout import (PAGE_SIZE, _CONTENT_BOTTOM, _MARGIN_X, Column, _Page, _axes_in, _ci_text, _draw_table,
                             _layout, _page, _row_height, _signed, _sized, _text_width)
 from reports.rundata import RunData
 from reports.segment_notes import with_one_replication_note
-from simulation.results import mean_ci
 
 __all__ = ["cashflow_page", "agents_page", "compliance_page"]
 
@@ -56,8 +56,11 @@ def _cashflow_page(data: RunData, lang: str) -> _Page:
 
 
 def _cell(values: np.ndarray, fmt, signed: bool = False) -> str:
-    """``mean   [lo – hi]`` over replications (Student-t); ``–`` for the interval of one replication."""
-    mean, lo, hi = mean_ci(values)
+    """``mean   [lo – hi]`` over replications (Student-t); ``–`` for the interval of one replication.
+
+    Cash collected cannot be negative: its interval is cut at zero; a (``signed``) difference's is not.
+    """
+    mean, lo, hi = interval(values, nonnegative=not signed)
     return f"{_signed(mean, fmt) if signed else fmt(mean)}   {_ci_text(lo, hi, fmt)}"
 
 

@@ -7,7 +7,7 @@ from reports import figures as F
 from reports import i18n
 from reports.i18n import t
 from reports.layout import (PAGE_SIZE, _CONTENT_BOTTOM, _MARGIN_X, Column, _Page, _axes_in, _page, _table_pages,
-                            _wrap)
+                            _wrap, fit_columns)
 from reports.rundata import RunData
 from reports.segment_notes import empty_segment_note, with_one_replication_note
 
@@ -83,13 +83,11 @@ def _compared_cells(c: dict[str, tuple[float, float, float]], give: tuple[float,
     b, o, d = c["baseline"], c["optimized"], c["difference"]
     scale, dec = _scale(b[0], o[0])
     recovery = f"{_pm(*b, lang, scale, dec)}\n→ {_pm(*o, lang, scale, dec)}"
+    # one line: the difference ± half its interval and a mark, "*" significant or "n.s." not, which the
+    # legend under the table spells out once (no mark with one replication: no interval, no verdict)
+    diff = _pm(*d, lang, scale, dec, signed=True)
     if math.isfinite(d[1]) and math.isfinite(d[2]):
-        significant = d[1] > 0 or d[2] < 0
-        diff = _pm(*d, lang, scale, dec, signed=True).replace(" ± ", ("*" if significant else "") + "\n± ", 1)
-        if not significant:
-            diff += "\n" + t("not_significant", lang)
-    else:
-        diff = _pm(*d, lang, scale, dec, signed=True).replace(" [–]", "\n[–]")
+        diff += " *" if d[1] > 0 or d[2] < 0 else " " + t("not_significant_mark", lang)
     if give is None:
         return ["–", recovery, diff]
     gscale, gdec = _scale(give[0])
@@ -173,8 +171,11 @@ def _policy_pages(data: RunData, lang: str) -> list[_Page]:
     note = with_one_replication_note(t("policy_note_paired" if data.replications > 1 else "policy_note_one", lang,
                                        replications=i18n.number(data.replications, lang)), data, lang)
     note = " ".join(x for x in (note, empty_segment_note(data, lang)) if x)
+    legend = t("policy_significance_legend", lang) if data.replications > 1 and paired else None
+    # the cells that do not wrap (the simulated values, one line of difference each) get the width they need
+    columns = fit_columns(columns, rows, PAGE_SIZE[0] - 2 * _MARGIN_X, 7.5, bold_last=True)
     return _table_pages(data, lang, t("policy_title", lang), note, columns, rows, 7.5,
-                        shade=shade, bold_last=True)
+                        shade=shade, bold_last=True, footnote=legend)
 
 
 def _curves_page(data: RunData, lang: str) -> _Page:

@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from reports.intervals import can_be_negative, floor_at_zero
 from scenarios.errors import InputError, Problem
 
 __all__ = ["RunData", "load_run", "as_float", "REQUIRED_FILES", "OPTIONAL_FILES"]
@@ -129,10 +130,14 @@ class RunData:
         return str(self.manifest.get("scenario", {}).get("name", ""))
 
     def metric(self, name: str, baseline: bool = False) -> tuple[float, float, float]:
-        """``(mean, ci95_low, ci95_high)`` of a headline metric of the optimized (or baseline) run."""
+        """``(mean, ci95_low, ci95_high)`` of a headline metric of the optimized (or baseline) run.
+
+        The interval of a total that cannot be negative is cut at zero (:mod:`reports.intervals`).
+        """
         entry = (self.baseline_summary if baseline else self.summary)["metrics"][name]
         lo, hi = entry["ci95"]  # null bounds: no interval (one replication)
-        return float(entry["mean"]), as_float(lo), as_float(hi)
+        stated = float(entry["mean"]), as_float(lo), as_float(hi)
+        return stated if can_be_negative(name) else floor_at_zero(*stated)
 
     def difference(self, name: str) -> tuple[float, float, float] | None:
         """``(mean, ci95_low, ci95_high)`` of optimized minus current practice, paired by replication.
@@ -149,15 +154,20 @@ class RunData:
         """``{"baseline", "optimized", "difference"}`` → ``(mean, ci95_low, ci95_high)`` of one segment's total.
 
         ``segment=None`` gives the whole portfolio. ``None`` when the run directory has no
-        ``segment_differences.json`` (an older run) or not this segment or metric.
+        ``segment_differences.json`` (an older run) or not this segment or metric. The intervals of
+        the two policies' totals are cut at zero when the total cannot be negative; the
+        difference's never is (:mod:`reports.intervals`).
         """
         sd = self.segment_differences or {}
         entry = (sd.get("total") if segment is None else (sd.get("segments") or {}).get(segment)) or {}
         entry = entry.get(metric)
         if not entry:
             return None
-        return {side: (float(entry[side]["mean"]), as_float(entry[side]["ci95"][0]), as_float(entry[side]["ci95"][1]))
-                for side in ("baseline", "optimized", "difference")}
+        out = {side: (float(entry[side]["mean"]), as_float(entry[side]["ci95"][0]), as_float(entry[side]["ci95"][1]))
+               for side in ("baseline", "optimized", "difference")}
+        if not can_be_negative(metric):
+            out["baseline"], out["optimized"] = floor_at_zero(*out["baseline"]), floor_at_zero(*out["optimized"])
+        return out
 
     @property
     def replications(self) -> int:

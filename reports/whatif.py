@@ -26,6 +26,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from reports import document as D
 from reports import i18n
 from reports.i18n import t
+from reports.intervals import can_be_negative, floor_at_zero, floor_band
 
 __all__ = ["plot_collection_curves", "plot_differences", "plot_sweep_line", "plot_heatmap", "sweep_figure",
            "write_compare_report", "write_sweep_figures", "pdf_metadata", "PNG_METADATA"]
@@ -122,7 +123,10 @@ def plot_collection_curves(curves: pl.DataFrame, ax: Axes | None = None, *, colu
         part = curves.filter(pl.col("scenario") == name).sort("day")
         day = part.get_column("day").to_numpy()
         color = _scenario_color(i)
-        ax.fill_between(day, part.get_column(f"{column}_ci95_low").to_numpy(),
+        low = part.get_column(f"{column}_ci95_low").to_numpy()
+        if not can_be_negative(column.removeprefix("cumulative_")):  # cash collected: never below zero
+            low = floor_band(low)
+        ax.fill_between(day, low,
                         part.get_column(f"{column}_ci95_high").to_numpy(), color=color, alpha=0.15, linewidth=0)
         ax.plot(day, part.get_column(f"{column}_mean").to_numpy(), label=name, color=color, linewidth=1.6,
                 linestyle="--" if i == 0 else "-")
@@ -223,7 +227,10 @@ def _table_rows(table: pl.DataFrame, lang: str, replications: int | None, compac
         row = [_capital(i18n.metric(m, lang))]
         for i, n in enumerate(names):
             r = lookup[(n, m)]
-            row.append(f"{fmt(r['mean'])}\n{D._ci_text(r['ci95_low'], r['ci95_high'], fmt)}")
+            lo, hi = r["ci95_low"], r["ci95_high"]
+            if not can_be_negative(m) and lo is not None:  # what cannot be negative: cut at zero
+                lo = floor_at_zero(r["mean"], lo, hi)[1]
+            row.append(f"{fmt(r['mean'])}\n{D._ci_text(lo, hi, fmt)}")
             if i > 0:
                 lo, hi = r["diff_ci95_low"], r["diff_ci95_high"]
                 mark = " *" if _significant(lo, hi, replications) else ""
@@ -257,7 +264,7 @@ def _summary_page(table: pl.DataFrame, header: _Header, lang: str, seed: int | N
             headers.append(D.Column(t("compare_diff_col", lang, name=n, ref=names[0]), 2.0, "right"))
     cols = D._sized(headers, width)
     note = D._wrap(t("compare_note", lang, replications="–" if replications is None else replications,
-                     ref=names[0]), 8, width)
+                     ref=names[0]) + " " + t("interval_floor_note", lang), 8, width)
     note_h = (note.count("\n") + 1) * 8 * 1.25 / 72.0 + 0.15
     top = y - 0.42
     room = top - D._CONTENT_BOTTOM - note_h

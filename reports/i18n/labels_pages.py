@@ -157,12 +157,18 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
               "Discount limit: the largest discount worth giving; same offer: share of resampled coefficient tables "
               "on which the LP picks the same offer; net per R$: net recovery of the last R$ of discount. Simulated "
               "out of sample: means over {replications} replications ± half the 95% interval; differences paired by "
-              "replication, * when the interval excludes zero.",
+              "replication.",
         "pt-BR": "Linhas sombreadas: devedores crônicos (desconto limitado, nunca melhor que o dos não crônicos). "
                  "Limite de desconto: o maior desconto que compensa; mesma oferta: fração das tabelas de coeficientes "
                  "reamostradas em que o PL escolhe a mesma oferta; líquido por R$: recuperação líquida do último R$ "
                  "de desconto. Simulado fora da amostra: médias de {replications} replicações ± metade do intervalo "
-                 "de 95%; diferenças pareadas por replicação, * quando o intervalo exclui o zero."},
+                 "de 95%; diferenças pareadas por replicação."},
+    "not_significant_mark": {"en": "n.s.", "pt-BR": "n.s."},
+    "policy_significance_legend": {
+        "en": "Difference (paired): * its 95% interval excludes zero (significant); n.s.: not significant, the "
+              "interval includes zero.",
+        "pt-BR": "Diferença (pareada): * o intervalo de 95% exclui o zero (significativa); n.s.: não significativo, "
+                 "o intervalo inclui o zero."},
     "col_limit_ci": {"en": "Discount limit [95% CI]", "pt-BR": "Limite de desconto [IC 95%]"},
     "col_same_offer": {"en": "Same offer", "pt-BR": "Mesma oferta"},
     "col_margin_short": {"en": "Net per R$ of discount", "pt-BR": "Líquido por R$ de desconto"},

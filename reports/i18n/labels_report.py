@@ -35,6 +35,9 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
               "95% confidence intervals in brackets.",
         "pt-BR": "Médias de {replications} replicações fora da amostra (sorteios novos, mesma equipe de agentes); "
                  "intervalos de confiança de 95% entre colchetes."},
+    "interval_floor_note": {
+        "en": "Intervals of what cannot be negative (amounts, counts) are cut at zero.",
+        "pt-BR": "Intervalos do que não pode ser negativo (valores, contagens) são cortados no zero."},
     "headline_paired_note": {
         "en": "Differences are paired by replication (both policies see the same random draws); * marks a "
               "difference whose 95% interval excludes zero.",

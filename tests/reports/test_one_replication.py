@@ -14,6 +14,7 @@ from reports import figures as F
 from reports.document import build_pages
 from reports.i18n import t
 from reports.layout import text_overlaps
+from reports.page_fit import text_outside
 from reports.rundata import load_run
 
 
@@ -60,7 +61,8 @@ def test_every_page_with_intervals_says_there_is_none_with_one_replication(one_r
         texts = {n: re.sub(r"\s+", " ", " ".join(a.get_text() for a in fig.findobj(lambda a: hasattr(a, "get_text"))
                                                   if a.get_text())) for n, fig in enumerate(pages, start=1)}
         overlaps = {n: p for n, fig in enumerate(pages, start=1) if (p := text_overlaps(fig))}
-    assert overlaps == {}
+        outside = {n: p for n, fig in enumerate(pages, start=1) if (p := text_outside(fig))}
+    assert overlaps == {} and outside == {}
     blank = {n: x for n, x in texts.items() if re.search(r"\b(nan|inf)\b", x, re.IGNORECASE)}
     assert blank == {}  # an absent bound is never printed as a number
     # where an interval would be: "[–]" in a table, or "95%" in a note or legend (bands, whiskers)

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from reports import figures as F
+from reports import i18n
 from reports.document import build_pages
 from reports.layout import _paginate, text_overlaps
 from reports.rundata import load_run
@@ -102,7 +103,8 @@ def test_the_policy_page_gives_each_segment_its_paired_difference(own_run):
     with F.style():
         pages = build_pages(data, "pt-BR")
     policy = [fig for fig in pages if fig.texts and fig.texts[0].get_text() == "A política, segmento a segmento"]
-    lines = {line for x in policy[0].texts for line in x.get_text().split("\n")}
+    drawn = [x.get_text() for x in policy[0].texts]
+    lines = {line for x in drawn for line in x.split("\n")}
     for name in ("recente", "media", "antiga", None):  # None: the total row
         compared = data.segment_compared(name, "net_npv")
         give = data.segment_compared(name, "give_away")["optimized"]
@@ -110,8 +112,12 @@ def test_the_policy_page_gives_each_segment_its_paired_difference(own_run):
         # current → optimized and the difference, each with the half-width of its 95% interval
         assert all(" ± " in c or c.startswith("± ") or "\n± " in c for c in cells)
         assert {line for c in cells for line in c.split("\n")} <= lines
+        # the difference on one line, drawn as one line: its mark says whether it is significant
+        assert "\n" not in cells[2] and cells[2] in drawn
         lo, hi = compared["difference"][1:]
-        assert ("não significativo" in cells[2]) == (lo <= 0 <= hi)
+        assert cells[2].endswith(" n.s." if lo <= 0 <= hi else " *")
+    # "not significant" is spelt out once, in the legend under the table, not in every cell
+    assert sum(x.count("não significativo") for x in drawn) == 1
 
 
 @pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
@@ -131,12 +137,59 @@ def test_cover_names_file_rows_and_hash_and_nothing_is_left_in_english(own_run):
 
 
 @pytest.mark.parametrize("lang", ["pt-BR", "en"])
-def test_no_text_box_overlaps_another_on_any_page(own_run, lang):
+def test_no_text_box_overlaps_another_or_crosses_the_margins_on_any_page(own_run, lang):
+    from reports.page_fit import text_outside
     data = load_run(own_run)
     with F.style():
         pages = build_pages(data, lang)
         found = {n: text_overlaps(fig) for n, fig in enumerate(pages, start=1)}
+        # notes, titles, tables and axis labels inside the page's margins (matplotlib's text boxes)
+        outside = {n: text_outside(fig) for n, fig in enumerate(pages, start=1)}
     assert {n: pairs for n, pairs in found.items() if pairs} == {}
+    assert {n: texts for n, texts in outside.items() if texts} == {}
+
+
+def test_no_interval_of_what_cannot_be_negative_goes_below_zero(own_run):
+    """Three replications of 171 debtors: give-away, counts and monthly cash have Student-t intervals
+    below zero as computed; every page states them cut at zero, and differences as they are."""
+    import re
+
+    from reports.intervals import can_be_negative
+    from reports.page_operations import _cell
+    data = load_run(own_run)
+    raw = {side: json.loads((own_run / f).read_text())["metrics"]
+           for side, f in (("optimized", "summary.json"), ("baseline", "baseline_summary.json"))}
+    assert raw["baseline"]["give_away"]["ci95"][0] < 0  # the case this test is about
+    for side, metrics in raw.items():
+        for name, entry in metrics.items():
+            mean, lo, hi = data.metric(name, baseline=side == "baseline")
+            if can_be_negative(name):
+                assert (lo, hi) == tuple(entry["ci95"])
+            else:
+                assert lo == max(entry["ci95"][0], 0.0) and hi == entry["ci95"][1]
+    assert data.difference("give_away")[1] == json.loads((own_run / "differences.json").read_text())[
+        "metrics"]["give_away"]["ci95"][0]  # a difference keeps its interval
+    for name in (*data.segment_names, None):
+        for metric in ("give_away", "collected", "agreements", "broken"):
+            compared = data.segment_compared(name, metric)
+            assert compared["baseline"][1] >= 0 and compared["optimized"][1] >= 0
+    money = lambda v: i18n.money(v, "pt-BR", 0)  # noqa: E731
+    assert "   [R$ 0 – " in _cell(np.array([0.0, 0.0, 1.0]), money)
+    assert "[-R$" in _cell(np.array([0.0, 0.0, 1.0]), money, signed=True)
+    with F.style():
+        pages = build_pages(data, "pt-BR")
+        texts = [[x.get_text() for x in fig.findobj(lambda a: hasattr(a, "get_text")) if x.get_text()]
+                 for fig in pages]
+        frontier = next(fig for fig in pages if fig.texts[0].get_text() == "Recuperação contra descontos concedidos")
+        ax = frontier.axes[0]
+        ticks = [t.label1.get_text() for t in ax.xaxis._update_ticks() if t.label1.get_text()]  # those in view
+    # a mean that is not negative stated with a negative bound: "R$ 1.021   [-R$ 2.576 – ..." (the cover,
+    # the constraint checks, the monthly cash table); a difference is signed ("+R$ …", "-R$ …")
+    below = [x for page in texts for x in page if re.match(r"^R\$ [\d.,]+ +\[-", x)]
+    assert below == []
+    assert ticks and not [x for x in ticks if x.startswith(("-", "\u2212"))]  # give-away axis from zero
+    said = [re.sub(r"\s+", " ", " ".join(page)).count(i18n.t("interval_floor_note", "pt-BR")) for page in texts]
+    assert sum(said) == 1 and said[0] == 1  # once, on the cover
 
 
 def test_overlaps_are_found_when_there_are_some():

@@ -173,6 +173,8 @@ def test_cover_carries_the_headline_numbers(run_dir):
     for metrics in (summary, baseline):
         for name in ("net_npv", "give_away", "cost_npv", "collected"):
             mean, (lo, hi) = metrics[name]["mean"], metrics[name]["ci95"]
+            if name != "net_npv":  # what cannot be negative is stated cut at zero (reports.intervals)
+                lo = max(lo, 0.0)
             expected += [money(mean), f"[{money(lo)} – {money(hi)}]"]
     d = validation["difference"]
     expected += [money(d["mean"]), money(d["ci95"][0]), money(d["ci95"][1])]
@@ -240,14 +242,18 @@ def test_figures_draw_on_given_axes_and_alone(run_dir):
 
 
 @pytest.mark.parametrize("lang", ["en", "pt-BR"])
-def test_policy_and_constraint_pages_of_the_base_run_have_no_overlapping_text(run_dir, lang):
+def test_policy_and_constraint_pages_of_the_base_run_have_no_overlapping_text_and_fit_the_page(run_dir, lang):
     """Twelve segments, chronic ones and many priced limits: the crowded pages, in both languages."""
     from reports import figures as F
     from reports.layout import text_overlaps
     from reports.page_constraints import constraint_pages
+    from reports.page_fit import fit_page, text_outside
     from reports.page_policy import policy_pages
     data = load_run(run_dir)
     with F.style():
         pages = policy_pages(data, lang) + constraint_pages(data, lang)
+        for page in pages:
+            fit_page(page.fig)  # as build_pages does
         found = {n: pairs for n, page in enumerate(pages, start=1) if (pairs := text_overlaps(page.fig))}
-    assert len(pages) >= 3 and found == {}
+        outside = {n: texts for n, page in enumerate(pages, start=1) if (texts := text_outside(page.fig))}
+    assert len(pages) >= 3 and found == {} and outside == {}
