@@ -118,8 +118,8 @@ def recovery(n: int = 50_000, seed: int = 20261201) -> list[dict]:
             rec = {"name": f"recovery.{name}.{seg}.{e.key}", "scenario": name, "segment": seg, "key": e.key,
                    "truth": _r(t), "value": _r(mine.value), "lo": _r(mine.lo), "hi": _r(mine.hi), "n": mine.n,
                    "status": mine.status, "covered": mine.covers(t) if mine.identified else None,
-                   "budget": "interval covers the truth", "ok": (not mine.identified) or mine.covers(t),
-                   "seed": world_seed}
+                   # a 95% interval misses 1 time in 20: the bar is the world's coverage below, not each one
+                   "budget": None, "ok": True, "seed": world_seed}
             if mine is not e:  # the published (partially pooled) estimate differs
                 rec["published"] = {"value": _r(e.value), "lo": _r(e.lo), "hi": _r(e.hi),
                                     "covered": e.covers(t), "status": e.status}
