@@ -10,13 +10,20 @@ As the model's step F defines them (``docs/model.md``):
 
 Each is a binomial GLM (statsmodels): reach and opt-out intercept-only with a logit link;
 engagement with a log link on channel indicators and ``n7``, so that its coefficients are
-exactly ``log engage[c]`` and ``log fatigue``.
+exactly ``log engage[c]`` and ``log fatigue``. A log-link fit may put a cell's probability
+at or above 1 (a small segment with a few engaged repeat calls), where the likelihood is not
+defined and its information is spurious (a standard error near zero); the fit is then made
+again within the model's ranges (``engage <= 1``, ``fatigue <= 1``, so every probability is
+below 1: scipy's L-BFGS-B on the GLM's log-likelihood) with the observed information.
 """
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import polars as pl
 import statsmodels.api as sm
+from scipy import optimize
 
 from calibration.data import CHANNEL_ORDER, CalibData
 from calibration.estimates import quietly, Estimate, exact_binomial, from_scale, not_identified
@@ -95,6 +102,24 @@ def fit_optout(cf: pl.DataFrame, prior: float) -> Estimate:
     return _binomial("portfolio", key, int(lens[out].sum()), int(lens.sum()), prior, "reached non-letter contacts")
 
 
+_TOP = float(np.log1p(-1e-6))  # the largest log-probability of the constrained fit
+
+
+def _within_range(model, start: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Maximum likelihood with every coefficient at most log(1): (parameters, observed-information se)."""
+    x0 = np.minimum(start, _TOP)
+    res = optimize.minimize(lambda b: -model.loglike(b), x0, jac=lambda b: -model.score(b), method="L-BFGS-B",
+                            bounds=[(-30.0, _TOP)] * x0.size)
+    try:
+        cov = np.linalg.inv(-model.hessian(res.x, observed=True))
+    except np.linalg.LinAlgError:
+        return None, None
+    var = np.diag(cov)
+    if not (res.success or res.status == 2) or not np.all(np.isfinite(var)) or np.any(var <= 0):
+        return None, None
+    return res.x, np.sqrt(var)
+
+
 @quietly
 def fit_engage(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str, float]) -> list[Estimate]:
     """``engage.<channel>`` and ``fatigue`` jointly: binomial GLM, log link, on channel and n7."""
@@ -124,10 +149,21 @@ def fit_engage(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str,
     y = np.column_stack([agg.get_column("s").to_numpy(), (agg.get_column("n") - agg.get_column("s")).to_numpy()])
     start = np.log([max(prior[f"engage.{c}"], 1e-4) for c in present] + ([prior["fatigue"]] if n7_var else []))
     fam = sm.families.Binomial(link=sm.families.links.Log())
-    fit = sm.GLM(y, X, family=fam).fit(start_params=start)
+    model = sm.GLM(y, X, family=fam)
+    fit = model.fit(start_params=start)
     params, bse = np.asarray(fit.params), np.asarray(fit.bse)
+    refit = not (np.all(np.isfinite(bse)) and np.all(bse > 0) and float(np.max(fit.mu)) < 1 - 1e-6)
+    if refit:
+        params, bse = _within_range(model, start)
+        if params is None:
+            out += [not_identified(segment, f"engage.{c}", prior[f"engage.{c}"], "the likelihood does not determine it",
+                                   tot[c][1]) for c in present + missing]
+            out.append(not_identified(segment, "fatigue", prior["fatigue"], "the likelihood does not determine it"))
+            return out
     ns = {c: int(agg.filter(pl.col("channel") == c).get_column("n").sum()) for c in present}
     method = "binomial GLM with log link on channel and attempts in the last 7 days; Wald interval on the log scale"
+    if refit:
+        method += " (fitted within engage <= 1 and fatigue <= 1; observed information)"
     for j, c in enumerate(present):
         if params[j] > np.log(0.99):  # the log-link MLE at its boundary (p = 1): no usable standard error
             out.append(exact_binomial(segment, f"engage.{c}", *tot[c], prior[f"engage.{c}"], "binomial"))
@@ -139,8 +175,12 @@ def fit_engage(cf: pl.DataFrame, seg: int | None, segment: str, prior: dict[str,
                                   "no engagement of a reached debtor observed on this channel",
                                   int(sub.filter(pl.col("channel") == c).get_column("len").sum())))
     if n7_var:
-        out.append(from_scale(segment, "fatigue", params[-1], bse[-1], int(agg.get_column("n").sum()), method,
-                              prior["fatigue"], "log", (0.0, 1.0)))
+        e = from_scale(segment, "fatigue", params[-1], bse[-1], int(agg.get_column("n").sum()), method,
+                       prior["fatigue"], "log", (0.0, 1.0))
+        if params[-1] >= _TOP - 1e-9:  # on the edge of its range: no fatigue seen; the interval is one-sided
+            e = dataclasses.replace(e, status="weakly identified",
+                                    reason="the estimate is on the edge of the parameter's range (no fatigue seen)")
+        out.append(e)
     else:
         out.append(not_identified(segment, "fatigue", prior["fatigue"], "attempts in the last 7 days never vary"))
     return out
