@@ -56,17 +56,24 @@ def _scenario_text() -> str:
     return tomlkit.dumps(doc)
 
 
+SEED = 32
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def prepared():
     from acordo.pipeline import prepare
+    return prepare(BASE, settings={"portfolio.synthetic_n": 5000, **SETTINGS})
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, prepared):
     from simulation.draws import replication_streams
     from simulation.history import simulate_history as record, write_history
     from simulation.model import OfferPlan
     folder = tmp_path_factory.mktemp("cycles_history")
-    prepared = prepare(BASE, settings={"portfolio.synthetic_n": 5000, **SETTINGS})
     (folder.parent / "world.toml").write_text(_scenario_text(), encoding="utf-8")
     plan = OfferPlan.from_policy(ESCALATING, prepared.scenario)
-    tables = record(prepared.model, plan, replication_streams(32, 1)[0], prepared.inputs.portfolio.frame)
+    tables = record(prepared.model, plan, replication_streams(SEED, 1)[0], prepared.inputs.portfolio.frame)
     write_history(folder, tables)
     history = read_history(folder, as_of=prepared.scenario.calendar.start_date + _dt.timedelta(days=719))
     data = prepare_history(prepared.scenario, history, as_of=history.as_of, label="simulated")
@@ -86,6 +93,42 @@ def test_intervals_cover_the_truth(world, key):
     e = result.get("all", key)
     assert e.status != "not identified", e
     assert e.lo <= TRUTH[key] <= e.hi, e
+
+
+def test_spells_are_the_engines_own_re_delinquency_draws(world, prepared):
+    """Every spell the estimator reads (kind, discount, end, days at risk, censoring) is the engine's draw.
+
+    From each spell alone, the engine's rule (``docs/model.md``, "Several cycles") gives the
+    re-entry day again: the daily hazard of the segment, the kind and the discount, and the
+    draw ``u(redelinquency, debtor, end day)``. Re-entries are exactly the spells' events, on
+    the day the estimator counts, and the censored spells are exactly the draws past the
+    horizon, counted to as-of: the estimator's inputs are the engine's, so its intervals
+    speak of the scenario's parameters.
+    """
+    import numpy as np
+
+    from calibration.redelinquency import spells
+    from simulation.cycles import END_KINDS, CycleRules, reentry_delay
+    from simulation.draws import replication_streams, uniform
+    _, history, _, _, folder = world
+    model = prepared.model
+    first = pl.read_parquet(folder / "accounts.parquet", columns=["debtor_id"]).head(model.n)
+    row = dict(zip(first["debtor_id"].to_list(), range(model.n)))  # engine row of each debtor (its first account)
+    acc = history.accounts.with_row_index("account").select("account", "debtor_id")
+    sp = spells(history, history.as_of).join(acc, on="account")
+    rid = np.array([row[d] for d in sp["debtor_id"].to_list()])
+    t = sp.select((pl.col("end") - pl.lit(model.calendar.dates[0])).dt.total_days()).to_series().to_numpy()
+    kind = np.array([END_KINDS.index(k) for k in sp["kind"].to_list()])
+    rules = CycleRules.of(model)
+    h = rules.hazard(model.seg[rid], kind, sp["discount"].to_numpy())
+    delay = reentry_delay(uniform(replication_streams(SEED, 1)[0]["redelinquency"], model.rid[rid], t, 0), h)
+    event, days = sp["event"].to_numpy(), sp["days"].to_numpy()
+    H = rules.horizon()
+    assert np.array_equal(event, t + delay < H)
+    assert np.array_equal(days[event], delay[event])
+    assert np.array_equal(days[~event], H - 1 - t[~event])
+    assert event.sum() == history.n_accounts - history.n_debtors  # every re-entry is a spell's event
+    assert set(sp["kind"].unique()) == set(END_KINDS) and np.unique(sp["discount"]).size >= 4
 
 
 def test_announced_generosity_is_never_identified(world):
