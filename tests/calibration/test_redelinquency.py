@@ -20,6 +20,8 @@ from calibration.redelinquency import estimate_redelinquency, spells
 from scenarios.history import read_history
 from simulation.cycles import daily_hazard
 
+from .cycles_check import theta_of
+
 TRUTH = {"redelinquency_paid": 0.04, "redelinquency_settled": 0.03, "redelinquency_discount_slope": 2.0,
          "redelinquency_broken": 0.08}
 START, H = _dt.date(2024, 1, 1), 1095
@@ -148,17 +150,6 @@ def _law_spells(rng: np.random.Generator, n: int):
     return kind, d, np.minimum(K, c), K <= c, rng.permutation(n) // 2
 
 
-def _theta(key: str) -> float:
-    """The truth on the estimate's own scale (logit of the daily hazard, log m0, the slope)."""
-    v = TRUTH[key]
-    if key == "redelinquency_discount_slope":
-        return v
-    if key == "redelinquency_settled":
-        return math.log(v)
-    h = float(daily_hazard(np.array([v]))[0])
-    return math.log(h / (1 - h))
-
-
 def test_intervals_are_honest_over_many_histories():
     """400 histories of 2,000 spells from the law: the z-scores have mean 0 and sd 1, 95% of intervals cover.
 
@@ -181,7 +172,7 @@ def test_intervals_are_honest_over_many_histories():
         est += _settled("s", days[s], event[s], d[s], 0.0, 0.0, debtor[s])
         for e in est:
             assert e.status != "not identified", e
-            z[e.key].append((e.theta - _theta(e.key)) / e.se)
+            z[e.key].append((e.theta - theta_of(e.key, TRUTH[e.key])) / e.se)
             covered[e.key] += e.lo <= TRUTH[e.key] <= e.hi
     sd_lo, sd_hi = (math.sqrt(stats.chi2.ppf(q, R - 1) / (R - 1)) for q in (0.0005, 0.9995))
     cov_lo, cov_hi = stats.binom.ppf(0.0005, R, 0.95), stats.binom.ppf(0.9995, R, 0.95)

@@ -17,6 +17,7 @@ import pytest
 
 from calibration.calibrate import calibrate
 from calibration.data import prepare_history
+from calibration.redelinquency import spells
 from calibration.reservation import fit_reservation, reservation_frame
 from calibration.scenario_file import calibrated_toml
 from scenarios.history import read_history
@@ -105,30 +106,15 @@ def test_spells_are_the_engines_own_re_delinquency_draws(world, prepared):
     horizon, counted to as-of: the estimator's inputs are the engine's, so its intervals
     speak of the scenario's parameters.
     """
-    import numpy as np
+    from simulation.draws import replication_streams
 
-    from calibration.redelinquency import spells
-    from simulation.cycles import END_KINDS, CycleRules, reentry_delay
-    from simulation.draws import replication_streams, uniform
+    from .cycles_check import engine_draw_mismatches
     _, history, _, _, folder = world
-    model = prepared.model
-    first = pl.read_parquet(folder / "accounts.parquet", columns=["debtor_id"]).head(model.n)
-    row = dict(zip(first["debtor_id"].to_list(), range(model.n)))  # engine row of each debtor (its first account)
-    acc = history.accounts.with_row_index("account").select("account", "debtor_id")
-    sp = spells(history, history.as_of).join(acc, on="account")
-    rid = np.array([row[d] for d in sp["debtor_id"].to_list()])
-    t = sp.select((pl.col("end") - pl.lit(model.calendar.dates[0])).dt.total_days()).to_series().to_numpy()
-    kind = np.array([END_KINDS.index(k) for k in sp["kind"].to_list()])
-    rules = CycleRules.of(model)
-    h = rules.hazard(model.seg[rid], kind, sp["discount"].to_numpy())
-    delay = reentry_delay(uniform(replication_streams(SEED, 1)[0]["redelinquency"], model.rid[rid], t, 0), h)
-    event, days = sp["event"].to_numpy(), sp["days"].to_numpy()
-    H = rules.horizon()
-    assert np.array_equal(event, t + delay < H)
-    assert np.array_equal(days[event], delay[event])
-    assert np.array_equal(days[~event], H - 1 - t[~event])
-    assert event.sum() == history.n_accounts - history.n_debtors  # every re-entry is a spell's event
-    assert set(sp["kind"].unique()) == set(END_KINDS) and np.unique(sp["discount"]).size >= 4
+    out = engine_draw_mismatches(history, folder, prepared.model, replication_streams(SEED, 1)[0])
+    assert out["spells"] > 5000 and out["events"] == out["re_entries"] > 3000, out
+    assert out["event"] == out["days"] == out["censored_days"] == 0, out
+    sp = spells(history, history.as_of)
+    assert set(sp["kind"].unique()) == {"paid_in_full", "settled", "broken"} and sp["discount"].n_unique() >= 4
 
 
 def test_announced_generosity_is_never_identified(world):
