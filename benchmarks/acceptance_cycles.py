@@ -2,7 +2,9 @@
 
 Base one-cycle (``scenarios/base.toml``) against base over 36 months
 (``scenarios/multicycle/base_cycles.toml``), same portfolio and seeds: per chronic segment
-the mean discount the LP chooses, the LP's predicted net, and both policies re-simulated
+the mean discount the LP chooses (with the segment's coefficient precision: per discount, the
+best offer's objective less the segment's best and the standard error of that paired
+difference), the LP's predicted net, and both policies re-simulated
 on the multi-cycle model (long-run value, paired over replications with 95% CIs); the
 long-run vs one-cycle report (:mod:`acordo.longrun`); and the waiting share under an
 escalating baseline. Prints one JSON object (a script, not a library).
