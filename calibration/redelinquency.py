@@ -45,9 +45,10 @@ def _table(history: Any, name: str) -> pl.DataFrame | None:
 
 
 def spells(history: Any, as_of) -> pl.DataFrame:
-    """One row per account at risk: ``account, debtor, kind, discount, days, event``.
+    """One row per account at risk: ``account, debtor, kind, discount, end, days, event``.
 
-    ``debtor`` is a dense number of the debtor (its spells are one cluster), never its id.
+    ``debtor`` is a dense number of the debtor (its spells are one cluster), never its id;
+    ``end`` is the day the cycle ended (the spell starts the day after).
 
     ``days`` is ``K`` (days to the next entry, ``event`` true) or ``c`` (days observed to
     as-of without re-entry, ``event`` false).
@@ -92,7 +93,8 @@ def spells(history: Any, as_of) -> pl.DataFrame:
     out = out.with_columns(pl.when(pl.col("kind") == "settled").then(pl.col("kept_discount")).otherwise(0.0)
                            .fill_null(0.0).alias("discount"))
     out = out.with_columns(debtor=pl.col("debtor_id").cast(pl.String).rank("dense").cast(pl.Int64))
-    return out.filter(pl.col("days") >= 0).select("account", "debtor", "kind", "discount", "days", "event").sort("account")
+    return (out.filter(pl.col("days") >= 0).select("account", "debtor", "kind", "discount", "end", "days", "event")
+            .sort("account"))
 
 
 def _monthly(h: float) -> float:

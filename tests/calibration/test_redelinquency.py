@@ -10,6 +10,7 @@ later entry_date), and fitted.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 
 import numpy as np
 import polars as pl
@@ -18,6 +19,8 @@ import pytest
 from calibration.redelinquency import estimate_redelinquency, spells
 from scenarios.history import read_history
 from simulation.cycles import daily_hazard
+
+from .cycles_check import theta_of
 
 TRUTH = {"redelinquency_paid": 0.04, "redelinquency_settled": 0.03, "redelinquency_discount_slope": 2.0,
          "redelinquency_broken": 0.08}
@@ -134,6 +137,50 @@ def test_engine_history_with_re_entries_recovers_the_hazards(tmp_path):
     for key, value in truth.items():
         assert est[key].status != "not identified", est[key]
         assert est[key].lo <= value <= est[key].hi, est[key]
+
+
+def _law_spells(rng: np.random.Generator, n: int):
+    """``n`` spells from the simulator's law: kind, discount, days at risk, event, debtor (two spells each)."""
+    kind = rng.choice(3, n, p=[0.3, 0.55, 0.15])  # paid in full, settled, broken
+    d = np.where(kind == 1, rng.choice([0.0, 0.1, 0.2, 0.3, 0.4], n), 0.0)
+    m = np.select([kind == 0, kind == 2], [TRUTH["redelinquency_paid"], TRUTH["redelinquency_broken"]],
+                  TRUTH["redelinquency_settled"] * np.exp(TRUTH["redelinquency_discount_slope"] * d))
+    K = rng.geometric(daily_hazard(m)).astype(float)
+    c = rng.integers(1, 700, n).astype(float)  # days observed to as-of
+    return kind, d, np.minimum(K, c), K <= c, rng.permutation(n) // 2
+
+
+def test_intervals_are_honest_over_many_histories():
+    """400 histories of 2,000 spells from the law: the z-scores have mean 0 and sd 1, 95% of intervals cover.
+
+    The check that finds intervals too narrow or too wide: an estimate whose spread across
+    histories is 1.5 times its standard error (sd(z) 1.5) is far outside these bounds
+    (sd(z) within the chi-square's 99.9% range, about 0.90-1.11 here; coverage within the
+    binomial's 99.9% range, 359-392 of 400).
+    """
+    from scipy import stats
+
+    from calibration.redelinquency import _settled, _simple
+    rng, R = np.random.default_rng(20261214), 400
+    z = {k: [] for k in TRUTH}
+    covered = dict.fromkeys(TRUTH, 0)
+    for _ in range(R):
+        kind, d, days, event, debtor = _law_spells(rng, 2000)
+        est = [_simple("s", k, days[kind == j], event[kind == j], 0.0, debtor[kind == j])
+               for j, k in ((0, "paid_in_full"), (2, "broken"))]
+        s = kind == 1
+        est += _settled("s", days[s], event[s], d[s], 0.0, 0.0, debtor[s])
+        for e in est:
+            assert e.status != "not identified", e
+            z[e.key].append((e.theta - theta_of(e.key, TRUTH[e.key])) / e.se)
+            covered[e.key] += e.lo <= TRUTH[e.key] <= e.hi
+    sd_lo, sd_hi = (math.sqrt(stats.chi2.ppf(q, R - 1) / (R - 1)) for q in (0.0005, 0.9995))
+    cov_lo, cov_hi = stats.binom.ppf(0.0005, R, 0.95), stats.binom.ppf(0.9995, R, 0.95)
+    for key in TRUTH:
+        zk = np.array(z[key])
+        assert abs(zk.mean()) < 3.3 / math.sqrt(R), (key, zk.mean())
+        assert sd_lo < zk.std(ddof=1) < sd_hi, (key, zk.std(ddof=1))
+        assert cov_lo <= covered[key] <= cov_hi, (key, covered[key])
 
 
 def test_debtor_clustered_variance_counts_a_debtors_cycles_once():

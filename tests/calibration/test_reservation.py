@@ -17,6 +17,7 @@ import pytest
 
 from calibration.calibrate import calibrate
 from calibration.data import prepare_history
+from calibration.redelinquency import spells
 from calibration.reservation import fit_reservation, reservation_frame
 from calibration.scenario_file import calibrated_toml
 from scenarios.history import read_history
@@ -56,17 +57,24 @@ def _scenario_text() -> str:
     return tomlkit.dumps(doc)
 
 
+SEED = 32
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def prepared():
     from acordo.pipeline import prepare
+    return prepare(BASE, settings={"portfolio.synthetic_n": 5000, **SETTINGS})
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, prepared):
     from simulation.draws import replication_streams
     from simulation.history import simulate_history as record, write_history
     from simulation.model import OfferPlan
     folder = tmp_path_factory.mktemp("cycles_history")
-    prepared = prepare(BASE, settings={"portfolio.synthetic_n": 5000, **SETTINGS})
     (folder.parent / "world.toml").write_text(_scenario_text(), encoding="utf-8")
     plan = OfferPlan.from_policy(ESCALATING, prepared.scenario)
-    tables = record(prepared.model, plan, replication_streams(32, 1)[0], prepared.inputs.portfolio.frame)
+    tables = record(prepared.model, plan, replication_streams(SEED, 1)[0], prepared.inputs.portfolio.frame)
     write_history(folder, tables)
     history = read_history(folder, as_of=prepared.scenario.calendar.start_date + _dt.timedelta(days=719))
     data = prepare_history(prepared.scenario, history, as_of=history.as_of, label="simulated")
@@ -86,6 +94,27 @@ def test_intervals_cover_the_truth(world, key):
     e = result.get("all", key)
     assert e.status != "not identified", e
     assert e.lo <= TRUTH[key] <= e.hi, e
+
+
+def test_spells_are_the_engines_own_re_delinquency_draws(world, prepared):
+    """Every spell the estimator reads (kind, discount, end, days at risk, censoring) is the engine's draw.
+
+    From each spell alone, the engine's rule (``docs/model.md``, "Several cycles") gives the
+    re-entry day again: the daily hazard of the segment, the kind and the discount, and the
+    draw ``u(redelinquency, debtor, end day)``. Re-entries are exactly the spells' events, on
+    the day the estimator counts, and the censored spells are exactly the draws past the
+    horizon, counted to as-of: the estimator's inputs are the engine's, so its intervals
+    speak of the scenario's parameters.
+    """
+    from simulation.draws import replication_streams
+
+    from .cycles_check import engine_draw_mismatches
+    _, history, _, _, folder = world
+    out = engine_draw_mismatches(history, folder, prepared.model, replication_streams(SEED, 1)[0])
+    assert out["spells"] > 5000 and out["events"] == out["re_entries"] > 3000, out
+    assert out["event"] == out["days"] == out["censored_days"] == 0, out
+    sp = spells(history, history.as_of)
+    assert set(sp["kind"].unique()) == {"paid_in_full", "settled", "broken"} and sp["discount"].n_unique() >= 4
 
 
 def test_announced_generosity_is_never_identified(world):
