@@ -74,7 +74,13 @@ def _pm(mean: float, lo: float, hi: float, lang: str, scale: float, decimals: in
     half = (hi - lo) / 2
     # two significant digits of the half-width, on the mean's scale
     extra = 0 if half <= 0 else max(0, 1 - int(math.floor(math.log10(half / scale))))
-    return f"{text} ± {i18n.number_compact(half, lang, scale=scale, decimals=min(2, max(decimals, extra)))}"
+    places = min(2, max(decimals, extra))
+    if abs((mean - lo) - (hi - mean)) > 1e-6 * max(1.0, abs(hi), abs(lo)):
+        # not symmetric: the interval of a non-negative total cut at zero (reports.intervals), which
+        # "± half" would misstate as reaching below zero; its bounds instead
+        return (f"{text} [{i18n.number_compact(lo, lang, scale=scale, decimals=places)}"
+                f"–{i18n.number_compact(hi, lang, scale=scale, decimals=places)}]")
+    return f"{text} ± {i18n.number_compact(half, lang, scale=scale, decimals=places)}"
 
 
 def _compared_cells(c: dict[str, tuple[float, float, float]], give: tuple[float, float, float] | None,
@@ -91,7 +97,7 @@ def _compared_cells(c: dict[str, tuple[float, float, float]], give: tuple[float,
     if give is None:
         return ["–", recovery, diff]
     gscale, gdec = _scale(give[0])
-    return [_pm(*give, lang, gscale, gdec).replace(" ± ", "\n± ", 1), recovery, diff]
+    return [_pm(*give, lang, gscale, gdec).replace(" ± ", "\n± ", 1).replace(" [", "\n[", 1), recovery, diff]
 
 
 def _limit_cells(d: dict, lang: str) -> list[str]:

@@ -95,3 +95,12 @@ def test_an_amount_that_rounds_to_zero_is_written_as_zero():
     from reports.layout import _money_auto
     assert _money_auto(0.004, "en") == _money_auto(0.0, "en") == "R$ 0"
     assert _money_auto(56.46, "en") == "R$ 56.46" and _money_auto(-0.001, "pt-BR") == "R$ 0"
+
+
+def test_a_cut_interval_is_written_by_its_bounds_not_as_plus_minus():
+    # R$ 424 with a Student-t interval [-43, 891] cut at zero: "± 467" would say it reaches below zero
+    from reports.page_policy import _pm
+    cut = _pm(424.0, 0.0, 891.0, "pt-BR", 1.0, 0)
+    assert "±" not in cut and cut.startswith("R$ 424") and cut.endswith("[0–891]"), cut
+    whole = _pm(424.0, 100.0, 748.0, "en", 1.0, 0)
+    assert whole == "R$ 424 ± 324", whole
