@@ -384,14 +384,11 @@ def _texts(fig: Figure) -> list:
     return [t for t in drawn if not (id(t) in seen or seen.add(id(t)))]
 
 
-def text_overlaps(fig: Figure, tolerance: float = 1.0) -> list[tuple[str, str]]:
-    """Pairs of visible texts of ``fig`` whose boxes overlap by more than ``tolerance`` pixels each way.
-
-    A legend's own texts are compared with everything else but not with each other's frame.
-    """
-    texts = _texts(fig)
+def visible_text_boxes(fig: Figure) -> list[tuple]:
+    """``(text, box)`` of every text drawn on ``fig`` (:func:`_texts`) with a box on the page, in pixels."""
+    texts = _texts(fig)  # draws the page: every box where it is drawn
     renderer = fig.canvas.get_renderer()
-    boxes = []
+    out = []
     for text in texts:
         try:
             bb = text.get_window_extent(renderer)
@@ -402,7 +399,16 @@ def text_overlaps(fig: Figure, tolerance: float = 1.0) -> list[tuple[str, str]]:
         clip = text.get_clip_box() if text.get_clip_on() else None
         if clip is not None and not bb.overlaps(clip):
             continue  # clipped away: not on the page
-        boxes.append((text, bb.expanded(1.0, 1.0)))
+        out.append((text, bb))
+    return out
+
+
+def text_overlaps(fig: Figure, tolerance: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of visible texts of ``fig`` whose boxes overlap by more than ``tolerance`` pixels each way.
+
+    A legend's own texts are compared with everything else but not with each other's frame.
+    """
+    boxes = [(text, bb.expanded(1.0, 1.0)) for text, bb in visible_text_boxes(fig)]
     pairs = []
     for i in range(len(boxes)):
         ti, bi = boxes[i]

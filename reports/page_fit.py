@@ -11,7 +11,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
-from reports.layout import _MARGIN_X, PAGE_SIZE, _texts, _wrap
+from reports.layout import _MARGIN_X, PAGE_SIZE, _wrap, visible_text_boxes
 
 __all__ = ["PRINT_MARGIN", "text_outside", "fit_titles", "fit_axes", "fit_page"]
 
@@ -41,20 +41,10 @@ def text_outside(fig: Figure, tolerance: float = 0.02) -> list[tuple[str, float]
     list of (str, float)
         Each text (its first 60 characters) and how far, in inches, it runs past the margins.
     """
-    texts = _texts(fig)  # draws the page: every box where it is drawn
-    renderer = fig.canvas.get_renderer()
+    boxes = visible_text_boxes(fig)  # draws the page: every box where it is drawn
     area, dpi = _area(fig), fig.dpi
     out = []
-    for text in texts:
-        try:
-            bb = text.get_window_extent(renderer)
-        except (RuntimeError, ValueError):
-            continue
-        if bb.width <= 0 or bb.height <= 0:
-            continue
-        clip = text.get_clip_box() if text.get_clip_on() else None
-        if clip is not None and not bb.overlaps(clip):
-            continue  # clipped away: not on the page
+    for text, bb in boxes:
         past = max(area.x0 - bb.x0, bb.x1 - area.x1, area.y0 - bb.y0, bb.y1 - area.y1) / dpi
         if past > tolerance:
             out.append((text.get_text()[:60], round(float(past), 3)))

@@ -109,8 +109,11 @@ def test_the_policy_page_gives_each_segment_its_paired_difference(own_run):
         compared = data.segment_compared(name, "net_npv")
         give = data.segment_compared(name, "give_away")["optimized"]
         cells = _compared_cells(compared, give, "pt-BR")
-        # current → optimized and the difference, each with the half-width of its 95% interval
-        assert all(" ± " in c or c.startswith("± ") or "\n± " in c for c in cells)
+        # current → optimized and the difference, each with the half-width of its 95% interval; the
+        # give-away's interval, cut at zero when it would reach below, by its bounds instead
+        assert all(" ± " in c or "\n± " in c for c in cells[1:])
+        cut = abs((give[0] - give[1]) - (give[2] - give[0])) > 1e-6 * max(1.0, give[2])
+        assert ("\n[" in cells[0]) == cut and ("\n± " in cells[0]) == (not cut), cells[0]
         assert {line for c in cells for line in c.split("\n")} <= lines
         # the difference on one line, drawn as one line: its mark says whether it is significant
         assert "\n" not in cells[2] and cells[2] in drawn
