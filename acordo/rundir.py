@@ -159,7 +159,9 @@ def remove_stale(parent: Path, name: str) -> list[Path]:
     """Remove the staging directories of ``name`` in ``parent`` whose process is gone.
 
     Only directories acordo made are touched: the name ``.NAME.PID.XXXX.partial`` (or
-    ``.old``) and the marker file inside naming the same, dead, process.
+    ``.old``) and the marker file inside naming the same, dead, process. A directory of that
+    name that is empty (a process killed between making it and writing its marker) is
+    removed too: an empty directory holds nothing of anyone's.
     """
     removed = []
     try:
@@ -172,6 +174,10 @@ def remove_stale(parent: Path, name: str) -> list[Path]:
             continue
         try:
             if not entry.is_dir() or entry.is_symlink():
+                continue
+            if not (entry / MARKER).exists() and not pid_alive(int(parts[0])):
+                os.rmdir(entry)  # only if empty: fails (and is left) if anything is inside
+                removed.append(entry)
                 continue
             owner = (entry / MARKER).read_text(encoding="ascii").strip()
         except (OSError, UnicodeDecodeError):

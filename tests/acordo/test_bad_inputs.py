@@ -383,7 +383,9 @@ def test_stale_partials_of_dead_processes_are_removed_and_nothing_else(tmp_path)
     stale = tmp_path / f".r.{dead}.abcd1234.partial"
     live = tmp_path / f".r.{os.getpid()}.abcd1234.partial"
     unmarked = tmp_path / f".r.{dead}.ffff0000.partial"
-    for d in (stale, live, unmarked):
+    empty = tmp_path / f".r.{dead}.0000ffff.partial"  # killed between mkdir and its marker
+    live_empty = tmp_path / f".r.{os.getpid()}.00000000.partial"
+    for d in (stale, live, unmarked, empty, live_empty):
         d.mkdir()
     (stale / MARKER).write_text(f"{dead}\n")
     (live / MARKER).write_text(f"{os.getpid()}\n")
@@ -391,6 +393,7 @@ def test_stale_partials_of_dead_processes_are_removed_and_nothing_else(tmp_path)
     with run_directory(tmp_path / "r") as stage:
         (stage / "manifest.json").write_text('{"command": "test"}')
     assert not stale.exists() and live.exists() and unmarked.exists()
+    assert not empty.exists() and live_empty.exists()
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["manifest.json"]
 
 
