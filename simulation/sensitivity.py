@@ -141,11 +141,8 @@ def _reference_values(reference: np.ndarray | None, replications: int) -> np.nda
 def _mean_se(x: np.ndarray) -> tuple[float, float]:
     """Mean over replications and its standard error (0 with one replication), the latter
     scaled by ``t_{R-1} / z`` so that ``Z95 × se`` is the Student-t half-width of ``R`` runs."""
-    if x.size < 2:
-        return float(x.mean()), 0.0
-    from scipy import stats
-    scale = float(stats.t.ppf(0.975, x.size - 1)) / Z95
-    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size)) * scale
+    mean, lo, hi = mean_ci(x)
+    return mean, (0.0 if x.size < 2 else (hi - lo) / 2 / Z95)
 
 
 # --------------------------------------------------------------------------- the tornado
