@@ -104,7 +104,7 @@ class Constraints:
         The tie-break's indifference zone, a share of each segment's best objective per
         debtor: offers whose estimate is within it of the best are treated as equal and the
         smallest discount, then the fewest installments, among them is taken
-        (:mod:`optimizer.indifference`). 0: the older rule (ties within the standard errors).
+        (:mod:`optimizer.tiebreak`). 0: the older rule (ties within the standard errors).
 
     Raises
     ------

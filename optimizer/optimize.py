@@ -76,8 +76,8 @@ def constraints_for(model: SimModel, coef: pl.DataFrame, *, budget: float | None
             opt.liquidity_target if opt.liquidity_target > 0 else None),
         chronic_max_discount=opt.chronic_max_discount, chronic_not_better=opt.chronic_not_better,
         min_recovery=min_recovery, moral_hazard_cost=opt.moral_hazard_cost,
-        confidence=float(getattr(opt, "confidence", 0.95)), agent_minutes_by_week=by_week,
-        agent_queue=by_week is not None, indifference=float(getattr(opt, "indifference", 0.0)),
+        confidence=float(opt.confidence), agent_minutes_by_week=by_week,
+        agent_queue=by_week is not None, indifference=float(opt.indifference),
     )
 
 

@@ -133,7 +133,7 @@ def solve_policy(
         info.update(zone_tie_break(model, solver, time_limit, float(cons.indifference)))
         tol = float(info.get("tolerance", 0.0))
     else:
-        info.update(noise_tie_break(model, solver, time_limit, first.objective, tol))
+        info.update(noise_tie_break(model, solver, time_limit, tol))
         info["tolerance"] = tol
     final = solution_from_model(model, status, lp_solver, conflict)
     moved = float(np.abs(final.shares["share"].to_numpy() - first.shares["share"].to_numpy()).sum()) / 2

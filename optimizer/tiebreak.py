@@ -86,12 +86,11 @@ def tie_tolerance(model: LPModel) -> float:
     total = 0.0
     for k in range(len(model.segments)):
         members = np.flatnonzero(model.segment_index == k)
-        if members.size < 2 or tied[members].any():  # a tied segment has no floor: see _tie_break
+        if members.size < 2 or tied[members].any():  # a tied segment has no floor: see noise_tie_break
             continue
         order = members[np.argsort(-obj[members], kind="stable")]
         total += (N[order[1]] * se[order[1]]) ** 2
     return TIE_FLOOR_Z * math.sqrt(total)
-
 
 
 def _stage(model: LPModel, solver_name: str, time_limit: float | None, weights: np.ndarray,
@@ -139,6 +138,17 @@ def _least_discount_then_installments(model: LPModel, solver_name: str, time_lim
     return status, g
 
 
+def _segment_max(model: LPModel, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Per segment, the largest of ``values`` over its offers (those of ``rows``, a mask, when given); -inf if none."""
+    out = np.full(len(model.segments), -np.inf)
+    seg = model.segment_index
+    if rows is None:
+        np.maximum.at(out, seg, values)
+    else:
+        np.maximum.at(out, seg[rows], values[rows])
+    return out
+
+
 def _near_ties(model: LPModel, x: np.ndarray) -> np.ndarray:
     """Offers the tie-break may use: those in the optimum, and those within noise of the best used.
 
@@ -151,14 +161,12 @@ def _near_ties(model: LPModel, x: np.ndarray) -> np.ndarray:
     se = model.coef["net_diff_se"].to_numpy().astype(float) if "net_diff_se" in model.coef.columns \
         else np.zeros(model.n_x)
     used = x > 1e-9
-    best = np.full(len(model.segments), -np.inf)
-    np.maximum.at(best, model.segment_index[used], c[used])
-    ref = best[model.segment_index]
+    ref = _segment_max(model, c, used)[model.segment_index]
     z = _segment_z(model)
     return used | (c >= ref - z * np.nan_to_num(se, nan=0.0, posinf=0.0) - 1e-9 * np.maximum(1.0, np.abs(ref)))
 
 
-def noise_tie_break(model: LPModel, solver_name: str, time_limit: float | None, z_star: float, tol: float) -> dict:
+def noise_tie_break(model: LPModel, solver_name: str, time_limit: float | None, tol: float) -> dict:
     """Among the offers within noise, the smallest discounts, then the fewest installments (two LPs)."""
     table = model.coef
     N = table["n_debtors"].to_numpy().astype(float)
@@ -181,12 +189,9 @@ def noise_tie_break(model: LPModel, solver_name: str, time_limit: float | None, 
     floor = [("tie_break_objective", free_obj, ">=", z_free - tol - 1e-10 * max(1.0, abs(z_free)))]
     Nd = np.maximum(N, 1e-12)
     c = obj / Nd
-    ref = np.full(len(model.segments), -np.inf)
-    np.maximum.at(ref, model.segment_index[x1 > 1e-9], c[x1 > 1e-9])
+    ref = _segment_max(model, c, x1 > 1e-9)
     gap = np.where(tied & allowed, N * np.maximum(ref[model.segment_index] - c, 0.0), 0.0)
-    worst = np.zeros(len(model.segments))
-    np.maximum.at(worst, model.segment_index, gap)
-    tied_bound = float(worst.sum())
+    tied_bound = float(np.maximum(_segment_max(model, gap), 0.0).sum())
     try:
         status, g = _least_discount_then_installments(model, solver_name, time_limit, disc, inst, floor)
         if math.isnan(g):
@@ -212,10 +217,8 @@ def indifference_zone(model: LPModel, share: float) -> tuple[np.ndarray, np.ndar
     obj = model.objective[: model.n_x]
     c = obj / np.maximum(N, 1e-12)
     seg = model.segment_index
-    best = np.full(len(model.segments), -np.inf)
-    np.maximum.at(best, seg, c)
-    seg_n = np.zeros(len(model.segments))
-    np.maximum.at(seg_n, seg, N)
+    best = _segment_max(model, c)
+    seg_n = np.maximum(_segment_max(model, N), 0.0)
     stake = TIE_SHARE * abs(float(np.sum(np.where(np.isfinite(best), seg_n * best, 0.0))))
     delta = np.maximum(float(share) * np.abs(best), stake / np.maximum(seg_n, 1e-12))
     zone = c >= best[seg] - delta[seg] - 1e-12 * np.maximum(1.0, np.abs(best[seg]))
