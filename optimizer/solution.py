@@ -42,6 +42,7 @@ CONSTRAINT_SCHEMA: dict[str, pl.DataType] = {
     "slack": pl.Float64(), "dual": pl.Float64(), "binding": pl.Boolean(), "limit": pl.Float64(),
     "margin": pl.Float64(), "dual_up": pl.Float64(), "dual_down": pl.Float64(),
     "range_low": pl.Float64(), "range_high": pl.Float64(), "note": pl.String(),
+    "activity_optimum": pl.Float64(), "slack_optimum": pl.Float64(),
 }
 
 
@@ -74,6 +75,11 @@ class PolicySolution:
         (``rhs = limit -/+ margin``); ``dual_up`` / ``dual_down`` the one-sided values
         (rhs up / down one unit), ``range_low`` / ``range_high`` the rhs range over which
         ``dual`` holds (HiGHS ranging), ``note`` says in words when loosening is worth nothing.
+        Two policies stand behind these columns once the tie-break has moved the shares
+        (:func:`optimizer.solve.solve_policy`): ``activity`` and ``slack`` are those of the
+        published shares; ``binding``, the duals and the ranges are those of the LP optimum,
+        whose activity and slack are ``activity_optimum`` and ``slack_optimum`` (equal to
+        ``activity`` and ``slack`` when nothing moved).
     reduced_costs : pl.DataFrame
         ``segment, offer, reduced_cost``: ``d(objective)/d(x)`` from the current basis.
     binding : tuple[str, ...]
@@ -165,8 +171,8 @@ class PolicySolution:
                 "slack": _json_float(r["slack"]),
                 "dual": _json_float(r["dual"]),
                 "binding": bool(r["binding"]),
-                **{k: _json_float(r[k]) for k in ("limit", "margin", "dual_up", "dual_down", "range_low", "range_high")
-                   if k in r},
+                **{k: _json_float(r[k]) for k in ("limit", "margin", "dual_up", "dual_down", "range_low", "range_high",
+                                                  "activity_optimum", "slack_optimum") if k in r},
                 **({"note": r["note"]} if r.get("note") else {}),
             }
             for r in self.constraints.iter_rows(named=True)
@@ -260,7 +266,7 @@ def solution_from_model(
          "margin": [float(r.margin) for r in rows_list],
          "dual_up": dual, "dual_down": dual,
          "range_low": [math.nan] * len(names), "range_high": [math.nan] * len(names),
-         "note": [""] * len(names)},
+         "note": [""] * len(names), "activity_optimum": act, "slack_optimum": slack},
         schema=CONSTRAINT_SCHEMA,
     )
     bind = tuple(nm for nm, sn, b in zip(names, sense, binding) if b and sn != "=")

@@ -15,7 +15,8 @@
    discount is bought for nothing and two estimates of the same book land on the same
    offer. The shares published are those of the last stage, with each row's activity and
    slack at them; the duals, reduced costs and which rows bind are those of the optimum
-   (stage 2); the objective is evaluated at the published shares.
+   (stage 2), whose activity and slack are kept beside them (``activity_optimum``,
+   ``slack_optimum``); the objective is evaluated at the published shares.
 """
 from __future__ import annotations
 
@@ -145,7 +146,9 @@ def solve_policy(
         info["status"] = "kept_optimum"
     info["objective_given_up"] = first.objective - final.objective
     info["shares_moved"] = moved if final is not first else 0.0
-    keep = ["activity", "slack"]  # at the published shares; binding and duals are those of the optimum
+    # activity and slack at the published shares; binding, duals and activity_optimum / slack_optimum
+    # are those of the optimum
+    keep = ["activity", "slack"]
     merged = cons_df.drop(keep).with_columns([final.constraints[k] for k in keep]).select(cons_df.columns)
     return _replace(final, constraints=merged, reduced_costs=first.reduced_costs, binding=first.binding,
                     tie_break=info)

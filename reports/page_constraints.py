@@ -50,6 +50,49 @@ def _weekly_detail(sol: dict, lang: str) -> tuple[str, str] | None:
     return t("agent_lp_weekly_sentence", lang, v=mv(float(agent["by_duals"]))), detail
 
 
+def _group_of(name: str) -> tuple[str, str]:
+    """``chronic_vs[low_early_chronic >= 5%]`` → (``chronic_vs[low_early_chronic]``, ``>= 5%``)."""
+    family, _, rest = name.partition("[")
+    arg = rest.rstrip("]")
+    segment, _, level = arg.partition(" ")
+    return (f"{family}[{segment}]" if rest else family), level.strip()
+
+
+def _level(text: str) -> float | None:
+    """``>= 5%`` → 5.0 (None for a row without a level)."""
+    try:
+        return float(text.strip(">= %"))
+    except ValueError:
+        return None
+
+
+def _step(groups: list[list[tuple[str, float]]]) -> float:
+    """The catalogue's step between levels: the smallest gap between two levels of one group."""
+    gaps = []
+    for levels in groups:
+        pts = sorted({v for v in (_level(lv) for lv, _ in levels) if v is not None})
+        gaps += [b - a for a, b in zip(pts, pts[1:])]
+    return min(gaps, default=0.0)
+
+
+def _levels_text(levels: list[tuple[str, float]], lang: str, step: float) -> str:
+    """The levels of a group's idle rows, consecutive ones (``step`` apart) as a range:
+    ``≥ 5–15%, 45–60% (7 rows)``."""
+    count = t("rows_count", lang, n=i18n.number(len(levels), lang)) if len(levels) > 1 else t("row_one", lang)
+    pts = sorted({v for v in (_level(lv) for lv, _ in levels) if v is not None})
+    if not pts:
+        return count
+    runs: list[list[float]] = [[pts[0]]]
+    for v in pts[1:]:
+        if abs(v - runs[-1][-1] - step) < 1e-9:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    num = lambda v: i18n.number(v, lang, 0 if float(v).is_integer() else 1)  # noqa: E731
+    span = ", ".join(num(r[0]) if len(r) == 1 else f"{num(r[0])}–{num(r[-1])}" for r in runs)
+    return f"≥ {span}% ({count})"
+
+
 #: Bars of the page's chart: more do not fit its height (their labels would overlap).
 _CHART_BARS = 8
 
@@ -143,18 +186,37 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
     table_w = W - 2 * _MARGIN_X
     binding = [name for name in sol.get("binding", []) if name in cons]
     rows = []
+    idle: dict[str, list[tuple[str, float]]] = {}  # binding rows worth nothing to loosen, by constraint
     for name in binding:
         c = cons[name]
         worth = next((p for p in prices if p["name"] == name), None)
         up = c.get("dual_up", c.get("dual"))
         down = c.get("dual_down", c.get("dual"))
+        if c.get("note") and (worth is None or abs(float(worth["value"])) < 0.005):
+            # held with equality at the optimum, but loosening it is worth nothing: one line per
+            # constraint and segment below the table, not a row each (base has ~60 of them)
+            group, level = _group_of(name)
+            tighten = down if c.get("sense") == "<=" else up
+            idle.setdefault(group, []).append((level, abs(float(tighten or 0.0))))
+            continue
         shadow = i18n.number(float(c.get("dual") or 0.0), lang, 2)
         if up is not None and down is not None and abs(float(up) - float(down)) > 1e-9 * max(1.0, abs(float(up))):
             shadow = t("shadow_two_sided", lang, up=i18n.number(float(up), lang, 2), down=i18n.number(float(down), lang, 2))
         if c.get("note"):
             shadow += "\n" + t("loosen_nothing", lang)
-        rows.append([i18n.constraint(name, lang), _limit_text(name, c, lang), _limit_text(name, c, lang, "activity"),
+        value = _limit_text(name, c, lang, "activity")
+        at_opt = c.get("activity_optimum")
+        if at_opt is not None and abs(float(at_opt) - float(c.get("activity") or 0.0)) > 1e-6 * max(
+                1.0, abs(float(at_opt)), abs(float(c.get("rhs") or 0.0))):
+            value += "\n" + t("at_optimum", lang, v=_limit_text(name, c, lang, "activity_optimum"))
+        rows.append([i18n.constraint(name, lang), _limit_text(name, c, lang), value,
                      shadow, mv(float(worth["value"])) if worth is not None else "–"])
+    step = _step(list(idle.values()))
+    irows = [[i18n.constraint(group, lang), _levels_text(levels, lang, step),
+              t("tighten_up_to", lang, v=i18n.number(max(v for _, v in levels), lang, 2))]
+             for group, levels in idle.items()]
+    icols = _sized([Column(t("col_constraint", lang), 3.4), Column(t("col_rows", lang), 2.6, "left", False),
+                    Column(t("col_tighten", lang), 2.4, "right", False)], table_w)
     cols = _sized([Column(t("col_constraint", lang), 3.4), Column(t("col_limit", lang), 1.2, "right", False),
                    Column(t("col_value", lang), 1.4, "right", False), Column(t("col_shadow", lang), 1.3, "right", False),
                    Column(t("col_meaning", lang), 1.6, "right", False)], table_w)
@@ -178,6 +240,7 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
                     Column(t("col_holds", lang), 1.6, "center", False)], table_w)
     size = 8.0
     sections = [(t("binding_title", lang), cols, rows, t("binding_none", lang)),
+                (t("idle_title", lang), icols, irows, None),
                 (t("validation_checks", lang), ccols, crow, None)]
     pages = [page]
     current = page

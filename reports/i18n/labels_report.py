@@ -155,9 +155,13 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "constraints_title": {"en": "What the constraints cost", "pt-BR": "Quanto custam as restrições"},
     "constraints_note": {
         "en": "Shadow prices of the LP: the change in expected net recovery when a limit moves by one unit, "
-              "all else equal. A zero means the limit does not bind at the optimum.",
+              "all else equal. A zero means the limit does not bind at the optimum. Which limits bind and "
+              "their prices are those of the LP optimum; the values are those of the published policy, "
+              "which the tie-break may have moved to smaller discounts (the optimum's value beside it then).",
         "pt-BR": "Preços-sombra do PL: a variação da recuperação líquida esperada quando um limite muda em uma "
-                 "unidade, todo o resto igual. Zero significa que o limite não restringe no ótimo."},
+                 "unidade, todo o resto igual. Zero significa que o limite não restringe no ótimo. Quais limites "
+                 "restringem e seus preços são os do ótimo do PL; os valores são os da política publicada, que o "
+                 "desempate pode ter levado a descontos menores (então o valor no ótimo aparece ao lado)."},
     "budget_sentence": {"en": "R$ 1,000 more discount budget → {v} more net recovery",
                         "pt-BR": "R$ 1.000 a mais de orçamento de descontos → {v} a mais de recuperação líquida"},
     "budget_unused": {"en": "the budget does not bind: {used} given of {allowed} allowed",
@@ -192,7 +196,15 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
                      "pt-BR": "Nenhuma restrição ativa além de atribuir todos os segmentos."},
     "col_constraint": {"en": "Constraint", "pt-BR": "Restrição"},
     "col_limit": {"en": "Limit", "pt-BR": "Limite"},
-    "col_value": {"en": "Value at the optimum", "pt-BR": "Valor no ótimo"},
+    "col_value": {"en": "Value in the policy", "pt-BR": "Valor na política"},
+    "at_optimum": {"en": "(LP optimum: {v})", "pt-BR": "(ótimo do LP: {v})"},
+    "idle_title": {"en": "Held with equality, worth nothing to relax (one-sided prices: only tightening costs)",
+                   "pt-BR": "Ativas sem valor de relaxar (preço de um lado só: só apertar custa)"},
+    "col_rows": {"en": "Rows", "pt-BR": "Linhas"},
+    "col_tighten": {"en": "Tightening one unit costs", "pt-BR": "Apertar uma unidade custa"},
+    "tighten_up_to": {"en": "up to {v}", "pt-BR": "até {v}"},
+    "rows_count": {"en": "{n} rows", "pt-BR": "{n} linhas"},
+    "row_one": {"en": "1 row", "pt-BR": "1 linha"},
     "col_shadow": {"en": "Shadow price", "pt-BR": "Preço-sombra"},
     "col_meaning": {"en": "Worth of relaxing it", "pt-BR": "Valor de relaxá-la"},
     "shadow_chart_title": {"en": "Worth of relaxing each limit", "pt-BR": "Valor de relaxar cada limite"},

@@ -221,3 +221,18 @@ def test_the_limit_interval_is_a_prediction_interval_for_another_estimate():
     # all replicates equal: the point, unless the replicates themselves sit elsewhere
     assert prediction_interval(0.30, np.full(30, 0.30), 0.6) == pytest.approx((0.30, 0.30))
     assert prediction_interval(0.0, np.array([0.0] * 20 + [0.60] * 10), 0.6) == pytest.approx((0.0, 0.6))
+
+
+def test_rows_carry_both_policies_when_the_tie_break_moves_the_shares():
+    # the tie-break publishes a0 (no give-away) where the optimum had a1 (100 debtors x 1 R$):
+    # the budget row's activity and slack are the published policy's, the optimum's beside them
+    sol = solve_policy(tie_table(0.01), Constraints(budget=1000.0))
+    assert share(sol, "T", "a0") == pytest.approx(1.0)
+    b = row(sol, "budget")
+    assert b["activity"] == pytest.approx(0.0) and b["slack"] == pytest.approx(b["rhs"])
+    assert b["activity_optimum"] == pytest.approx(100.0) and b["slack_optimum"] == pytest.approx(b["slack"] - 100.0)
+    saved = next(c for c in sol.to_dict()["constraints"] if c["name"] == "budget")
+    assert saved["activity_optimum"] == pytest.approx(100.0)
+    plain = solve_policy(tie_table(0.01), Constraints(budget=1000.0, tie_break=False))
+    p = row(plain, "budget")
+    assert p["activity"] == p["activity_optimum"] == pytest.approx(100.0)

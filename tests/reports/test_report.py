@@ -257,3 +257,29 @@ def test_policy_and_constraint_pages_of_the_base_run_have_no_overlapping_text_an
         found = {n: pairs for n, page in enumerate(pages, start=1) if (pairs := text_overlaps(page.fig))}
         outside = {n: texts for n, page in enumerate(pages, start=1) if (texts := text_outside(page.fig))}
     assert len(pages) >= 3 and found == {} and outside == {}
+
+
+def test_constraint_pages_group_the_rows_worth_nothing_to_relax(run_dir):
+    """A row that binds at the optimum but whose loosening is worth nothing is not a table row of
+    its own: one line per constraint and segment names its levels and counts them."""
+    from reports import figures as F
+    from reports.page_constraints import _levels_text, constraint_pages
+    assert _levels_text([(">= 5%", 1.0), (">= 10%", 2.0), (">= 15%", 0.0), (">= 45%", 3.0)], "en", 5.0) \
+        == "≥ 5–15, 45% (4 rows)"
+    assert _levels_text([("", 1.0)], "pt-BR", 5.0) == "1 linha"
+    data = load_run(run_dir)
+    sol = data.solution
+    cons = {c["name"]: c for c in sol["constraints"]}
+    prices = {p["name"]: p for p in F.shadow_prices(data, "en")}
+    idle = [n for n in sol["binding"] if cons[n].get("note") and abs(float(prices.get(n, {"value": 0})["value"])) < 0.005]
+    with F.style():
+        pages = constraint_pages(data, "en")
+        texts = [t.get_text() for page in pages for t in page.fig.texts]
+    for name in idle:  # a row with levels is named only by its group; one without, once (in the group table)
+        label = i18n.constraint(name, "en")
+        assert texts.count(label) == (0 if " >= " in name else 1), name
+    counted = sum(int(m.group(1)) for s in texts for m in [re.search(r"\((\d+) rows\)$", s)] if m)
+    counted += sum(s == "1 row" for s in texts)
+    assert counted == len(idle)
+    if idle:
+        assert any(s.startswith("Held with equality, worth nothing to relax") for s in texts)
