@@ -20,7 +20,14 @@ object per line with ``name``, ``value``, ``budget`` and ``ok`` (a script, not a
   source "calibrated from <history> (<first>–<as-of>)" in the run's ``assumptions.parquet``
   and in the report's assumptions appendix (``pdftotext``).
 
-With no part named, all four run. ``--seeds N`` sets the coverage seeds (default 20),
+- ``likelihood``: the law of the joint acceptance/capacity likelihood-ratio statistic at the
+  truth, ``2 (l(theta_hat) - l(theta_true))`` over the six parameters, on engine worlds of
+  the cartão scenario (its ``mid_early`` and ``mid_early_chronic`` segments, the offer
+  experiment, 50,000 debtors, ``--seeds`` worlds): if the engine and the likelihood agree it
+  is chi-square with 6 degrees of freedom (its mean 6, 5% above 12.59, 1% above 16.81), and
+  the fits' profile-likelihood intervals are then calibrated. Not part of the default four.
+
+With no part named, the first four run. ``--seeds N`` sets the coverage seeds (default 20),
 ``--n N`` the recovery worlds' debtors (default 50,000), ``--seed S`` their first seed
 (default 20261201, the suite's world; scenario ``i`` gets ``S + i``).
 """
@@ -55,7 +62,8 @@ from simulation.history import write_history
 from tests.calibration.conftest import BASE, ROOT, simulate_history
 from tests.calibration.recovery import experiment_for, miss_bound, recovery_table, structural, truth_of
 
-PARTS = ("recovery", "coverage", "backtest", "run")
+PARTS = ("recovery", "coverage", "backtest", "run", "likelihood")
+DEFAULT_PARTS = PARTS[:4]
 COVERAGE_BAR = 0.85
 BACKTEST_BAR = 0.80
 
@@ -301,6 +309,44 @@ def run(n: int = 20_000, replications: int = 3) -> list[dict]:
     return out
 
 
+# --------------------------------------------------------------------------- (5) likelihood
+def likelihood(worlds: int = 20, n: int = 50_000, first_seed: int = 40_000_000,
+               segments: tuple[str, ...] = ("mid_early", "mid_early_chronic")) -> list[dict]:
+    """The likelihood-ratio statistic at the truth of the joint acceptance fit, over engine worlds."""
+    from calibration.acceptance import FREE, offer_frame
+    from calibration.offerlik import fit_offers, negll, offer_arrays
+    path = ROOT / "scenarios" / "cartao.toml"
+    exp = experiment_for(load_scenario(path))
+    stat: dict[str, list[float]] = {s: [] for s in segments}
+    for w in range(worlds):
+        prepared, tables = simulate_history(path, n, first_seed + w, {"baseline.offers": exp})
+        sc = prepared.scenario
+        frame = offer_frame(prepare_history(sc, tables))
+        names = [s.name for s in sc.segments]
+        truth = truth_of(sc)
+        for s in segments:
+            t = truth[s]
+            theta = np.array([t["accept_alpha"], t["accept_beta"], t["lump_mu"], math.log(t["lump_sigma"]),
+                              t["monthly_mu"], math.log(t["monthly_sigma"]), 0.0, 0.0])
+            A = offer_arrays(frame.filter(pl.col("seg") == names.index(s)))
+            fit = fit_offers(A, theta, FREE)
+            stat[s].append(2.0 * (negll(theta, A)[0] - fit.f))
+    out = []
+    for s, values in stat.items():
+        v = np.asarray(values)
+        ks = stats.kstest(v, stats.chi2(6).cdf)
+        above95, above99 = int((v > stats.chi2.ppf(0.95, 6)).sum()), int((v > stats.chi2.ppf(0.99, 6)).sum())
+        # the 95% exceedances of a chi-square law over these worlds: at most the binomial 99.9% quantile
+        bound = int(stats.binom.ppf(0.999, v.size, 0.05))
+        out.append(_emit({"name": f"likelihood.cartao.{s}.lr_at_truth", "value": round(float(v.mean()), 3),
+                          "unit": "mean of 2 (l(hat) - l(truth)), chi-square(6) mean 6", "worlds": int(v.size),
+                          "above_95pct": above95, "above_99pct": above99, "max": round(float(v.max()), 2),
+                          "ks_p_chi2_6": round(float(ks.pvalue), 4),
+                          "budget": f"KS p >= 0.001 and <= {bound} of {v.size} above the 95% point",
+                          "ok": bool(ks.pvalue >= 0.001 and above95 <= bound)}))
+    return out
+
+
 def main(argv: list[str]) -> int:
     seeds, n, seed = 20, 50_000, 20261201
     if "--seeds" in argv:
@@ -315,7 +361,7 @@ def main(argv: list[str]) -> int:
         i = argv.index("--seed")
         seed = int(argv[i + 1])
         del argv[i:i + 2]
-    parts = argv or list(PARTS)
+    parts = argv or list(DEFAULT_PARTS)
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         print(f"unknown part {unknown[0]} (expected one of {', '.join(PARTS)})", file=sys.stderr)
@@ -323,7 +369,7 @@ def main(argv: list[str]) -> int:
     records = []
     for part in parts:
         fn = {"recovery": lambda: recovery(n, seed), "coverage": lambda: coverage(seeds), "backtest": backtest,
-              "run": run}[part]
+              "run": run, "likelihood": lambda: likelihood(seeds)}[part]
         records += _timed(part, fn)
     return 0 if all(r["ok"] for r in records) else 1
 
