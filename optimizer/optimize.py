@@ -17,6 +17,7 @@ import polars as pl
 from optimizer.coefficients import estimate_coefficients
 from optimizer.constraints import Constraints, week_columns
 from optimizer.frontier import frontier as solve_frontier
+from optimizer.recalibrate import LEVELS, recalibrate, recalibration_seed, shift_levels
 from optimizer.sampling import week_capacity
 from optimizer.solution import PolicySolution
 from optimizer.solve import solve_policy
@@ -222,6 +223,12 @@ class OptimizationResult:
                          f"difference {d['mean']:,.0f}, 95% CI [{d['ci95'][0]:,.0f}, {d['ci95'][1]:,.0f}]")
             from simulation.significance import significance_from_ci
             lines.append("  the difference is " + significance_from_ci(d["mean"], *d["ci95"], v["replications"]).verdict())
+            rec = v.get("recalibration")
+            if rec and "kept" not in rec:
+                moved = rec["total_shift"]
+                lines.append(f"  binding {', '.join(rec['rows'])}: segment levels anchored to a re-simulation "
+                             f"({rec['replications']} replications) before publishing: 30-day cash "
+                             f"{moved['cash30']:+,.0f}, give-away {moved['give']:+,.0f}")
             for c in v["constraints"]:
                 lines.append(f"  {c['name']:<16} {c['sense']} {c['limit']:>16,.2f}  simulated {c['simulated']:>16,.2f}  "
                              f"{'holds' if c['holds'] else 'VIOLATED'} on average, in {c['held_share']:.0%} of replications")
@@ -385,6 +392,25 @@ def _optimize(model: SimModel, *, seed: int, integer: bool, budget: float | None
     t0 = time.perf_counter()
     solution = solve_policy(lp_coef, constraints, integer=integer, solver=sc.optimizer.solver)
     timings["lp"] = round(time.perf_counter() - t0, 3)
+    recalibration: dict = {}
+    if validate and solution.status.has_solution:
+        # a binding chance row: the segments' levels are anchored to a simulation of the
+        # policy before it is published (optimizer.recalibrate), on seeds of their own
+        t0 = time.perf_counter()
+        R = replications or sc.monte_carlo.replications
+
+        def simulate(sol: PolicySolution) -> SimulationResult:
+            plan = OfferPlan.from_policy(policy_from_solution(sol, model), sc)
+            return run_monte_carlo(model, plan, seed=recalibration_seed(valid_seq), replications=R,
+                                   workers=workers, policy_name="recalibration")
+        lp_coef, solution, recalibration = recalibrate(lp_coef, constraints, solution, simulate,
+                                                       [s.name for s in sc.segments], solver=sc.optimizer.solver,
+                                                       integer=integer)
+        if recalibration:
+            timings["recalibration"] = round(time.perf_counter() - t0, 3)
+            if "kept" not in recalibration:
+                coef = shift_levels(coef, {col: {r["segment"]: r["factor"] for r in recalibration["segments"]
+                                                 if r["column"] == col} for col in LEVELS})
     t0 = time.perf_counter()
     stab = policy_stability(lp_coef, constraints, solution, solver=sc.optimizer.solver, integer=integer,
                             replicates=stability_replicates, workers=workers) if stability_replicates else pl.DataFrame()
@@ -418,6 +444,8 @@ def _optimize(model: SimModel, *, seed: int, integer: bool, budget: float | None
             model, OfferPlan.from_policy(sc.baseline, sc), seed=valid_seq, replications=R, workers=workers,
             policy_name="baseline", progress=tick("re-simulating baseline"))
         validation = _validation(solution, constraints, opt_sim, base_sim, model)
+        if recalibration:
+            validation["recalibration"] = recalibration
         if capacity:
             capacity["held"] = weekly_held(capacity, opt_sim)
         timings["validation"] = round(time.perf_counter() - t0, 3)
