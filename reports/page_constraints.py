@@ -158,6 +158,9 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
             bullets.append((t("chronic_vs_sentence", lang, segment=p["segment"], v=mv(value)), ""))
         elif p["kind"] == "min_recovery" and abs(value) >= 0.005:
             bullets.append((t("min_recovery_sentence", lang, segment=p["segment"], v=mv(value)), ""))
+    if (sol.get("tie_break") or {}).get("chance"):  # the chance rows could not all be met at the confidence asked
+        conf = float((sol.get("constraints_given") or {}).get("confidence") or 0.95)
+        bullets.insert(0, (t("chance_unmet", lang, p=i18n.percent(conf, lang, 0)), t("chance_unmet_detail", lang)))
     y = page.top - 0.05
     x = _MARGIN_X
     for head, detail in bullets[:6]:
@@ -221,12 +224,16 @@ def _constraint_pages(data: RunData, lang: str) -> list[_Page]:
                    Column(t("col_value", lang), 1.4, "right", False), Column(t("col_shadow", lang), 1.3, "right", False),
                    Column(t("col_meaning", lang), 1.6, "right", False)], table_w)
     checks = (sol.get("validation") or {}).get("constraints") or []
+    recal = (sol.get("validation") or {}).get("recalibration") or {}
+    anchored = set(recal.get("rows", [])) if "kept" not in recal else set()
     crow = []
     for c in checks:
         lo, hi = c.get("ci95", [c["simulated"], c["simulated"]])
         unit = c.get("unit", "R$")
         fmt = {"R$": m0, "share": lambda v: i18n.percent(v, lang, 1)}.get(unit, lambda v: i18n.number(v, lang, 0))
         label = t("budget_share_check", lang) if unit == "share" else i18n.constraint(c["name"], lang)
+        if c["name"] in anchored:
+            label += "\n" + t("anchored_note", lang)
         sense = {"<=": "≤ ", ">=": "≥ "}.get(str(c.get("sense")), "")
         held = t("yes" if c.get("holds") else "no", lang)
         if c.get("held_share") is not None:

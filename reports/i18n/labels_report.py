@@ -205,6 +205,14 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "tighten_up_to": {"en": "up to {v}", "pt-BR": "até {v}"},
     "rows_count": {"en": "{n} rows", "pt-BR": "{n} linhas"},
     "row_one": {"en": "1 row", "pt-BR": "1 linha"},
+    "chance_unmet": {"en": "The limits cannot all be met with {p} confidence: the policy meets them on average only",
+                     "pt-BR": "Os limites não podem ser todos cumpridos com {p} de confiança: a política os cumpre só na média"},
+    "chance_unmet_detail": {"en": "no policy in the catalogue leaves the safety margins; the table below shows how "
+                                  "often each held in the out-of-sample runs",
+                            "pt-BR": "nenhuma política do catálogo cabe com as margens de segurança; a tabela abaixo "
+                                     "mostra quantas vezes cada limite foi respeitado fora da amostra"},
+    "anchored_note": {"en": "(segment levels anchored to a re-simulation before publishing)",
+                      "pt-BR": "(níveis dos segmentos ancorados numa re-simulação antes de publicar)"},
     "col_shadow": {"en": "Shadow price", "pt-BR": "Preço-sombra"},
     "col_meaning": {"en": "Worth of relaxing it", "pt-BR": "Valor de relaxá-la"},
     "shadow_chart_title": {"en": "Worth of relaxing each limit", "pt-BR": "Valor de relaxar cada limite"},
