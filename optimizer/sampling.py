@@ -26,6 +26,7 @@ import numpy as np
 
 from simulation.draws import replication_streams
 from simulation.engine import CALL, simulate_replication
+from simulation.engine_agreements import CONTROLS
 from simulation.model import OfferPlan, SimModel
 
 __all__ = ["CHUNK_COPIES", "Block", "Chunk", "ChunkResult", "ChunkRunner", "plan_chunks", "run_chunks", "week_capacity"]
@@ -97,7 +98,7 @@ def plan_chunks(round_: int, rows_by_seg: list[np.ndarray], offers_by_seg: list[
 
 
 def _run(model: SimModel, offers: np.ndarray, sim_seq: np.random.SeedSequence, chunk: Chunk,
-         unlimited: bool) -> ChunkResult:
+         unlimited: bool, controls: bool = False) -> ChunkResult:
     rows = np.concatenate([b.rows for b in chunk.blocks])
     sizes = np.array([b.rows.size for b in chunk.blocks])
     weight = np.repeat(np.asarray(chunk.weights), sizes)
@@ -109,13 +110,15 @@ def _run(model: SimModel, offers: np.ndarray, sim_seq: np.random.SeedSequence, c
     seq = np.random.SeedSequence(sim_seq.entropy, spawn_key=tuple(sim_seq.spawn_key) + (chunk.round,))
     streams = replication_streams(seq, 1)[0]
     res = simulate_replication(batch, plan, streams, unlimited_agents=unlimited, queue_by_offer=False,
-                               record_attempts=True)
+                               record_attempts=True, record_controls=controls)
     deb = res.debtors
     longrun = deb["margin_npv"] - deb["arrears_npv"]  # several cycles: 0 with one cycle
     npv = deb["collected_npv"] + longrun
     values = np.stack([npv, deb["cost"], deb["give"], deb["minutes"], deb["cash30"],
                        (deb["agreements"] > 0).astype(float), deb["broken"].astype(float),
                        npv - deb["cost"] - deb["first_cycle_net"]]).astype(np.float64)
+    if controls:  # the engine's martingale controls, rows 8.. (simulation.engine_agreements.CONTROLS)
+        values = np.vstack([values, np.stack([deb[f"ctl_{c}"] for c in CONTROLS]).astype(np.float64)])
     # agent minutes by week: calls from the attempt log, scaled to each copy's exact total
     n_weeks = -(-model.calendar.horizon // 7)
     weekly = np.zeros((rows.size, n_weeks))
@@ -141,8 +144,8 @@ def _run(model: SimModel, offers: np.ndarray, sim_seq: np.random.SeedSequence, c
 
 
 def _run_shared(shared: tuple, chunk: Chunk) -> ChunkResult:
-    model, offers, sim_seq, unlimited = shared
-    return _run(model, offers, sim_seq, chunk, unlimited)
+    model, offers, sim_seq, unlimited, controls = shared
+    return _run(model, offers, sim_seq, chunk, unlimited, controls)
 
 
 class ChunkRunner:
@@ -153,9 +156,9 @@ class ChunkRunner:
     """
 
     def __init__(self, model: SimModel, offers: np.ndarray, sim_seq: np.random.SeedSequence, unlimited: bool,
-                 workers: int = 1):
+                 workers: int = 1, controls: bool = False):
         from simulation.pool import WorkerPool
-        self.args = (model, offers, sim_seq, unlimited)
+        self.args = (model, offers, sim_seq, unlimited, controls)
         self.pool = WorkerPool(workers, shared=self.args)
 
     def map(self, chunks: list[Chunk], done: Callable[[], None] | None = None) -> list[ChunkResult]:
