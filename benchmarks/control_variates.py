@@ -24,7 +24,9 @@ coefficients fitted per R$ of balance, weights ``1 / balance**2``), ``mean`` / `
 (the best offer's own mean). Also ``top1pct_var_share`` (share of the paired difference's
 sum of squares in its top 1% of copies) and ``pps0.5`` / ``pps1``: the factor that drawing
 debtors with probability ``∝ balance**alpha`` would buy over simple random sampling (not a
-control variate; the Hansen-Hurwitz variance estimated from this sample).
+control variate; the Hansen-Hurwitz variance estimated from this sample); ``fixed0.25`` ...
+``fixed1``: no fit, the difference less ``beta`` x the difference of the two offers'
+``agree_amount`` martingales.
 
 ``python -m benchmarks.control_variates [scenario] [--n N] [--sample S] [--seed K] [--workers W]``
 prints one JSON line per segment and one summary line (median, min and max over segments of
@@ -42,6 +44,7 @@ from scipy.special import ndtr
 __all__ = ["measure", "main"]
 
 KINDS = ("covariates", "latent", "martingale", "all")
+FIXED_BETAS = (0.25, 0.5, 1.0)
 
 
 def _ols_var(d: np.ndarray, X: np.ndarray) -> tuple[float, float]:
@@ -196,6 +199,10 @@ def measure(scenario: str = "base", n: int | None = None, sample: int | None = N
             Xs["all"] = np.column_stack([Xs["covariates"], Xs["latent"], Xs["martingale"]])
             rec["pairs"].append({"rival_gap": mu[b] - mu[k], "raw_se": (raw / rows.size) ** 0.5,
                                  "top1pct_var_share": _tail_share(d)})
+            amount = CONTROLS.index("agree_amount")
+            for beta in FIXED_BETAS:  # no fit: the difference less beta x the agreement martingales' difference
+                c = vals[b][8 + amount] - vals[k][8 + amount]
+                rec.setdefault(f"fixed{beta:g}", []).append(raw / max(float(np.var(d - beta * c, ddof=1)), 1e-12))
             for alpha in (0.5, 1.0):
                 rec.setdefault(f"pps{alpha:g}", []).append(raw / _pps_var(d, model.balance[rows], model.balance[pop], alpha))
             for kind, X in Xs.items():
@@ -218,12 +225,14 @@ def measure(scenario: str = "base", n: int | None = None, sample: int | None = N
         for kind in ("mean", "diff", "diff_split", "diff_split_wls", "mean_split"):
             out[kind] = {k: round(float(np.median(v)), 2) for k, v in rec[kind].items()}
         out["top1pct_var_share"] = round(float(np.median([p["top1pct_var_share"] for p in rec["pairs"]])), 3)
+        for beta in FIXED_BETAS:
+            out[f"fixed{beta:g}"] = round(float(np.median(rec[f"fixed{beta:g}"])), 2)
         for alpha in (0.5, 1.0):
             out[f"pps{alpha:g}"] = round(float(np.median(rec[f"pps{alpha:g}"])), 2)
         records.append(out)
     summary = {"scenario": scenario, "debtors": model.n, "sample_per_round": per, "seed": seed,
                "simulate_seconds": round(seconds, 1)}
-    for key in ("top1pct_var_share", "pps0.5", "pps1"):
+    for key in ("top1pct_var_share", "pps0.5", "pps1", *(f"fixed{b:g}" for b in FIXED_BETAS)):
         v = [r[key] for r in records]
         summary[key] = {"median": round(float(np.median(v)), 3), "min": round(float(np.min(v)), 3),
                         "max": round(float(np.max(v)), 3)}
