@@ -12,6 +12,7 @@ design that gives debtor ``i`` ``m_i`` of the segment's ``M`` copies has varianc
 * copies ``∝ balance**0.5`` and ``∝ balance``,
 * copies ``max(1, c x balance)``, every debtor at least once, with today's budget per debtor
   (``min(sample, 4 N) / N`` copies on average; as ``∝ balance`` when that is under 1),
+* ``mixλ``: copies ∝ ``(1 - λ) mean(balance) + λ balance`` (a copy's weight at most ``1 / (1 - λ)``),
 * the Neyman allocation ``∝ s_i`` (an oracle: it needs ``s_i``, known only after the fact),
 
 as factors var(uniform) / var(design) > 1 when the design is better. The between-debtor part
@@ -29,7 +30,7 @@ import numpy as np
 
 __all__ = ["measure", "main"]
 
-DESIGNS = ("balance^0.5", "balance", "balance_floor1", "neyman_oracle")
+DESIGNS = ("balance^0.5", "balance", "balance_floor1", "mix0.5", "mix0.8", "neyman_oracle")
 
 
 def _floored(bal: np.ndarray, mean_copies: float) -> np.ndarray:
@@ -47,7 +48,8 @@ def _factors(s2: np.ndarray, bal: np.ndarray, mean_copies: float) -> dict[str, f
     base = float(s2.sum())
     out = {}
     for name, size in (("balance^0.5", bal ** 0.5), ("balance", bal), ("neyman_oracle", np.sqrt(s2)),
-                       ("balance_floor1", _floored(bal, mean_copies) if mean_copies > 1 else bal)):
+                       ("balance_floor1", _floored(bal, mean_copies) if mean_copies > 1 else bal),
+                       ("mix0.5", 0.5 * bal.mean() + 0.5 * bal), ("mix0.8", 0.2 * bal.mean() + 0.8 * bal)):
         share = size / max(float(size.mean()), 1e-300)  # m_i / (M / N)
         keep = share > 0
         out[name] = base / max(float((s2[keep] / share[keep]).sum()), 1e-300) if keep.all() or not s2[~keep].any() \
