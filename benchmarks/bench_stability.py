@@ -7,7 +7,8 @@ limit, and, when the solution publishes discount-limit intervals, how many of on
 limits lie in the other seed's interval (both directions). Each scenario runs in its own
 process, so its peak memory (``ru_maxrss``) is recorded too.
 
-``python -m benchmarks bench_stability`` (part of ``make bench``) or
+``ACORDO_INDIFFERENCE`` and ``ACORDO_COPIES`` override ``optimizer.indifference`` and
+``optimizer.copies``. ``python -m benchmarks bench_stability`` (part of ``make bench``) or
 ``python -m benchmarks.bench_stability base crediario`` for a chosen few, printing one
 JSON line per scenario.
 """
@@ -35,6 +36,8 @@ def _decisions(name: str, seed: int) -> tuple[dict, dict, dict, float, list[floa
     settings = {}
     if os.environ.get("ACORDO_INDIFFERENCE"):
         settings["optimizer.indifference"] = float(os.environ["ACORDO_INDIFFERENCE"])
+    if os.environ.get("ACORDO_COPIES"):
+        settings["optimizer.copies"] = os.environ["ACORDO_COPIES"]
     prepared = prepare(f"scenarios/{name}.toml", settings=settings or None)
     t0 = time.perf_counter()
     res = optimize(prepared.model, seed=seed, validate=True, frontier_points=0, cache_dir=None, workers=2)

@@ -4,9 +4,13 @@ Sequential sampling
 -------------------
 Coefficients are estimated in *rounds* (:mod:`optimizer.sampling` for how one round is
 simulated: in chunks of offers, on the cores, with common random numbers across offers).
-Round ``r`` samples ``m_s = min(N_s, sample / 2)`` debtors of every segment ``s`` (a
-segment smaller than that is simulated whole, with fresh draws every round), and runs them
-under every offer of the segment's catalogue. After each round, for every segment, the
+Round ``r`` simulates ``m_s = min(N_s, sample / 2)`` copies of every segment ``s``'s
+debtors (fresh draws every round) under every offer of the segment's catalogue. With
+``optimizer.copies = "balance"`` (the default) the copies are a systematic sample with
+probability mostly ∝ balance, each copy's values scaled by its inverse probability
+(:func:`optimizer.sampling.balance_copies`), so the larger debtors, where the offers'
+paired differences lie, get more copies; with ``"uniform"`` a simple random sample (a
+segment smaller than ``m_s`` simulated whole). After each round, for every segment, the
 offer with the best objective per debtor (``npv - cost - chronic x moral_hazard x give``)
 is compared with the runner-up by the paired difference over the same simulated debtors:
 
@@ -53,7 +57,7 @@ import polars as pl
 
 from optimizer.cache import cache_path, default_cache_dir, engine_code_hash, fingerprint, read_cached, write_cached
 from optimizer.cache import read_cached as _read_cache, write_cached as _write_cache  # noqa: F401 - older names
-from optimizer.sampling import ChunkRunner, plan_chunks, run_chunks
+from optimizer.sampling import ChunkRunner, balance_copies, plan_chunks, run_chunks
 from simulation.model import SimModel
 
 __all__ = ["CatalogueOffer", "catalogue", "estimate_coefficients", "offer_id", "default_cache_dir",
@@ -122,10 +126,14 @@ class _Stats:
         self.weeks = np.zeros((K, n_weeks))
         self.boot = np.zeros((4, BOOTSTRAP, K))
         self.boot_w = np.zeros((BOOTSTRAP, K))
+        self.spread = np.zeros((3, K))  # copies by balance: sums of scale x value**2 of npv, give, cash30
         self.mh = mh  # moral-hazard charge per R$ of give-away, per offer (0 for non-chronic)
         self.objective: dict[tuple[int, int], list[np.ndarray]] = {}
 
     def add(self, r: int, seg: int, k: int, values: np.ndarray, weeks: np.ndarray, w: np.ndarray) -> None:
+        if values.shape[0] > 8:  # optimizer.sampling: rows 8-10 are the scaled copies' second moments
+            self.spread[:, k] += values[8:11].sum(axis=1)
+            values = values[:8]
         self.n[k] += values.shape[1]
         self.sum[:, k] += values.sum(axis=1)
         self.sq[:, k] += (values ** 2).sum(axis=1)
@@ -219,10 +227,11 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     offers = catalogue(model, extra_policies)
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     seed_key = f"{root.entropy}:{root.spawn_key}"
+    by_balance = sc.optimizer.copies == "balance"  # copies ∝ balance (optimizer.sampling.balance_copies)
     cache = None
     if cache_dir is not None:
         key = fingerprint(model, offers, f"{sample}|{seed_key}|{unlimited_agents}|{replications}"
-                          + (f"|nc{int(not_called)}" if not_called else ""))
+                          + (f"|nc{int(not_called)}" if not_called else "") + ("|copies=balance" if by_balance else ""))
         cache = cache_path(cache_dir, key)
         cached = read_cached(cache)
         if cached is not None:
@@ -251,6 +260,7 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
     status = ["open"] * S
     used, rounds_of = 0, np.zeros(S, np.int64)
     runner = ChunkRunner(model, offer_arr, sim_seq, unlimited_agents, workers=max(1, int(workers)))
+    id_stride = int(model.rid.max(initial=0)) + 1  # copy j of a debtor in a round draws as rid + j x id_stride
     done, total = [0], [1]
 
     def tick() -> None:
@@ -261,16 +271,23 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
         for r in range(rounds_max):
             rng = np.random.default_rng(np.random.SeedSequence(sample_seq.entropy,
                                                                spawn_key=tuple(sample_seq.spawn_key) + (r,)))
-            rows_by_seg = []
+            rows_by_seg, scale_by_seg, rid_by_seg = [], [], []
             for s in range(S):
                 want = per_round if status[s] == "open" else _FILLER
                 rows = seg_rows[s]
-                pick = rows if rows.size <= want else np.sort(rng.choice(rows, size=want, replace=False))
+                scale = rid = None
+                if by_balance and rows.size:
+                    pick, scale, rid = balance_copies(rows, model.balance[rows], min(rows.size, want), rng, id_stride)
+                else:
+                    pick = rows if rows.size <= want else np.sort(rng.choice(rows, size=want, replace=False))
                 rows_by_seg.append(pick)
+                scale_by_seg.append(scale)
+                rid_by_seg.append(rid)
+            design = (scale_by_seg, rid_by_seg) if by_balance else (None, None)
             cost = sum(rows_by_seg[s].size * len(members[s]) for s in range(S))
             if r > 0 and (not fixed and used + cost > budget):
                 break
-            chunks = plan_chunks(r, rows_by_seg, members, seg_counts)
+            chunks = plan_chunks(r, rows_by_seg, members, seg_counts, *design)
             if r == 0:
                 total[0] = len(chunks) * (rounds_max if fixed else max(1, min(rounds_max, budget // max(cost, 1))))
             brng = np.random.default_rng(np.random.SeedSequence(boot_seq.entropy,
@@ -279,7 +296,7 @@ def estimate_coefficients(model: SimModel, *, seed: int | np.random.SeedSequence
             for res in run_chunks(runner, chunks, tick):
                 for (s, k), values, weeks in zip(res.blocks, res.values, res.weeks):
                     stats.add(r, s, k, values, weeks, weights[s])
-            history.append((r, rows_by_seg, weights))
+            history.append((r, rows_by_seg, weights, design))
             used += cost
             rounds_of += np.array([status[s] == "open" for s in range(S)])
             if fixed:
@@ -320,8 +337,8 @@ def _not_called(model: SimModel, offers, stats: _Stats, members: list[list[int]]
     flat = [k for ks in picked for k in ks]
     pos = {k: i for i, k in enumerate(flat)}
     nc = _Stats(len(flat), n_weeks, mh[flat])
-    for r, rows_by_seg, weights in history:
-        chunks = plan_chunks(r, rows_by_seg, [[K + k for k in ks] for ks in picked], seg_counts)
+    for r, rows_by_seg, weights, design in history:
+        chunks = plan_chunks(r, rows_by_seg, [[K + k for k in ks] for ks in picked], seg_counts, *design)
         for res in run_chunks(runner, chunks):
             for (s, k), values, weeks in zip(res.blocks, res.values, res.weeks):
                 nc.add(r, s, pos[k - K], values, weeks, weights[s])
@@ -349,6 +366,9 @@ def _table(model: SimModel, offers, stats: _Stats, diff_se: np.ndarray, precisio
     for i, name in ((0, "npv"), (1, "cost"), (2, "give"), (3, "minutes"), (4, "cash30"), (7, "future")):
         cols[name] = mean[i]
         cols[f"{name}_se"] = se[i]
+    if stats.spread.any():  # copies by balance: the debtors' own spread (optimizer.margins)
+        for i, (j, name) in enumerate(((0, "npv"), (2, "give"), (4, "cash30"))):
+            cols[f"{name}_sd"] = np.sqrt(np.maximum(stats.spread[i] / n - mean[j] ** 2, 0.0))
     weekly = {f"minutes_w{w:02d}": stats.weeks[:, w] / n for w in range(stats.weeks.shape[1])}
     boot_mean = stats.boot / np.maximum(stats.boot_w, 1e-12)[None]
     boots = {f"{name}_boot": [boot_mean[i, :, k].tolist() for k in range(len(offers))]

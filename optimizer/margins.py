@@ -37,6 +37,22 @@ def _col(model: LPModel, name: str) -> np.ndarray | None:
     return model.coef[name].to_numpy().astype(float) if name in model.coef.columns else None
 
 
+def _debtor_sd(model: LPModel, kind: str) -> np.ndarray | None:
+    """The per-debtor standard deviation of the row's coefficient, when the table has it (``<name>_sd``).
+
+    Tables estimated with copies by balance (``optimizer.copies``) carry it: there a copy's
+    scaled value varies less than a debtor's, so ``se sqrt(n)`` would understate the run's spread.
+    """
+    if kind == "budget":
+        return _col(model, "give_sd")
+    if kind == "liquidity":
+        return _col(model, "cash30_sd")
+    g, n = _col(model, "give_sd"), _col(model, "npv_sd")
+    if kind != "budget_share" or g is None or n is None:
+        return None
+    return np.sqrt(g ** 2 + float(model.constraints.budget_share or 0.0) ** 2 * n ** 2)
+
+
 def row_sd(model: LPModel, kind: str, x: np.ndarray) -> float:
     """Standard deviation of the realised total of a row of family ``kind`` at shares ``x``."""
     cons = model.constraints
@@ -55,6 +71,9 @@ def row_sd(model: LPModel, kind: str, x: np.ndarray) -> float:
         return 0.0
     samples = _col(model, "samples")
     sd = se * np.sqrt(samples) if samples is not None else np.zeros_like(se)
+    spread = _debtor_sd(model, kind)  # copies by balance: the copies' spread is not the debtors'
+    if spread is not None:
+        sd = spread
     N = model.coef["n_debtors"].to_numpy().astype(float)
     n_seg = len(model.segments)
     level = np.bincount(model.segment_index, weights=x * se, minlength=n_seg)

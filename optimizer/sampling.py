@@ -26,12 +26,19 @@ import numpy as np
 
 from simulation.draws import replication_streams
 from simulation.engine import CALL, simulate_replication
+from simulation.engine_agreements import CONTROLS
 from simulation.model import OfferPlan, SimModel
 
-__all__ = ["CHUNK_COPIES", "Block", "Chunk", "ChunkResult", "ChunkRunner", "plan_chunks", "run_chunks", "week_capacity"]
+__all__ = ["CHUNK_COPIES", "Block", "Chunk", "ChunkResult", "ChunkRunner", "plan_chunks", "run_chunks", "week_capacity",
+           "balance_copies"]
 
 #: Largest number of simulated copies in one engine run (memory per worker ~0.45 GB/M copies).
 CHUNK_COPIES = 200_000
+
+#: ``optimizer.copies = "balance"``: the share of a debtor's sampling size that is its balance
+#: (the rest is the segment's mean balance). Measured in ``benchmarks/balance_sampling.py``:
+#: 0.8 keeps most of the precision of sizes ∝ balance and caps a copy's weight at 5 debtors.
+BALANCE_SHARE = 0.8
 
 #: Per-copy fields returned for the statistics.
 FIELDS = ("collected_npv", "cost", "give", "minutes", "cash30", "agreed", "broken", "future")
@@ -39,12 +46,19 @@ FIELDS = ("collected_npv", "cost", "give", "minutes", "cash30", "agreed", "broke
 
 @dataclass(frozen=True)
 class Block:
-    """The copies of one segment under one offer in a chunk."""
+    """The copies of one segment under one offer in a chunk.
+
+    ``scale`` (per copy, or None for 1) multiplies the copy's values and its weight in the
+    agent pool (:func:`balance_copies`); ``rid`` (per copy, or None for the rows' own) is the
+    id its draws are hashed with, so that copies of one debtor in a round have their own draws.
+    """
 
     segment: int
     offer: int
     rows: np.ndarray
     counted: bool
+    scale: np.ndarray | None = None
+    rid: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -73,9 +87,38 @@ def week_capacity(model: SimModel) -> np.ndarray:
     return np.bincount(np.arange(minutes.size) // 7, weights=minutes, minlength=n_weeks)
 
 
+def balance_copies(rows: np.ndarray, balance: np.ndarray, n: int, rng: np.random.Generator,
+                   id_stride: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` copies of a segment's debtors ``rows`` by systematic sampling with probability ∝ size.
+
+    The size of debtor ``i`` is ``(1 - λ) mean(b) + λ b_i`` (``b`` the balances, ``λ`` =
+    :data:`BALANCE_SHARE`): mostly its balance, with a floor so that no copy weighs more than
+    ``1 / (1 - λ)`` debtors. Debtor ``i`` gets ``floor`` or ``ceil`` of ``n p_i`` copies
+    (``p_i`` its share of the sizes; one uniform start), each copy's values are scaled by
+    ``1 / (N p_i)`` (the copy's scaled value has the segment's mean per debtor as its
+    expectation, and a round's mean of scaled values is the Hansen-Hurwitz estimate), and copy
+    ``j`` of a debtor draws with the id ``rid + j x id_stride``, the same under every offer.
+    Returns (rows, scale, id offset), one per copy.
+    """
+    b = np.maximum(np.asarray(balance, dtype=np.float64), 0.0)
+    size = (1.0 - BALANCE_SHARE) * max(float(b.mean()), 1e-9) + BALANCE_SHARE * b
+    cum = np.concatenate(([0.0], np.cumsum(size)))
+    points = (rng.random() + np.arange(n)) * (cum[-1] / n)
+    idx = np.clip(np.searchsorted(cum, points, side="right") - 1, 0, rows.size - 1)
+    start = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+    j = np.arange(n) - np.repeat(start, np.diff(np.r_[start, n]))  # copy number of its debtor
+    scale = cum[-1] / (rows.size * size[idx])
+    return rows[idx], scale, j.astype(np.int64) * int(id_stride)
+
+
 def plan_chunks(round_: int, rows_by_seg: list[np.ndarray], offers_by_seg: list[list[int]],
-                seg_counts: np.ndarray) -> list[Chunk]:
-    """Cut one round's batch into chunks of offer slots of at most :data:`CHUNK_COPIES` copies."""
+                seg_counts: np.ndarray, scale_by_seg: list | None = None,
+                rid_by_seg: list | None = None) -> list[Chunk]:
+    """Cut one round's batch into chunks of offer slots of at most :data:`CHUNK_COPIES` copies.
+
+    ``scale_by_seg`` and ``rid_by_seg`` (per segment, per copy, or None) are those of
+    :class:`Block` (from :func:`balance_copies`).
+    """
     live = [s for s, rows in enumerate(rows_by_seg) if rows.size and offers_by_seg[s]]
     if not live:
         return []
@@ -90,32 +133,43 @@ def plan_chunks(round_: int, rows_by_seg: list[np.ndarray], offers_by_seg: list[
             for s in live:
                 offers = offers_by_seg[s]
                 rows = rows_by_seg[s]
-                blocks.append(Block(s, offers[j % len(offers)], rows, j < len(offers)))
+                blocks.append(Block(s, offers[j % len(offers)], rows, j < len(offers),
+                                    scale_by_seg[s] if scale_by_seg else None, rid_by_seg[s] if rid_by_seg else None))
                 weights.append(float(seg_counts[s]) / (rows.size * (stop - start)))
         chunks.append(Chunk(round_, tuple(blocks), tuple(weights)))
     return chunks
 
 
 def _run(model: SimModel, offers: np.ndarray, sim_seq: np.random.SeedSequence, chunk: Chunk,
-         unlimited: bool) -> ChunkResult:
+         unlimited: bool, controls: bool = False) -> ChunkResult:
     rows = np.concatenate([b.rows for b in chunk.blocks])
     sizes = np.array([b.rows.size for b in chunk.blocks])
     weight = np.repeat(np.asarray(chunk.weights), sizes)
+    scaled = any(b.scale is not None for b in chunk.blocks)
+    if scaled and controls:
+        raise ValueError("controls are measured on unscaled copies (optimizer.copies = 'uniform')")
+    scale_copies = np.concatenate([np.ones(b.rows.size) if b.scale is None else b.scale for b in chunk.blocks]) \
+        if scaled else None
     k = np.repeat(np.array([b.offer for b in chunk.blocks]), sizes)
-    batch = dataclasses.replace(model.take(rows), call_weight=weight)
+    batch = dataclasses.replace(model.take(rows), call_weight=weight if scale_copies is None else weight * scale_copies)
+    if any(b.rid is not None for b in chunk.blocks):
+        batch = dataclasses.replace(batch, rid=batch.rid + np.concatenate(
+            [np.zeros(b.rows.size, np.int64) if b.rid is None else b.rid for b in chunk.blocks]))
     # a 4th column flags not-called offers (optimizer.coefficients' not_called rows)
     no_calls = offers[k, 3] > 0 if offers.shape[1] > 3 and (offers[k, 3] > 0).any() else None
     plan = OfferPlan(fixed=(offers[k, 0], offers[k, 1].astype(np.int64), offers[k, 2]), no_calls=no_calls)
     seq = np.random.SeedSequence(sim_seq.entropy, spawn_key=tuple(sim_seq.spawn_key) + (chunk.round,))
     streams = replication_streams(seq, 1)[0]
     res = simulate_replication(batch, plan, streams, unlimited_agents=unlimited, queue_by_offer=False,
-                               record_attempts=True)
+                               record_attempts=True, record_controls=controls)
     deb = res.debtors
     longrun = deb["margin_npv"] - deb["arrears_npv"]  # several cycles: 0 with one cycle
     npv = deb["collected_npv"] + longrun
     values = np.stack([npv, deb["cost"], deb["give"], deb["minutes"], deb["cash30"],
                        (deb["agreements"] > 0).astype(float), deb["broken"].astype(float),
                        npv - deb["cost"] - deb["first_cycle_net"]]).astype(np.float64)
+    if controls:  # the engine's martingale controls, rows 8.. (simulation.engine_agreements.CONTROLS); unscaled
+        values = np.vstack([values, np.stack([deb[f"ctl_{c}"] for c in CONTROLS]).astype(np.float64)])
     # agent minutes by week: calls from the attempt log, scaled to each copy's exact total
     n_weeks = -(-model.calendar.horizon // 7)
     weekly = np.zeros((rows.size, n_weeks))
@@ -129,6 +183,10 @@ def _run(model: SimModel, offers: np.ndarray, sim_seq: np.random.SeedSequence, c
         approx = weekly.sum(axis=1)
         scale = np.where(approx > 0, deb["minutes"] / np.maximum(approx, 1e-12), 0.0)
         weekly *= scale[:, None]
+    if scaled:  # balance_copies: every value of a copy scaled by its inverse selection probability,
+        # and rows SPREAD: scale x value**2 of npv, give, cash30 (the debtors' second moments)
+        values = np.vstack([values * scale_copies[None], values[[0, 2, 4]] ** 2 * scale_copies[None]])
+        weekly *= scale_copies[:, None]
     ends = np.cumsum(sizes)
     out_blocks, out_values, out_weeks = [], [], []
     for b, (lo, hi) in zip(chunk.blocks, zip(ends - sizes, ends)):
@@ -141,8 +199,8 @@ def _run(model: SimModel, offers: np.ndarray, sim_seq: np.random.SeedSequence, c
 
 
 def _run_shared(shared: tuple, chunk: Chunk) -> ChunkResult:
-    model, offers, sim_seq, unlimited = shared
-    return _run(model, offers, sim_seq, chunk, unlimited)
+    model, offers, sim_seq, unlimited, controls = shared
+    return _run(model, offers, sim_seq, chunk, unlimited, controls)
 
 
 class ChunkRunner:
@@ -153,9 +211,9 @@ class ChunkRunner:
     """
 
     def __init__(self, model: SimModel, offers: np.ndarray, sim_seq: np.random.SeedSequence, unlimited: bool,
-                 workers: int = 1):
+                 workers: int = 1, controls: bool = False):
         from simulation.pool import WorkerPool
-        self.args = (model, offers, sim_seq, unlimited)
+        self.args = (model, offers, sim_seq, unlimited, controls)
         self.pool = WorkerPool(workers, shared=self.args)
 
     def map(self, chunks: list[Chunk], done: Callable[[], None] | None = None) -> list[ChunkResult]:

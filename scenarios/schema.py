@@ -355,6 +355,8 @@ class OptimizerSettings:
                                 lo=0.0, hi=0.5, source="judgement: 1% of a segment's net is below what a strategy lead tells apart; measured, docs/optimizer.md")
     sample_per_segment: int = param(5000, "debtors", "Debtors sampled per segment to estimate the LP coefficients.",
                                     lo=50, hi=1_000_000, source="judgement: standard errors below 2% of the mean")
+    copies: str = param("balance", "", "How a round's simulated copies are spread over a segment's debtors: balance (systematic sampling with probability proportional to 0.2 x the segment's mean balance + 0.8 x the debtor's balance, each copy's values weighted by the inverse; the larger debtors, where the offers' differences lie, get more copies) or uniform (a simple random sample, or every debtor once).",
+                        choices=("uniform", "balance"), source="measured, see docs/optimizer.md")
     solver: str = param("highs", "", "LP solver.", choices=("highs", "cbc"), source="measured, see docs/optimizer.md")
 
 

@@ -32,7 +32,7 @@ from scenarios.schema import CHANNELS
 from simulation.cycles import CycleRules
 from simulation.day import at
 from simulation.draws import Streams, id_hash, normal, uniform, uniform_hashed
-from simulation.engine_agreements import AgreementsMixin
+from simulation.engine_agreements import CONTROLS, AgreementsMixin
 from simulation.engine_books import CALL, LETTER, OUTCOME, BooksMixin, plan_installments, price_installment
 from simulation.engine_calls import CallsMixin, queue_order
 from simulation.engine_contacts import ContactsMixin
@@ -51,12 +51,14 @@ class _Engine(CallsMixin, ContactsMixin, AgreementsMixin, EscalationMixin, CureM
     """One replication of one policy; see the module docstring for the event order."""
 
     def __init__(self, model: SimModel, plan: OfferPlan, streams: Streams, unlimited_agents: bool,
-                 record_attempts: bool, queue_by_offer: bool = True, recorder=None):
+                 record_attempts: bool, queue_by_offer: bool = True, recorder=None, record_controls: bool = False):
         sc = model.scenario
         self.m, self.sc, self.st = model, sc, streams
         self.unlimited = unlimited_agents
         self.record = record_attempts
         self.rec = recorder  # a simulation.history.HistoryRecorder, or None (then nothing is recorded)
+        # martingale controls (simulation.engine_agreements.CONTROLS), per debtor, when asked
+        self.ctl = {k: np.zeros(model.n) for k in CONTROLS} if record_controls else None
         N, S, H = model.n, model.n_segments, model.calendar.horizon
         self.N, self.S, self.H = N, S, H
         P = model.params
@@ -224,6 +226,8 @@ class _Engine(CallsMixin, ContactsMixin, AgreementsMixin, EscalationMixin, CureM
             "lost_margin_npv": self.lost_margin,
             "first_cycle_net": self.first_net, "waited": self.waited, "lost": self.lost, "segment": self.seg,
         }
+        if self.ctl is not None:
+            debtors.update({f"ctl_{k}": v for k, v in self.ctl.items()})
         for rule in BLOCK_RULES:
             self.counters.setdefault(f"blocked_{rule}", 0.0)
         totals = totals_from(debtors, self.daily, self.agent, balance=self.m.balance, chronic=self.m.chronic,
@@ -244,7 +248,7 @@ class _Engine(CallsMixin, ContactsMixin, AgreementsMixin, EscalationMixin, CureM
 
 def simulate_replication(model: SimModel, plan: OfferPlan, streams: Streams, *, unlimited_agents: bool = False,
                          record_attempts: bool = False, queue_by_offer: bool = True,
-                         recorder=None) -> ReplicationResult:
+                         recorder=None, record_controls: bool = False) -> ReplicationResult:
     """Simulate one replication of ``plan`` on ``model`` with the vectorised engine.
 
     Parameters
@@ -266,9 +270,13 @@ def simulate_replication(model: SimModel, plan: OfferPlan, streams: Streams, *, 
     recorder : simulation.history.HistoryRecorder, optional
         Receives every event (attempts, offers, agreements, payments, listings, agency
         hand-overs, write-offs) to be written as a history; None records nothing.
+    record_controls : bool
+        Add the martingale controls of :data:`simulation.engine_agreements.CONTROLS` to
+        ``debtors`` (``ctl_<name>``, one per debtor; each has mean exactly 0). No draw changes.
 
     Returns
     -------
     ReplicationResult
     """
-    return _Engine(model, plan, streams, unlimited_agents, record_attempts, queue_by_offer, recorder).run()
+    return _Engine(model, plan, streams, unlimited_agents, record_attempts, queue_by_offer, recorder,
+                   record_controls).run()

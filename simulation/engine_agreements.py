@@ -5,6 +5,13 @@ is offered the day's discount (:meth:`AgreementsMixin._discount` of the cycles m
 an affordable offer is accepted with the acceptance probability. Installments fall due
 every 30 days from the first due day; a missed one is late, is paid with multa and juros
 later, or breaks the agreement after the grace days (``docs/model.md``, C, D and H).
+
+Martingale controls (``record_controls``): every Bernoulli event here is ``u < p`` with
+``u`` a fresh uniform and ``p`` (and a weight ``w``) known before the draw, so each term
+``(1{u < p} - p) w`` has conditional mean 0 and their sum over a debtor's run has mean
+exactly 0. :data:`CONTROLS` are such sums per debtor; they only read what the phase has
+computed and never draw, so they change no outcome. ``benchmarks/control_variates.py``
+measures them as control variates of the optimizer's coefficients.
 """
 from __future__ import annotations
 
@@ -14,7 +21,14 @@ from simulation.cycles import SETTLED
 from simulation.engine_books import METRIC, OUTCOME, plan_installments
 from simulation.engine_cycles import AGREEMENT, OPEN, PAID
 
-__all__ = ["AgreementsMixin"]
+__all__ = ["AgreementsMixin", "CONTROLS"]
+
+#: Martingale controls per debtor. ``agree*``: per conversation, an agreement made today
+#: (engaged, then an affordable offer accepted) against its probability ``q`` (engagement x
+#: affordable x acceptance), as a count, weighted by the agreement's discounted amount, and
+#: by that amount x day / horizon; ``pay`` / ``late_pay``: installments paid on time and late
+#: against their probability, weighted by the discounted installment.
+CONTROLS: tuple[str, ...] = ("agree", "agree_amount", "agree_amount_t", "pay", "late_pay")
 
 
 class AgreementsMixin:
@@ -62,6 +76,35 @@ class AgreementsMixin:
         self._count(a, t, "agreements")
         self._schedule("pay", t + offers.first_due_days, "payments", a, self._payments_due)
 
+    def _agree_chance(self, rows: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, what :meth:`_negotiate` would do if engaged today: the chance it agrees and the amount.
+
+        Reads the state only (no draw), with the same rules as :meth:`_negotiate`.
+        """
+        ok = ((self.status[rows] == OPEN) & (t >= self.cooldown[rows])
+              & (self.ag_count[rows] - self.ag_base[rows] < self.sc.agreements.max_agreements))
+        chance, amount = np.zeros(rows.size), np.zeros(rows.size)
+        r = rows[ok]
+        if r.size:
+            offers = self.sc.offers
+            d = self._discount(r, t)
+            A = self._owed(r, t) * (1.0 - d)
+            first, inst, npay = plan_installments(A, self.n_off[r], self.down[r], offers.plan_interest_monthly,
+                                                  offers.min_installment)
+            affordable = (first <= self.L[r]) & ((npay == 1) | (inst <= self.Mcap[r]))
+            chance[ok] = np.where(affordable, self._accept_p(r, d), 0.0)
+            amount[ok] = A
+        return chance, amount
+
+    def _agree_control(self, rows: np.ndarray, t: int, q: np.ndarray, amount: np.ndarray,
+                       before: np.ndarray) -> None:
+        """Add ``(agreed today - q)`` to the ``agree*`` controls of ``rows`` (``before``: their agreement counts)."""
+        e = (self.ag_count[rows] > before) - q
+        w = e * amount * self.df[t]
+        self.ctl["agree"][rows] += e
+        self.ctl["agree_amount"][rows] += w
+        self.ctl["agree_amount_t"][rows] += w * (t / self.H)
+
     # ------------------------------------------------------------------ C: payments due
     def _payments_due(self, t: int, rows: np.ndarray) -> None:
         """C: the installments of ``rows`` due today are paid or become late."""
@@ -73,6 +116,9 @@ class AgreementsMixin:
         segs = self.seg[rows]
         p = np.where(k == 0, self.keep_first[segs], self.keep[segs]) * self.ckf[rows]
         paid = self._u("pay", rows, t, k) < p
+        if self.ctl is not None:
+            due = np.where(k == 0, self.ag_first[rows], self.ag_inst[rows])
+            self.ctl["pay"][rows] += (paid - p) * due * self.df[t]
         ok = rows[paid]
         self._pay_installment(ok, np.where(self.ag_k[ok] == 0, self.ag_first[ok], self.ag_inst[ok]), t)
         missed = rows[~paid]
@@ -134,6 +180,9 @@ class AgreementsMixin:
             k = self.ag_k[rest]
             p = self.late_pay[self.seg[rest]] * self.ckf[rest]
             pays = self._u("pay", rest, t, 100 + k.astype(np.int64)) < p
+            if self.ctl is not None:
+                due = np.where(k == 0, self.ag_first[rest], self.ag_inst[rest])
+                self.ctl["late_pay"][rest] += (pays - p) * due * self.df[t]
             ok = rest[pays]
             if ok.size:
                 inst = np.where(self.ag_k[ok] == 0, self.ag_first[ok], self.ag_inst[ok])

@@ -189,10 +189,15 @@ class ContactsMixin:
         if reached_rows.size == 0:
             return
         p = self.m.engage[:, c][reached_segs] * self._fatigue(reached_segs, n7[hit])
+        if self.ctl is not None:  # martingale controls (engine_agreements.CONTROLS): read before the draws
+            chance, amount = self._agree_chance(reached_rows, t)
+            before = self.ag_count[reached_rows].copy()
         engaged = reached_rows[self._u("engage", reached_rows, t, c) < p]
         if self.rec is not None:
             self.rec.engaged(engaged)
         self._negotiate(engaged, t, c)
+        if self.ctl is not None:
+            self._agree_control(reached_rows, t, p * chance, amount, before)
 
     _fatigue_pow: np.ndarray | None = None
 
