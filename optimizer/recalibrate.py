@@ -9,18 +9,20 @@ so a lucky draw (a few large balances paying in the first month) lifts the 30-da
 leans on that segment to meet a liquidity target. Over seven seeds the 30-day cash the
 coefficients promised for the chosen policy exceeded its simulation by R$ 0.0–0.7M, every
 one in the same direction, and a target declared at 95% held in 77% of the replications for
-two seeds of eight. A shift shared by a segment's offers leaves the choice between them
-unchanged. It moves only what the rows add up across segments.
+two seeds of eight.
 
 So when a chance row (``budget``, ``budget_share``, ``liquidity``) binds at the optimum,
 :func:`recalibrate` simulates the policy once (``replications`` runs of the whole book on
 seeds of their own, never those of the final out-of-sample check). For each segment it
 compares the simulated 30-day cash and give-away per debtor with what the coefficients
-predict at the segment's shares. It shifts every offer of the segment by the difference,
-weighted by precision: ``w = v_c / (v_c + v_s)``, where ``v_c`` is the variance of the
-coefficients' prediction and ``v_s`` that of the simulated mean. The shift goes into the
-means and their bootstrap replicates alike. The LP is then solved again on the shifted
-table, which is also the one published (columns ``cash30_shift`` and ``give_shift``).
+predict at the segment's shares, and scales every offer of the segment by the ratio,
+weighted by precision: ``factor = 1 + w (simulated / predicted - 1)`` with
+``w = v_c / (v_c + v_s)``, where ``v_c`` is the variance of the coefficients' prediction and
+``v_s`` that of the simulated mean. A common factor leaves the choice between a segment's
+offers as it was and moves what the rows add up across segments. It goes into the means,
+their standard errors and their bootstrap replicates alike. The LP is then solved again on
+the scaled table, which is also the one published (columns ``cash30_factor`` and
+``give_factor``).
 """
 from __future__ import annotations
 
@@ -97,7 +99,7 @@ def _binding(solution: PolicySolution) -> list[str]:
 def recalibrate(coef: pl.DataFrame, constraints: Constraints, solution: PolicySolution,
                 simulate: Callable[[PolicySolution], SimulationResult], segments: list[str], *, solver: str,
                 integer: bool = False) -> tuple[pl.DataFrame, PolicySolution, dict]:
-    """Anchor the segments' 30-day cash and give-away to a simulation of the policy, then re-solve.
+    """Scale the segments' 30-day cash and give-away to a simulation of the policy, then re-solve.
 
     Parameters
     ----------
@@ -118,7 +120,7 @@ def recalibrate(coef: pl.DataFrame, constraints: Constraints, solution: PolicySo
         The shifted table and the solution on it (the inputs, and an empty record, when no
         chance row binds or the shifted LP has no solution); ``record`` gives the rows that
         bound, the replications, per segment and column the prediction, the simulated mean,
-        both standard errors, the weight and the shift (per debtor and in total), and the
+        both standard errors, the weight, the factor and the shift it makes in R$, and the
         total shift of each column.
     """
     rows = _binding(solution)
